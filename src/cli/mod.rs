@@ -1,0 +1,4 @@
+//! The command line: parse, build the directory client, run one subcommand.
+pub fn run() -> i32 {
+    0
+}

@@ -1,0 +1,132 @@
+//! The one interface the TUI and the CLI use, whatever the provider.
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+
+use crate::error::{Error, Result};
+use crate::model::{Dept, EmailMatch, Page, User};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderKind {
+    Wps,
+    Feishu,
+    Lark,
+}
+
+impl ProviderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Wps => "wps",
+            ProviderKind::Feishu => "feishu",
+            ProviderKind::Lark => "lark",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProviderKind> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "wps" => Some(ProviderKind::Wps),
+            "feishu" => Some(ProviderKind::Feishu),
+            "lark" => Some(ProviderKind::Lark),
+            _ => None,
+        }
+    }
+}
+
+/// A company directory. Listing calls take the opaque page token from the previous page
+/// (`None` for the first). Users not found are `Error::NotFound`; in batch calls they are
+/// simply absent.
+#[async_trait]
+pub trait Directory: Send + Sync {
+    fn kind(&self) -> ProviderKind;
+
+    /// The root department.
+    async fn root(&self) -> Result<Dept>;
+
+    /// One department, with its path.
+    async fn dept(&self, id: &str) -> Result<Dept>;
+
+    /// Direct sub-departments of `dept_id`, one page.
+    async fn children(&self, dept_id: &str, page: Option<&str>) -> Result<Page<Dept>>;
+
+    /// Direct members of `dept_id`, one page, every status. Members may lack `leader_id` and
+    /// `depts` (listings carry a reduced user); `users` fills those in.
+    async fn members(&self, dept_id: &str, page: Option<&str>) -> Result<Page<User>>;
+
+    /// One user with departments (names and paths) filled in.
+    async fn user(&self, id: &str) -> Result<User>;
+
+    /// Many users with departments; unknown ids are left out. Any number of ids: the
+    /// provider chunks as its API requires.
+    async fn users(&self, ids: &[String]) -> Result<Vec<User>>;
+
+    /// Users by email, one entry per requested email in the order asked.
+    async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<EmailMatch>>;
+}
+
+/// Guards a listing against a server that hands back a page token it already gave.
+#[derive(Debug, Default)]
+pub struct PageGuard {
+    seen: HashSet<String>,
+}
+
+impl PageGuard {
+    /// Accept the next token, or fail if it repeats.
+    pub fn next(&mut self, endpoint: &str, token: Option<String>) -> Result<Option<String>> {
+        match token {
+            Some(t) if !self.seen.insert(t.clone()) => Err(Error::Protocol {
+                endpoint: endpoint.to_string(),
+                msg: "the server repeated a page token; stopping to avoid a loop".into(),
+            }),
+            other => Ok(other),
+        }
+    }
+}
+
+/// Every page of a listing, following tokens until the last, with the repeat guard.
+pub async fn all_pages<T>(
+    endpoint: &str,
+    mut fetch: impl AsyncFnMut(Option<String>) -> Result<Page<T>>,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    let mut guard = PageGuard::default();
+    let mut token: Option<String> = None;
+    loop {
+        let page = fetch(token.take()).await?;
+        out.extend(page.items);
+        token = guard.next(endpoint, page.next_page)?;
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Every direct sub-department of `dept_id`, all pages.
+pub async fn all_children(dir: &dyn Directory, dept_id: &str) -> Result<Vec<Dept>> {
+    all_pages("children", async |t| {
+        dir.children(dept_id, t.as_deref()).await
+    })
+    .await
+}
+
+/// Every direct member of `dept_id`, all pages.
+pub async fn all_members(dir: &dyn Directory, dept_id: &str) -> Result<Vec<User>> {
+    all_pages("members", async |t| {
+        dir.members(dept_id, t.as_deref()).await
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_guard_stops_repeats() {
+        let mut g = PageGuard::default();
+        assert_eq!(g.next("x", Some("a".into())).unwrap(), Some("a".into()));
+        assert_eq!(g.next("x", Some("b".into())).unwrap(), Some("b".into()));
+        assert!(g.next("x", Some("a".into())).is_err());
+        assert_eq!(g.next("x", None).unwrap(), None);
+    }
+}

@@ -1,0 +1,205 @@
+//! The org file (flat departments and users; also what `export --format json` writes) and an
+//! indexed, read-only view of it that the fake server answers from.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::UserStatus;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct OrgFile {
+    #[serde(default)]
+    pub depts: Vec<OrgDept>,
+    #[serde(default)]
+    pub users: Vec<OrgUser>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct OrgDept {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    #[serde(default)]
+    pub order: Option<i64>,
+    #[serde(default)]
+    pub leader_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct OrgUser {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub mobile: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub employee_id: Option<String>,
+    #[serde(default)]
+    pub status: Option<UserStatus>,
+    #[serde(default)]
+    pub leader_id: Option<String>,
+    #[serde(default)]
+    pub dept_ids: Vec<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub work_place: Option<String>,
+}
+
+impl OrgUser {
+    pub fn status_or_active(&self) -> UserStatus {
+        self.status.unwrap_or(UserStatus::Active)
+    }
+}
+
+/// An org file with its indexes. Built once; the server only reads it.
+#[derive(Debug)]
+pub struct Org {
+    depts: Vec<OrgDept>,
+    users: Vec<OrgUser>,
+    dept_by_id: HashMap<String, usize>,
+    user_by_id: HashMap<String, usize>,
+    user_by_email: HashMap<String, usize>,
+    children: HashMap<String, Vec<usize>>,
+    members: HashMap<String, Vec<usize>>,
+    root: usize,
+}
+
+impl Org {
+    /// Index an org file, checking it holds together: one root, known parents, unique ids.
+    pub fn new(file: OrgFile) -> Result<Org, String> {
+        let OrgFile { depts, users } = file;
+        let mut dept_by_id = HashMap::with_capacity(depts.len());
+        for (i, d) in depts.iter().enumerate() {
+            if dept_by_id.insert(d.id.clone(), i).is_some() {
+                return Err(format!("department id {:?} appears twice", d.id));
+            }
+        }
+        let mut root = None;
+        let mut children: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, d) in depts.iter().enumerate() {
+            match d
+                .parent_id
+                .as_deref()
+                .filter(|p| !p.is_empty() && *p != "0")
+            {
+                None => {
+                    if root.replace(i).is_some() {
+                        return Err("more than one root department (parent_id null)".into());
+                    }
+                }
+                Some(p) if dept_by_id.contains_key(p) => {
+                    children.entry(p.to_string()).or_default().push(i)
+                }
+                Some(p) => {
+                    return Err(format!("department {:?} has unknown parent {:?}", d.id, p));
+                }
+            }
+        }
+        let root = root.ok_or("no root department (one with parent_id null)")?;
+        let key = |i: &usize| {
+            let d = &depts[*i];
+            (d.order.unwrap_or(i64::MAX), d.name.clone(), d.id.clone())
+        };
+        for list in children.values_mut() {
+            list.sort_by_key(key);
+        }
+        let mut user_by_id = HashMap::with_capacity(users.len());
+        let mut user_by_email = HashMap::new();
+        let mut members: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, u) in users.iter().enumerate() {
+            if user_by_id.insert(u.id.clone(), i).is_some() {
+                return Err(format!("user id {:?} appears twice", u.id));
+            }
+            if let Some(e) = &u.email {
+                user_by_email.insert(e.to_lowercase(), i);
+            }
+            for d in &u.dept_ids {
+                if !dept_by_id.contains_key(d) {
+                    return Err(format!("user {:?} is in unknown department {:?}", u.id, d));
+                }
+                members.entry(d.clone()).or_default().push(i);
+            }
+        }
+        Ok(Org {
+            depts,
+            users,
+            dept_by_id,
+            user_by_id,
+            user_by_email,
+            children,
+            members,
+            root,
+        })
+    }
+
+    pub fn from_json(text: &str) -> Result<Org, String> {
+        let file: OrgFile = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        Org::new(file)
+    }
+
+    pub fn root(&self) -> &OrgDept {
+        &self.depts[self.root]
+    }
+
+    pub fn dept(&self, id: &str) -> Option<&OrgDept> {
+        self.dept_by_id.get(id).map(|&i| &self.depts[i])
+    }
+
+    pub fn user(&self, id: &str) -> Option<&OrgUser> {
+        self.user_by_id.get(id).map(|&i| &self.users[i])
+    }
+
+    pub fn user_by_email(&self, email: &str) -> Option<&OrgUser> {
+        self.user_by_email
+            .get(&email.trim().to_lowercase())
+            .map(|&i| &self.users[i])
+    }
+
+    /// Direct sub-departments in display order.
+    pub fn children(&self, id: &str) -> Vec<&OrgDept> {
+        self.children
+            .get(id)
+            .map(|v| v.iter().map(|&i| &self.depts[i]).collect())
+            .unwrap_or_default()
+    }
+
+    /// Direct members in file order.
+    pub fn members(&self, id: &str) -> Vec<&OrgUser> {
+        self.members
+            .get(id)
+            .map(|v| v.iter().map(|&i| &self.users[i]).collect())
+            .unwrap_or_default()
+    }
+
+    /// Names from the root down to `id`, joined with `/`.
+    pub fn path(&self, id: &str) -> Option<String> {
+        let mut names = Vec::new();
+        let mut cur = self.dept(id)?;
+        // Bounded walk: the constructor guarantees parents exist, not that there is no cycle.
+        for _ in 0..=self.depts.len() {
+            names.push(cur.name.clone().unwrap_or_default());
+            match cur.parent_id.as_deref().and_then(|p| self.dept(p)) {
+                Some(p) => cur = p,
+                None => break,
+            }
+        }
+        names.reverse();
+        Some(names.join("/"))
+    }
+
+    pub fn depts(&self) -> &[OrgDept] {
+        &self.depts
+    }
+
+    pub fn users(&self) -> &[OrgUser] {
+        &self.users
+    }
+}

@@ -1,0 +1,282 @@
+//! The fake server's shared machinery: options, state (the org, issued tokens, the request
+//! rate bucket, counters), the knobs every endpoint goes through (latency, rate limit, injected
+//! failures), and starting it on a socket. The protocol handlers live in `wps.rs`/`feishu.rs`.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tokio::time::Instant;
+
+use super::org::Org;
+use crate::directory::ProviderKind;
+use crate::secret::Secret;
+
+#[derive(Debug, Clone)]
+pub struct FakeOptions {
+    /// Which protocol to speak. `Lark` speaks Feishu's.
+    pub provider: ProviderKind,
+    pub app_id: String,
+    pub app_secret: Secret,
+    /// Added before every answer.
+    pub latency: Duration,
+    /// Requests per second before answering 429 (token bucket, burst = rate). `None`: no limit.
+    pub rate_limit: Option<f64>,
+    /// Probability of answering 500 to any request.
+    pub fail_rate: f64,
+    /// Deterministic failures: every Nth request gets a 500.
+    pub fail_every: Option<u64>,
+    /// Lifetime of issued access tokens.
+    pub token_ttl: Duration,
+    /// WPS private deployment: the prefix v7 calls are served under (e.g. `/openapi`).
+    pub openapi_prefix: String,
+    /// WPS private deployment: the prefix WPS-4 signed calls are served under (e.g. `/graph`).
+    pub graph_prefix: String,
+    /// Seed for the failure dice, so runs repeat.
+    pub seed: u64,
+}
+
+impl Default for FakeOptions {
+    fn default() -> Self {
+        FakeOptions {
+            provider: ProviderKind::Wps,
+            app_id: "demo-app".into(),
+            app_secret: Secret::new("demo-secret"),
+            latency: Duration::ZERO,
+            rate_limit: None,
+            fail_rate: 0.0,
+            fail_every: None,
+            token_ttl: Duration::from_secs(7200),
+            openapi_prefix: String::new(),
+            graph_prefix: "/graph".into(),
+            seed: 1,
+        }
+    }
+}
+
+/// What the server has done so far; tests and benchmarks read it.
+#[derive(Debug, Default)]
+pub struct FakeStats {
+    pub requests: AtomicU64,
+    pub throttled: AtomicU64,
+    pub failed: AtomicU64,
+    pub tokens_issued: AtomicU64,
+    pub auth_rejected: AtomicU64,
+}
+
+impl FakeStats {
+    pub fn snapshot(&self) -> serde_json::Value {
+        serde_json::json!({
+            "requests": self.requests.load(Ordering::Relaxed),
+            "throttled": self.throttled.load(Ordering::Relaxed),
+            "failed": self.failed.load(Ordering::Relaxed),
+            "tokens_issued": self.tokens_issued.load(Ordering::Relaxed),
+            "auth_rejected": self.auth_rejected.load(Ordering::Relaxed),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+#[derive(Debug)]
+pub struct FakeState {
+    pub org: Org,
+    pub opts: FakeOptions,
+    pub stats: FakeStats,
+    tokens: Mutex<HashMap<String, Instant>>,
+    bucket: Mutex<Bucket>,
+    dice: Mutex<fastrand::Rng>,
+    token_serial: AtomicU64,
+}
+
+impl FakeState {
+    pub fn new(org: Org, opts: FakeOptions) -> FakeState {
+        let burst = opts.rate_limit.unwrap_or(0.0);
+        let seed = opts.seed;
+        FakeState {
+            org,
+            opts,
+            stats: FakeStats::default(),
+            tokens: Mutex::new(HashMap::new()),
+            bucket: Mutex::new(Bucket {
+                tokens: burst,
+                last: Instant::now(),
+            }),
+            dice: Mutex::new(fastrand::Rng::with_seed(seed)),
+            token_serial: AtomicU64::new(0),
+        }
+    }
+
+    /// True when `id`/`secret` are this app's credentials.
+    pub fn check_app(&self, id: &str, secret: &str) -> bool {
+        id == self.opts.app_id && secret == self.opts.app_secret.expose()
+    }
+
+    /// Issue a new access token; returns it with its lifetime in seconds.
+    pub fn issue_token(&self) -> (String, u64) {
+        let n = self.token_serial.fetch_add(1, Ordering::Relaxed);
+        let token = format!("t-{n}-{:016x}", fastrand::u64(..));
+        let ttl = self.opts.token_ttl;
+        if let Ok(mut t) = self.tokens.lock() {
+            t.insert(token.clone(), Instant::now() + ttl);
+        }
+        self.stats.tokens_issued.fetch_add(1, Ordering::Relaxed);
+        (token, ttl.as_secs().max(1))
+    }
+
+    /// True when `header` is `Bearer <a live token we issued>`.
+    pub fn bearer_ok(&self, header: Option<&str>) -> bool {
+        let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
+            return false;
+        };
+        let ok = self
+            .tokens
+            .lock()
+            .map(|t| t.get(token).is_some_and(|exp| Instant::now() < *exp))
+            .unwrap_or(false);
+        if !ok {
+            self.stats.auth_rejected.fetch_add(1, Ordering::Relaxed);
+        }
+        ok
+    }
+
+    /// Take one request from the rate bucket; false when it is empty.
+    fn take_rate_token(&self) -> bool {
+        let Some(rate) = self.opts.rate_limit.filter(|r| *r > 0.0) else {
+            return true;
+        };
+        let Ok(mut b) = self.bucket.lock() else {
+            return true;
+        };
+        let now = Instant::now();
+        let refill = now.duration_since(b.last).as_secs_f64() * rate;
+        b.tokens = (b.tokens + refill).min(rate.max(1.0));
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn should_fail(&self, serial: u64) -> bool {
+        if let Some(n) = self.opts.fail_every.filter(|n| *n > 0)
+            && serial % n == 0
+        {
+            return true;
+        }
+        self.opts.fail_rate > 0.0
+            && self
+                .dice
+                .lock()
+                .map(|mut d| d.f64() < self.opts.fail_rate)
+                .unwrap_or(false)
+    }
+}
+
+/// Latency, rate limit and failure injection, in front of every endpoint but the stats one.
+async fn knobs(State(state): State<Arc<FakeState>>, req: Request, next: Next) -> Response {
+    if req.uri().path() == "/_fake/stats" {
+        return axum::Json(state.stats.snapshot()).into_response();
+    }
+    let serial = state.stats.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    if !state.opts.latency.is_zero() {
+        tokio::time::sleep(state.opts.latency).await;
+    }
+    let feishu = state.opts.provider != ProviderKind::Wps;
+    if !state.take_rate_token() {
+        state.stats.throttled.fetch_add(1, Ordering::Relaxed);
+        let limit = state.opts.rate_limit.unwrap_or(0.0);
+        return if feishu {
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [
+                    ("x-ogw-ratelimit-limit", format!("{limit}")),
+                    ("x-ogw-ratelimit-reset", "1".to_string()),
+                ],
+                axum::Json(
+                    serde_json::json!({"code": 99991400, "msg": "request trigger frequency limit"}),
+                ),
+            )
+                .into_response()
+        } else {
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                axum::Json(serde_json::json!({"code": 429000001, "msg": "too many requests"})),
+            )
+                .into_response()
+        };
+    }
+    if state.should_fail(serial) {
+        state.stats.failed.fetch_add(1, Ordering::Relaxed);
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            axum::Json(serde_json::json!({"code": 500000001, "msg": "injected failure"})),
+        )
+            .into_response();
+    }
+    next.run(req).await
+}
+
+/// A running fake server.
+pub struct FakeServer {
+    pub addr: SocketAddr,
+    pub state: Arc<FakeState>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl FakeServer {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Wait until the server stops (it runs until the process ends).
+    pub async fn wait(mut self) {
+        let handle = std::mem::replace(&mut self.handle, tokio::spawn(async {}));
+        let _ = handle.await;
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+pub fn router(state: Arc<FakeState>) -> Router {
+    let routes = match state.opts.provider {
+        ProviderKind::Wps => super::wps::routes(&state.opts),
+        ProviderKind::Feishu | ProviderKind::Lark => super::feishu::routes(&state.opts),
+    };
+    routes
+        .layer(middleware::from_fn_with_state(state.clone(), knobs))
+        .with_state(state)
+}
+
+/// Bind `addr` and serve `org` in the background on the current tokio runtime.
+pub async fn start(org: Org, opts: FakeOptions, addr: SocketAddr) -> std::io::Result<FakeServer> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let state = Arc::new(FakeState::new(org, opts));
+    let app = router(state.clone());
+    let handle = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(FakeServer {
+        addr,
+        state,
+        handle,
+    })
+}

@@ -1,0 +1,60 @@
+//! Client-side rate limit: request starts are spaced 1/rate apart (no bursts), which keeps us
+//! under any server-side token bucket or window of the same rate.
+
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+#[derive(Debug)]
+pub struct RateLimiter {
+    interval: Option<Duration>,
+    next_slot: Mutex<Option<Instant>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_second: Option<f64>) -> RateLimiter {
+        let interval = per_second
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map(|r| Duration::from_secs_f64(1.0 / r));
+        RateLimiter {
+            interval,
+            next_slot: Mutex::new(None),
+        }
+    }
+
+    /// Wait for this caller's slot.
+    pub async fn wait(&self) {
+        let Some(interval) = self.interval else {
+            return;
+        };
+        let slot = {
+            let mut next = self.next_slot.lock().await;
+            let now = Instant::now();
+            let slot = match *next {
+                Some(t) if t > now => t,
+                _ => now,
+            };
+            *next = Some(slot + interval);
+            slot
+        };
+        tokio::time::sleep_until(slot).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn spaces_requests() {
+        let l = RateLimiter::new(Some(10.0));
+        let start = Instant::now();
+        for _ in 0..11 {
+            l.wait().await;
+        }
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(1000), "{took:?}");
+        assert!(took < Duration::from_millis(1100), "{took:?}");
+    }
+}

@@ -1,0 +1,13 @@
+//! orgtui: a terminal org-chart browser and scripting CLI for WPS 365 and Feishu/Lark.
+
+pub mod cli;
+pub mod config;
+pub mod directory;
+pub mod error;
+pub mod fake;
+pub mod http;
+pub mod log;
+pub mod model;
+pub mod providers;
+pub mod secret;
+pub mod text;

@@ -1,0 +1,18 @@
+//! Provider clients. Each turns the neutral `Directory` calls into its wire protocol.
+
+pub mod feishu;
+pub mod wps;
+
+use std::sync::Arc;
+
+use crate::config::Profile;
+use crate::directory::{Directory, ProviderKind};
+use crate::error::Result;
+
+/// The directory client for a resolved profile.
+pub fn connect(profile: &Profile) -> Result<Arc<dyn Directory>> {
+    Ok(match profile.provider {
+        ProviderKind::Wps => Arc::new(wps::WpsClient::new(profile)?),
+        ProviderKind::Feishu | ProviderKind::Lark => Arc::new(feishu::FeishuClient::new(profile)?),
+    })
+}
