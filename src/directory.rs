@@ -84,10 +84,11 @@ impl PageGuard {
 }
 
 /// Every page of a listing, following tokens until the last, with the repeat guard.
-pub async fn all_pages<T>(
-    endpoint: &str,
-    mut fetch: impl AsyncFnMut(Option<String>) -> Result<Page<T>>,
-) -> Result<Vec<T>> {
+pub async fn all_pages<T, F, Fut>(endpoint: &str, mut fetch: F) -> Result<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<Page<T>>>,
+{
     let mut out = Vec::new();
     let mut guard = PageGuard::default();
     let mut token: Option<String> = None;

@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod crawl;
 pub mod directory;
 pub mod error;
 pub mod fake;
