@@ -27,7 +27,9 @@ impl Crawl {
         let mut out = Vec::with_capacity(self.depts.len());
         let mut stack = vec![(0usize, self.start.as_str())];
         while let Some((depth, id)) = stack.pop() {
-            let Some(d) = self.depts.get(id) else { continue };
+            let Some(d) = self.depts.get(id) else {
+                continue;
+            };
             out.push((depth, d));
             if let Some(kids) = self.children.get(id) {
                 for k in kids.iter().rev() {
@@ -88,7 +90,13 @@ pub async fn crawl(dir: Arc<dyn Directory>, start: Dept, opts: CrawlOptions) -> 
         for child in found.children {
             // A department seen twice (a server bug) is visited once.
             if descend && !out.depts.contains_key(&child.id) {
-                spawn_visit(&mut tasks, dir.clone(), child.id.clone(), found.depth + 1, opts);
+                spawn_visit(
+                    &mut tasks,
+                    dir.clone(),
+                    child.id.clone(),
+                    found.depth + 1,
+                    opts,
+                );
                 out.depts.insert(child.id.clone(), child);
             }
         }

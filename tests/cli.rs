@@ -66,7 +66,11 @@ fn check_lookup(server: FakeProc) {
     let (a, b) = (demo.user(20), demo.user(7));
     let (ea, eb) = (a["email"].as_str().unwrap(), b["email"].as_str().unwrap());
     // Found ones in input order (b before a), the unknown one named on stderr, status 1.
-    let out = run(&server, home.path(), &["lookup", eb, "nobody@nowhere.example", &ea.to_uppercase()]);
+    let out = run(
+        &server,
+        home.path(),
+        &["lookup", eb, "nobody@nowhere.example", &ea.to_uppercase()],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
@@ -79,9 +83,28 @@ fn check_lookup(server: FakeProc) {
     let out = run(&server, home.path(), &["lookup", ea, eb, "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v = json(&out);
-    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, vec![a["id"].as_str().unwrap(), b["id"].as_str().unwrap()]);
-    for key in ["id", "name", "email", "mobile", "title", "employee_id", "status", "leader_id", "dept_ids", "depts"] {
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![a["id"].as_str().unwrap(), b["id"].as_str().unwrap()]
+    );
+    for key in [
+        "id",
+        "name",
+        "email",
+        "mobile",
+        "title",
+        "employee_id",
+        "status",
+        "leader_id",
+        "dept_ids",
+        "depts",
+    ] {
         assert!(v[0].get(key).is_some(), "missing key {key}");
     }
 }
@@ -126,16 +149,32 @@ fn check_members(server: FakeProc) {
     let out = run(&server, home.path(), &["members", &dept, "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v = json(&out);
-    let got: HashSet<&str> = v.as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap()).collect();
+    let got: HashSet<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
     let want: HashSet<&str> = demo
         .users()
         .iter()
-        .filter(|u| u["dept_ids"].as_array().unwrap().iter().any(|d| d == dept.as_str()))
+        .filter(|u| {
+            u["dept_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d == dept.as_str())
+        })
         .map(|u| u["id"].as_str().unwrap())
         .collect();
     assert_eq!(got, want);
     // Hydrated: leaders and departments are filled in even where listings are reduced.
-    assert!(v.as_array().unwrap().iter().all(|u| !u["depts"].as_array().unwrap().is_empty()));
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|u| !u["depts"].as_array().unwrap().is_empty())
+    );
 
     let out = run(&server, home.path(), &["members", "no-such-dept"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -164,7 +203,11 @@ fn check_tree(server: FakeProc) {
     let out = run(&server, home.path(), &["tree", "--depth", "1"]);
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
-    let top = demo.depts().iter().filter(|d| d["parent_id"] == demo.depts()[0]["id"]).count();
+    let top = demo
+        .depts()
+        .iter()
+        .filter(|d| d["parent_id"] == demo.depts()[0]["id"])
+        .count();
     assert_eq!(text.lines().count(), 1 + top, "{text}");
     assert!(text.lines().next().unwrap().starts_with("Acme 集团"));
 
@@ -183,7 +226,9 @@ fn check_export(server: FakeProc, exact: bool) {
     if exact {
         // The export is the org file that was served, up to order.
         let by_id = |list: &Vec<Value>| -> HashMap<String, Value> {
-            list.iter().map(|x| (x["id"].as_str().unwrap().to_string(), x.clone())).collect()
+            list.iter()
+                .map(|x| (x["id"].as_str().unwrap().to_string(), x.clone()))
+                .collect()
         };
         assert_eq!(by_id(v["users"].as_array().unwrap()), by_id(demo.users()));
         assert_eq!(by_id(v["depts"].as_array().unwrap()), by_id(demo.depts()));
@@ -197,11 +242,19 @@ fn check_export(server: FakeProc, exact: bool) {
 
 fn check_bad_secret(server: FakeProc) {
     let home = scratch();
-    let out = run_env(&server, home.path(), &["user", "u000001"], &[("ORGTUI_APP_SECRET", "wrong-secret-xyz")]);
+    let out = run_env(
+        &server,
+        home.path(),
+        &["user", "u000001"],
+        &[("ORGTUI_APP_SECRET", "wrong-secret-xyz")],
+    );
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(!err.contains("wrong-secret-xyz") && !err.contains(APP_SECRET), "{err}");
+    assert!(
+        !err.contains("wrong-secret-xyz") && !err.contains(APP_SECRET),
+        "{err}"
+    );
 }
 
 macro_rules! contract_tests {
@@ -258,7 +311,12 @@ fn recovers_from_rate_limiting() {
     // back off on 429 (Feishu's x-ogw-ratelimit-reset) and still finish.
     let server = fake_server("feishu", &demo_org_path(), &["--rate-limit", "20"]);
     let (dept, n) = Demo::load().biggest_dept();
-    let out = run_env(&server, home.path(), &["members", &dept, "--json"], &[("ORGTUI_CONCURRENCY", "16")]);
+    let out = run_env(
+        &server,
+        home.path(),
+        &["members", &dept, "--json"],
+        &[("ORGTUI_CONCURRENCY", "16")],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(json(&out).as_array().unwrap().len(), n);
 }
@@ -330,18 +388,38 @@ fn broken_config_names_file_and_key() {
     let home = scratch();
     let cfg = home.path().join("bad.toml");
     std::fs::write(&cfg, "[profiles.work]\nprovider = \"wps\"\napp_id = \n").unwrap();
-    let out = base_cmd(home.path()).arg("--config").arg(&cfg).args(["user", "x"]).output().unwrap();
+    let out = base_cmd(home.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["user", "x"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("bad.toml:3"), "{err}");
 
-    std::fs::write(&cfg, "[profiles.work]\nprovider = \"gmail\"\napp_id = \"a\"\napp_secret = \"b\"\n").unwrap();
-    let out = base_cmd(home.path()).arg("--config").arg(&cfg).args(["user", "x"]).output().unwrap();
+    std::fs::write(
+        &cfg,
+        "[profiles.work]\nprovider = \"gmail\"\napp_id = \"a\"\napp_secret = \"b\"\n",
+    )
+    .unwrap();
+    let out = base_cmd(home.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["user", "x"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("bad.toml") && err.contains("profiles.work.provider"), "{err}");
+    assert!(
+        err.contains("bad.toml") && err.contains("profiles.work.provider"),
+        "{err}"
+    );
 
-    let out = base_cmd(home.path()).args(["--config", "/no/such/file.toml", "user", "x"]).output().unwrap();
+    let out = base_cmd(home.path())
+        .args(["--config", "/no/such/file.toml", "user", "x"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("/no/such/file.toml"));
 
@@ -364,7 +442,12 @@ fn secret_from_command_in_profile() {
         ),
     )
     .unwrap();
-    let out = base_cmd(home.path()).arg("--config").arg(&cfg).args(["user", "u000001", "--json"]).output().unwrap();
+    let out = base_cmd(home.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["user", "u000001", "--json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(json(&out)["id"], "u000001");
 }
@@ -397,14 +480,22 @@ fn text_output_never_carries_escape_sequences() {
             vec!["export", "--format", "csv"],
         ] {
             let out = run(&server, home.path(), &args);
-            assert_eq!(out.status.code(), Some(0), "{provider} {args:?}: {}", stderr(&out));
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{provider} {args:?}: {}",
+                stderr(&out)
+            );
             let bytes = &out.stdout;
             assert!(
                 !bytes.iter().any(|&b| b == 0x1b || b == 0x07),
                 "{provider} {args:?} printed a control byte: {:?}",
                 stdout(&out)
             );
-            assert!(stdout(&out).contains("Evil") || args[0] == "members" && stdout(&out).contains("Plain"));
+            assert!(
+                stdout(&out).contains("Evil")
+                    || args[0] == "members" && stdout(&out).contains("Plain")
+            );
         }
     }
 }
@@ -412,7 +503,10 @@ fn text_output_never_carries_escape_sequences() {
 #[test]
 fn demo_runs_with_no_account() {
     let home = scratch();
-    let out = base_cmd(home.path()).args(["--demo", "tree", "--depth", "1"]).output().unwrap();
+    let out = base_cmd(home.path())
+        .args(["--demo", "tree", "--depth", "1"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("Acme 集团"));
     let out = base_cmd(home.path())

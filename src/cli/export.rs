@@ -20,7 +20,11 @@ pub async fn run(dir: Arc<dyn Directory>, format: &str, dept: Option<&str>) -> R
             id: d.id.clone(),
             name: d.name.clone(),
             // The start of a subtree export becomes the root, so the file stands on its own.
-            parent_id: if depth == 0 { None } else { d.parent_id.clone() },
+            parent_id: if depth == 0 {
+                None
+            } else {
+                d.parent_id.clone()
+            },
             order: d.order,
             leader_ids: d.leader_ids.clone(),
         })

@@ -58,7 +58,8 @@ pub async fn run(args: &Args) -> Result<i32> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Error::Usage(format!("--org {}: {e}", path.display())))?;
-            Org::from_json(&text).map_err(|e| Error::Usage(format!("--org {}: {e}", path.display())))?
+            Org::from_json(&text)
+                .map_err(|e| Error::Usage(format!("--org {}: {e}", path.display())))?
         }
         None => Org::from_json(fake::DEMO_ORG_JSON)
             .map_err(|e| Error::Io(format!("bundled demo org: {e}")))?,
@@ -86,5 +87,9 @@ pub async fn run(args: &Args) -> Result<i32> {
 
 fn normalize(prefix: &str) -> String {
     let p = prefix.trim().trim_matches('/');
-    if p.is_empty() { String::new() } else { format!("/{p}") }
+    if p.is_empty() {
+        String::new()
+    } else {
+        format!("/{p}")
+    }
 }

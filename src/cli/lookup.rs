@@ -17,7 +17,10 @@ pub async fn run(dir: Arc<dyn Directory>, emails: &[String], json: bool) -> Resu
         .map(str::to_string)
         .collect();
     if let Some(bad) = emails.iter().find(|e| !looks_like_email(e)) {
-        return Err(Error::Usage(format!("not an email address: {:?}", sanitize(bad))));
+        return Err(Error::Usage(format!(
+            "not an email address: {:?}",
+            sanitize(bad)
+        )));
     }
     let found = dir.users_by_emails(&emails).await?;
     let missing: Vec<&str> = found
@@ -26,13 +29,21 @@ pub async fn run(dir: Arc<dyn Directory>, emails: &[String], json: bool) -> Resu
         .map(|m| m.email.as_str())
         .collect();
     if json {
-        let users: Vec<UserJson> = found.iter().filter_map(|m| m.user.as_ref()).map(UserJson::from).collect();
+        let users: Vec<UserJson> = found
+            .iter()
+            .filter_map(|m| m.user.as_ref())
+            .map(UserJson::from)
+            .collect();
         output::emit(&output::to_json(&users)?)?;
     } else {
         let mut text = String::new();
         for m in &found {
             if let Some(u) = &m.user {
-                text.push_str(&format!("{}\t{}\n", sanitize(&m.email), output::user_line(u)));
+                text.push_str(&format!(
+                    "{}\t{}\n",
+                    sanitize(&m.email),
+                    output::user_line(u)
+                ));
             }
         }
         output::emit(&text)?;
@@ -40,7 +51,11 @@ pub async fn run(dir: Arc<dyn Directory>, emails: &[String], json: bool) -> Resu
     for e in &missing {
         eprintln!("orgtui: not found: {}", sanitize(e));
     }
-    Ok(if missing.is_empty() { exit::OK } else { exit::NOT_FOUND })
+    Ok(if missing.is_empty() {
+        exit::OK
+    } else {
+        exit::NOT_FOUND
+    })
 }
 
 fn looks_like_email(s: &str) -> bool {

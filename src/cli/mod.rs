@@ -23,7 +23,11 @@ use crate::http::HttpOptions;
 use crate::secret::Secret;
 
 #[derive(Debug, Parser)]
-#[command(name = "orgtui", version, about = "Browse and script a WPS 365 or Feishu/Lark company directory")]
+#[command(
+    name = "orgtui",
+    version,
+    about = "Browse and script a WPS 365 or Feishu/Lark company directory"
+)]
 pub struct Cli {
     /// Config file (default: $ORGTUI_CONFIG, else the platform config dir).
     #[arg(long, global = true, value_name = "FILE")]
@@ -35,7 +39,13 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub demo: bool,
     /// Protocol the demo server speaks.
-    #[arg(long, global = true, value_name = "wps|feishu|lark", default_value = "wps", hide_default_value = true)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "wps|feishu|lark",
+        default_value = "wps",
+        hide_default_value = true
+    )]
     pub demo_provider: String,
     /// Print where orgtui reads its config and writes its logs, then exit.
     #[arg(long)]
@@ -96,7 +106,11 @@ pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             return code;
         }
@@ -118,7 +132,10 @@ pub fn run() -> i32 {
         Ok(code) => code,
         Err(e) => {
             crate::log::warn(&e.to_string());
-            eprintln!("orgtui: {}", crate::text::sanitize_line(&e.to_string(), 500));
+            eprintln!(
+                "orgtui: {}",
+                crate::text::sanitize_line(&e.to_string(), 500)
+            );
             e.exit_code()
         }
     }
@@ -187,8 +204,9 @@ impl Session {
     }
 
     async fn demo(provider: &str) -> Result<Session> {
-        let provider = ProviderKind::parse(provider)
-            .ok_or_else(|| Error::Usage(format!("--demo-provider: unknown provider {provider:?}")))?;
+        let provider = ProviderKind::parse(provider).ok_or_else(|| {
+            Error::Usage(format!("--demo-provider: unknown provider {provider:?}"))
+        })?;
         let org = fake::Org::from_json(fake::DEMO_ORG_JSON)
             .map_err(|e| Error::Io(format!("bundled demo org: {e}")))?;
         let opts = fake::FakeOptions {
@@ -223,8 +241,15 @@ impl Session {
 fn print_paths(cli: &Cli) {
     let config = config::config_path(cli.config.as_deref());
     let dirs = config::project_dirs();
-    let show = |p: Option<PathBuf>| p.map_or_else(|| "(unknown)".into(), |p| p.display().to_string());
+    let show =
+        |p: Option<PathBuf>| p.map_or_else(|| "(unknown)".into(), |p| p.display().to_string());
     println!("config: {}", show(config));
-    println!("log:    {}", show(dirs.as_ref().map(|d| d.cache_dir().join("orgtui.log"))));
-    println!("cache:  {}", show(dirs.as_ref().map(|d| d.cache_dir().to_path_buf())));
+    println!(
+        "log:    {}",
+        show(dirs.as_ref().map(|d| d.cache_dir().join("orgtui.log")))
+    );
+    println!(
+        "cache:  {}",
+        show(dirs.as_ref().map(|d| d.cache_dir().to_path_buf()))
+    );
 }

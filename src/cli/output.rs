@@ -132,7 +132,14 @@ pub fn user_block(u: &User, leader: Option<&str>) -> String {
     }
     if u.depts.is_empty() {
         let ids: Vec<String> = u.dept_ids.iter().map(|d| sanitize(d)).collect();
-        row("depts", if ids.is_empty() { "-".into() } else { ids.join(", ") });
+        row(
+            "depts",
+            if ids.is_empty() {
+                "-".into()
+            } else {
+                ids.join(", ")
+            },
+        );
     }
     for d in &u.depts {
         let shown = d.path.as_deref().or(d.name.as_deref());

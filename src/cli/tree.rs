@@ -80,7 +80,10 @@ fn nested<'a>(c: &'a Crawl, people: &'a HashMap<String, User>, id: &str) -> Opti
         .flatten()
         .filter_map(|k| nested(c, people, k))
         .collect();
-    let members = members_of(c, people, id).into_iter().map(UserJson::from).collect();
+    let members = members_of(c, people, id)
+        .into_iter()
+        .map(UserJson::from)
+        .collect();
     Some(Node {
         dept: DeptJson::from(dept),
         children,
@@ -102,7 +105,11 @@ fn indented(c: &Crawl, people: &HashMap<String, User>, list_members: bool) -> St
         ));
         if list_members {
             for u in members {
-                let star = if d.leader_ids.contains(&u.id) { "★ " } else { "" };
+                let star = if d.leader_ids.contains(&u.id) {
+                    "★ "
+                } else {
+                    ""
+                };
                 out.push_str(&format!("{indent}  · {star}{}\n", output::user_line(u)));
             }
         }

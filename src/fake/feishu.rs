@@ -1,10 +1,485 @@
-//! STUB: to be written.
+//! The Feishu / Lark side of the fake server: contact v3 over the org file.
+//!
+//! Served (ids are the org file's; the org root is presented as department `"0"`, and its
+//! children name `"0"` as their parent):
+//! - `POST /open-apis/auth/v3/tenant_access_token/internal` `{"app_id","app_secret"}`
+//! - `GET  /open-apis/contact/v3/departments/{id}` → `data.department`
+//! - `GET  /open-apis/contact/v3/departments/{id}/children?fetch_child&page_size&page_token`
+//! - `GET  /open-apis/contact/v3/users/find_by_department?department_id&page_size&page_token`
+//! - `GET  /open-apis/contact/v3/users/{id}` → `data.user`
+//! - `GET  /open-apis/contact/v3/users/batch?user_ids=a&user_ids=b` (unknown ids dropped)
+//! - `POST /open-apis/contact/v3/users/batch_get_id` `{"emails","mobiles","include_resigned"}`
+//!
+//! Users are served with `open_id` = the org id, `union_id` = `on_<id>`, `user_id` =
+//! `uid-<id>`; only the default id types (`open_id`, `open_department_id`) are supported.
+//! `member_count` is the number of direct members.
+//!
+//! Failures (HTTP status, code, msg):
+//! - token: body not JSON or fields missing: 400, 10003 "invalid param"; wrong app id or
+//!   secret: 400, 10014 "app secret invalid".
+//! - no `Authorization` header: 401, 99991661; a token not issued here or expired: 401,
+//!   99991663.
+//! - `page_size` not 1..=50, a missing required parameter, more than 50 `user_ids`, emails or
+//!   mobiles, an id type other than the default: 400, 99992402 "field validation failed".
+//! - a page token not issued for this listing: 400, 40012 "page token is invalid error".
+//! - unknown department: 400, 40015 "department not exist" (Feishu's code for it).
+//! - unknown user (`users/{id}`): 400, 41012 "user id invalid error".
+//!
+//! 429 (99991400, with `x-ogw-ratelimit-reset`) and injected 500s come from the shared knobs.
+
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 
+use super::org::{Org, OrgDept, OrgUser};
+use super::paging::{self, PageError};
 use super::server::{FakeOptions, FakeState};
+use crate::model::UserStatus;
+
+const ROOT_ID: &str = "0";
+const MAX_IDS: usize = 50;
+
+/// A failure answer: HTTP status, Feishu code and message.
+struct Fail {
+    status: StatusCode,
+    code: i64,
+    msg: String,
+}
+
+impl IntoResponse for Fail {
+    fn into_response(self) -> Response {
+        let body = json!({"code": self.code, "msg": self.msg});
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+type Answer = Result<Response, Fail>;
 
 pub fn routes(_opts: &FakeOptions) -> Router<Arc<FakeState>> {
     Router::new()
+        .route(
+            "/open-apis/auth/v3/tenant_access_token/internal",
+            post(token),
+        )
+        .route("/open-apis/contact/v3/departments/{id}", get(department))
+        .route(
+            "/open-apis/contact/v3/departments/{id}/children",
+            get(children),
+        )
+        .route(
+            "/open-apis/contact/v3/users/find_by_department",
+            get(find_by_department),
+        )
+        .route("/open-apis/contact/v3/users/batch", get(users_batch))
+        .route(
+            "/open-apis/contact/v3/users/batch_get_id",
+            post(batch_get_id),
+        )
+        .route("/open-apis/contact/v3/users/{id}", get(user))
+}
+
+// ---- answers ----
+
+fn ok(data: Value) -> Response {
+    axum::Json(json!({"code": 0, "msg": "success", "data": data})).into_response()
+}
+
+fn fail(status: StatusCode, code: i64, msg: &str) -> Fail {
+    Fail {
+        status,
+        code,
+        msg: msg.to_string(),
+    }
+}
+
+fn invalid(field: &str) -> Fail {
+    fail(
+        StatusCode::BAD_REQUEST,
+        99992402,
+        &format!("field validation failed: {field}"),
+    )
+}
+
+fn dept_not_found() -> Fail {
+    fail(StatusCode::BAD_REQUEST, 40015, "department not exist")
+}
+
+// ---- request pieces ----
+
+/// The raw query, decoded. Parsed by hand because `user_ids` repeats.
+struct Query(Vec<(String, String)>);
+
+impl Query {
+    fn parse(raw: Option<&str>) -> Query {
+        let pairs = url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        Query(pairs)
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn all(&self, key: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// Only the default id types are served; anything else would need a second id space.
+    fn check_id_types(&self) -> Result<(), Fail> {
+        for (key, default) in [
+            ("user_id_type", "open_id"),
+            ("department_id_type", "open_department_id"),
+        ] {
+            if self.get(key).is_some_and(|v| v != default) {
+                return Err(invalid(key));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn authorize(state: &FakeState, headers: &HeaderMap) -> Result<(), Fail> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if state.bearer_ok(value) {
+        return Ok(());
+    }
+    Err(match value {
+        None => fail(
+            StatusCode::UNAUTHORIZED,
+            99991661,
+            "Missing access token for authorization",
+        ),
+        Some(_) => fail(
+            StatusCode::UNAUTHORIZED,
+            99991663,
+            "Invalid access token for authorization",
+        ),
+    })
+}
+
+/// One page of `items` for the listing `scope`, by the request's `page_size`/`page_token`.
+fn page_of<'a, T>(
+    items: &'a [T],
+    scope: &str,
+    q: &Query,
+) -> Result<(&'a [T], Option<String>), Fail> {
+    let size = match q.get("page_size") {
+        None => None,
+        Some(s) => Some(
+            s.trim()
+                .parse::<usize>()
+                .map_err(|_| invalid("page_size"))?,
+        ),
+    };
+    paging::page(items, scope, size, q.get("page_token")).map_err(|e| match e {
+        PageError::BadSize => invalid("page_size"),
+        PageError::BadToken => fail(
+            StatusCode::BAD_REQUEST,
+            40012,
+            "page token is invalid error",
+        ),
+    })
+}
+
+fn list(items: Vec<Value>, next: Option<String>) -> Value {
+    let mut data = Map::new();
+    data.insert("has_more".into(), Value::Bool(next.is_some()));
+    if let Some(t) = next {
+        data.insert("page_token".into(), Value::String(t));
+    }
+    data.insert("items".into(), Value::Array(items));
+    Value::Object(data)
+}
+
+// ---- ids and JSON shapes ----
+
+/// `"0"` is the root, whatever its id in the org file.
+fn find_dept<'a>(org: &'a Org, id: &str) -> Option<&'a OrgDept> {
+    if id == ROOT_ID {
+        Some(org.root())
+    } else {
+        org.dept(id)
+    }
+}
+
+/// The id a department is shown with.
+fn shown_id(org: &Org, id: &str) -> String {
+    if id == org.root().id {
+        ROOT_ID.to_string()
+    } else {
+        id.to_string()
+    }
+}
+
+fn put(map: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value>>) {
+    if let Some(v) = value {
+        map.insert(key.to_string(), v.into());
+    }
+}
+
+fn dept_json(org: &Org, d: &OrgDept) -> Value {
+    let id = shown_id(org, &d.id);
+    let is_root = id == ROOT_ID;
+    let mut m = Map::new();
+    put(&mut m, "name", d.name.clone());
+    m.insert("department_id".into(), id.clone().into());
+    m.insert("open_department_id".into(), id.into());
+    if !is_root {
+        put(
+            &mut m,
+            "parent_department_id",
+            d.parent_id.as_deref().map(|p| shown_id(org, p)),
+        );
+    }
+    put(&mut m, "leader_user_id", d.leader_ids.first().cloned());
+    let leaders: Vec<Value> = d
+        .leader_ids
+        .iter()
+        .enumerate()
+        .map(|(i, l)| json!({"leaderID": l, "leaderType": if i == 0 { 1 } else { 2 }}))
+        .collect();
+    m.insert("leaders".into(), Value::Array(leaders));
+    put(&mut m, "order", d.order.map(|o| o.to_string()));
+    m.insert("member_count".into(), org.members(&d.id).len().into());
+    m.insert("status".into(), json!({"is_deleted": false}));
+    Value::Object(m)
+}
+
+fn status_json(status: UserStatus) -> Value {
+    json!({
+        "is_frozen": status == UserStatus::Disabled,
+        "is_resigned": status == UserStatus::Dimission,
+        "is_activated": status != UserStatus::Notactive,
+        "is_exited": false,
+        "is_unjoin": false,
+    })
+}
+
+fn user_json(org: &Org, u: &OrgUser) -> Value {
+    let mut m = Map::new();
+    m.insert("open_id".into(), u.id.clone().into());
+    m.insert("union_id".into(), format!("on_{}", u.id).into());
+    m.insert("user_id".into(), format!("uid-{}", u.id).into());
+    put(&mut m, "name", u.name.clone());
+    m.insert("en_name".into(), "".into());
+    put(&mut m, "email", u.email.clone());
+    put(&mut m, "mobile", u.mobile.clone());
+    put(&mut m, "job_title", u.title.clone());
+    put(&mut m, "employee_no", u.employee_id.clone());
+    m.insert("status".into(), status_json(u.status_or_active()));
+    let depts: Vec<Value> = u.dept_ids.iter().map(|d| shown_id(org, d).into()).collect();
+    m.insert("department_ids".into(), Value::Array(depts));
+    put(&mut m, "leader_user_id", u.leader_id.clone());
+    put(&mut m, "city", u.city.clone());
+    put(&mut m, "work_station", u.work_place.clone());
+    Value::Object(m)
+}
+
+/// Every department below `d`, parents before children. The visited set guards against a
+/// cycle the org file may hold away from the root.
+fn descendants<'a>(org: &'a Org, d: &'a OrgDept) -> Vec<&'a OrgDept> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::from([d.id.as_str()]);
+    let mut queue = std::collections::VecDeque::from([d]);
+    while let Some(cur) = queue.pop_front() {
+        for child in org.children(&cur.id) {
+            if seen.insert(child.id.as_str()) {
+                out.push(child);
+                queue.push_back(child);
+            }
+        }
+    }
+    out
+}
+
+// ---- handlers ----
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct TokenRequest {
+    app_id: Option<String>,
+    app_secret: Option<String>,
+}
+
+async fn token(State(state): State<Arc<FakeState>>, body: Bytes) -> Answer {
+    let req: TokenRequest = serde_json::from_slice(&body)
+        .map_err(|_| fail(StatusCode::BAD_REQUEST, 10003, "invalid param"))?;
+    let (Some(id), Some(secret)) = (req.app_id, req.app_secret) else {
+        return Err(fail(StatusCode::BAD_REQUEST, 10003, "invalid param"));
+    };
+    if !state.check_app(&id, &secret) {
+        return Err(fail(StatusCode::BAD_REQUEST, 10014, "app secret invalid"));
+    }
+    let (token, expire) = state.issue_token();
+    Ok(axum::Json(json!({
+        "code": 0,
+        "msg": "ok",
+        "tenant_access_token": token,
+        "expire": expire,
+    }))
+    .into_response())
+}
+
+async fn department(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Answer {
+    authorize(&state, &headers)?;
+    Query::parse(raw.as_deref()).check_id_types()?;
+    let d = find_dept(&state.org, &id).ok_or_else(dept_not_found)?;
+    Ok(ok(json!({"department": dept_json(&state.org, d)})))
+}
+
+async fn children(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Answer {
+    authorize(&state, &headers)?;
+    let q = Query::parse(raw.as_deref());
+    q.check_id_types()?;
+    let org = &state.org;
+    let parent = find_dept(org, &id).ok_or_else(dept_not_found)?;
+    let recursive = q.get("fetch_child") == Some("true");
+    let all = if recursive {
+        descendants(org, parent)
+    } else {
+        org.children(&parent.id)
+    };
+    let scope = format!("children/{}/{recursive}", parent.id);
+    let (slice, next) = page_of(&all, &scope, &q)?;
+    let items = slice.iter().map(|d| dept_json(org, d)).collect();
+    Ok(ok(list(items, next)))
+}
+
+async fn find_by_department(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Answer {
+    authorize(&state, &headers)?;
+    let q = Query::parse(raw.as_deref());
+    q.check_id_types()?;
+    let org = &state.org;
+    let id = q
+        .get("department_id")
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| invalid("department_id"))?;
+    let dept = find_dept(org, id).ok_or_else(dept_not_found)?;
+    let members = org.members(&dept.id);
+    let (slice, next) = page_of(&members, &format!("members/{}", dept.id), &q)?;
+    let items = slice.iter().map(|u| user_json(org, u)).collect();
+    Ok(ok(list(items, next)))
+}
+
+async fn user(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Answer {
+    authorize(&state, &headers)?;
+    Query::parse(raw.as_deref()).check_id_types()?;
+    let u = state
+        .org
+        .user(&id)
+        .ok_or_else(|| fail(StatusCode::BAD_REQUEST, 41012, "user id invalid error"))?;
+    Ok(ok(json!({"user": user_json(&state.org, u)})))
+}
+
+async fn users_batch(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Answer {
+    authorize(&state, &headers)?;
+    let q = Query::parse(raw.as_deref());
+    q.check_id_types()?;
+    let ids = q.all("user_ids");
+    if ids.is_empty() || ids.len() > MAX_IDS {
+        return Err(invalid("user_ids"));
+    }
+    let mut seen = HashSet::new();
+    let items: Vec<Value> = ids
+        .into_iter()
+        .filter(|id| seen.insert(*id))
+        .filter_map(|id| state.org.user(id))
+        .map(|u| user_json(&state.org, u))
+        .collect();
+    Ok(ok(json!({"items": items})))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct BatchGetIdRequest {
+    emails: Vec<String>,
+    mobiles: Vec<String>,
+    include_resigned: bool,
+}
+
+async fn batch_get_id(
+    State(state): State<Arc<FakeState>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Answer {
+    authorize(&state, &headers)?;
+    Query::parse(raw.as_deref()).check_id_types()?;
+    let req: BatchGetIdRequest = serde_json::from_slice(&body).map_err(|_| invalid("body"))?;
+    if req.emails.len() > MAX_IDS || req.mobiles.len() > MAX_IDS {
+        return Err(invalid("emails/mobiles: at most 50 each"));
+    }
+    if req.emails.is_empty() && req.mobiles.is_empty() {
+        return Err(invalid("emails/mobiles"));
+    }
+    let org = &state.org;
+    // Resigned users are reported as unknown unless asked for.
+    let visible =
+        |u: &&OrgUser| req.include_resigned || u.status_or_active() != UserStatus::Dimission;
+    let mut rows: Vec<Value> = Vec::new();
+    for email in &req.emails {
+        let found = org.user_by_email(email).filter(visible);
+        rows.push(id_row("email", email, found));
+    }
+    for mobile in &req.mobiles {
+        let found = org
+            .users()
+            .iter()
+            .find(|u| u.mobile.as_deref() == Some(mobile.as_str()))
+            .filter(visible);
+        rows.push(id_row("mobile", mobile, found));
+    }
+    Ok(ok(json!({"user_list": rows})))
+}
+
+/// One `user_list` row: what was asked, and the open_id when known.
+fn id_row(key: &str, asked: &str, found: Option<&OrgUser>) -> Value {
+    let mut m = Map::new();
+    m.insert(key.to_string(), asked.into());
+    if let Some(u) = found {
+        m.insert("user_id".into(), u.id.clone().into());
+        m.insert("status".into(), status_json(u.status_or_active()));
+    }
+    Value::Object(m)
 }

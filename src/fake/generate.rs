@@ -6,62 +6,196 @@ use crate::model::UserStatus;
 
 /// Surnames with their pinyin, most common first.
 const SURNAMES: &[(&str, &str)] = &[
-    ("王", "wang"), ("李", "li"), ("张", "zhang"), ("刘", "liu"), ("陈", "chen"),
-    ("杨", "yang"), ("黄", "huang"), ("赵", "zhao"), ("吴", "wu"), ("周", "zhou"),
-    ("徐", "xu"), ("孙", "sun"), ("马", "ma"), ("朱", "zhu"), ("胡", "hu"),
-    ("郭", "guo"), ("何", "he"), ("高", "gao"), ("林", "lin"), ("罗", "luo"),
-    ("郑", "zheng"), ("梁", "liang"), ("谢", "xie"), ("宋", "song"), ("唐", "tang"),
-    ("许", "xu"), ("韩", "han"), ("冯", "feng"), ("邓", "deng"), ("曹", "cao"),
+    ("王", "wang"),
+    ("李", "li"),
+    ("张", "zhang"),
+    ("刘", "liu"),
+    ("陈", "chen"),
+    ("杨", "yang"),
+    ("黄", "huang"),
+    ("赵", "zhao"),
+    ("吴", "wu"),
+    ("周", "zhou"),
+    ("徐", "xu"),
+    ("孙", "sun"),
+    ("马", "ma"),
+    ("朱", "zhu"),
+    ("胡", "hu"),
+    ("郭", "guo"),
+    ("何", "he"),
+    ("高", "gao"),
+    ("林", "lin"),
+    ("罗", "luo"),
+    ("郑", "zheng"),
+    ("梁", "liang"),
+    ("谢", "xie"),
+    ("宋", "song"),
+    ("唐", "tang"),
+    ("许", "xu"),
+    ("韩", "han"),
+    ("冯", "feng"),
+    ("邓", "deng"),
+    ("曹", "cao"),
 ];
 
 const GIVEN: &[(&str, &str)] = &[
-    ("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"),
-    ("丽", "li"), ("强", "qiang"), ("磊", "lei"), ("军", "jun"), ("洋", "yang"),
-    ("勇", "yong"), ("艳", "yan"), ("杰", "jie"), ("娟", "juan"), ("涛", "tao"),
-    ("明", "ming"), ("超", "chao"), ("秀英", "xiuying"), ("霞", "xia"), ("平", "ping"),
-    ("刚", "gang"), ("桂英", "guiying"), ("子涵", "zihan"), ("浩然", "haoran"),
-    ("欣怡", "xinyi"), ("梓轩", "zixuan"), ("思远", "siyuan"), ("雨桐", "yutong"),
-    ("建国", "jianguo"), ("晓东", "xiaodong"), ("志强", "zhiqiang"), ("海燕", "haiyan"),
-    ("文博", "wenbo"), ("一鸣", "yiming"), ("佳怡", "jiayi"), ("俊杰", "junjie"),
+    ("伟", "wei"),
+    ("芳", "fang"),
+    ("娜", "na"),
+    ("敏", "min"),
+    ("静", "jing"),
+    ("丽", "li"),
+    ("强", "qiang"),
+    ("磊", "lei"),
+    ("军", "jun"),
+    ("洋", "yang"),
+    ("勇", "yong"),
+    ("艳", "yan"),
+    ("杰", "jie"),
+    ("娟", "juan"),
+    ("涛", "tao"),
+    ("明", "ming"),
+    ("超", "chao"),
+    ("秀英", "xiuying"),
+    ("霞", "xia"),
+    ("平", "ping"),
+    ("刚", "gang"),
+    ("桂英", "guiying"),
+    ("子涵", "zihan"),
+    ("浩然", "haoran"),
+    ("欣怡", "xinyi"),
+    ("梓轩", "zixuan"),
+    ("思远", "siyuan"),
+    ("雨桐", "yutong"),
+    ("建国", "jianguo"),
+    ("晓东", "xiaodong"),
+    ("志强", "zhiqiang"),
+    ("海燕", "haiyan"),
+    ("文博", "wenbo"),
+    ("一鸣", "yiming"),
+    ("佳怡", "jiayi"),
+    ("俊杰", "junjie"),
 ];
 
 const LATIN_FIRST: &[&str] = &[
-    "Anna", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Henry", "Isabel", "Jack",
-    "Kevin", "Laura", "Michael", "Nina", "Oliver", "Priya", "Ravi", "Sophie", "Tom", "Yuki",
+    "Anna", "Ben", "Chloe", "David", "Emma", "Felix", "Grace", "Henry", "Isabel", "Jack", "Kevin",
+    "Laura", "Michael", "Nina", "Oliver", "Priya", "Ravi", "Sophie", "Tom", "Yuki",
 ];
 const LATIN_LAST: &[&str] = &[
-    "Smith", "Müller", "Garcia", "Tanaka", "Kim", "Nguyen", "Johnson", "Rossi", "Dubois",
-    "Silva", "Patel", "Brown", "O'Neil", "Schmidt", "Wilson", "Lopez",
+    "Smith", "Müller", "Garcia", "Tanaka", "Kim", "Nguyen", "Johnson", "Rossi", "Dubois", "Silva",
+    "Patel", "Brown", "O'Neil", "Schmidt", "Wilson", "Lopez",
 ];
 
 const TITLES: &[&str] = &[
-    "软件工程师", "高级软件工程师", "资深工程师", "产品经理", "高级产品经理", "设计师",
-    "测试工程师", "运维工程师", "数据分析师", "销售经理", "客户经理", "财务专员",
-    "HRBP", "法务顾问", "Software Engineer", "Senior Engineer", "Product Manager",
-    "Account Executive", "Customer Success Manager", "Designer",
+    "软件工程师",
+    "高级软件工程师",
+    "资深工程师",
+    "产品经理",
+    "高级产品经理",
+    "设计师",
+    "测试工程师",
+    "运维工程师",
+    "数据分析师",
+    "销售经理",
+    "客户经理",
+    "财务专员",
+    "HRBP",
+    "法务顾问",
+    "Software Engineer",
+    "Senior Engineer",
+    "Product Manager",
+    "Account Executive",
+    "Customer Success Manager",
+    "Designer",
 ];
 const LEADER_TITLES: &[&str] = &["总监", "经理", "Head", "Director", "负责人"];
 
 const CITIES: &[&str] = &[
-    "北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "西安", "南京", "苏州",
-    "天津", "重庆", "长沙", "郑州", "青岛", "厦门", "合肥", "济南", "沈阳", "大连",
-    "福州", "昆明", "南宁", "贵阳", "太原", "石家庄", "哈尔滨", "长春", "南昌", "兰州",
+    "北京",
+    "上海",
+    "广州",
+    "深圳",
+    "杭州",
+    "成都",
+    "武汉",
+    "西安",
+    "南京",
+    "苏州",
+    "天津",
+    "重庆",
+    "长沙",
+    "郑州",
+    "青岛",
+    "厦门",
+    "合肥",
+    "济南",
+    "沈阳",
+    "大连",
+    "福州",
+    "昆明",
+    "南宁",
+    "贵阳",
+    "太原",
+    "石家庄",
+    "哈尔滨",
+    "长春",
+    "南昌",
+    "兰州",
 ];
 
 /// Top-level divisions, then the pool for deeper departments.
 const DIVISIONS: &[&str] = &[
-    "研发中心", "产品部", "销售部", "市场部", "客户成功部", "财务部", "人力资源部",
-    "法务部", "International",
+    "研发中心",
+    "产品部",
+    "销售部",
+    "市场部",
+    "客户成功部",
+    "财务部",
+    "人力资源部",
+    "法务部",
+    "International",
 ];
 const TEAMS: &[&str] = &[
-    "后端组", "前端组", "移动端组", "测试组", "运维组", "数据平台组", "算法组", "安全组",
-    "搜索组", "推荐组", "支付组", "增长组", "Platform", "Growth", "Payments", "Identity",
-    "华东大区", "华北大区", "华南大区", "渠道组", "品牌组", "招聘组", "薪酬组", "Billing",
-    "Design", "QA", "Infra", "Mobile", "AI Lab", "Cloud",
+    "后端组",
+    "前端组",
+    "移动端组",
+    "测试组",
+    "运维组",
+    "数据平台组",
+    "算法组",
+    "安全组",
+    "搜索组",
+    "推荐组",
+    "支付组",
+    "增长组",
+    "Platform",
+    "Growth",
+    "Payments",
+    "Identity",
+    "华东大区",
+    "华北大区",
+    "华南大区",
+    "渠道组",
+    "品牌组",
+    "招聘组",
+    "薪酬组",
+    "Billing",
+    "Design",
+    "QA",
+    "Infra",
+    "Mobile",
+    "AI Lab",
+    "Cloud",
 ];
 
 /// The chain that makes the demo 7 levels deep (root + 6).
-const DEEP_CHAIN: &[&str] = &["基础架构部", "存储平台", "对象存储", "元数据组", "一致性小组"];
+const DEEP_CHAIN: &[&str] = &[
+    "基础架构部",
+    "存储平台",
+    "对象存储",
+    "元数据组",
+    "一致性小组",
+];
 
 #[derive(Debug, Clone)]
 pub struct GenSpec {
@@ -287,8 +421,16 @@ mod tests {
         assert!(file.depts.iter().any(|d| org.children(&d.id).len() > 50));
         assert!(file.depts.iter().any(|d| org.members(&d.id).len() > 50));
         assert!(file.users.iter().any(|u| u.dept_ids.len() == 2));
-        assert!(file.users.iter().any(|u| u.status == Some(UserStatus::Disabled)));
-        assert!(file.users.iter().any(|u| u.name.as_deref().is_some_and(|n| n.is_ascii())));
+        assert!(
+            file.users
+                .iter()
+                .any(|u| u.status == Some(UserStatus::Disabled))
+        );
+        assert!(
+            file.users
+                .iter()
+                .any(|u| u.name.as_deref().is_some_and(|n| n.is_ascii()))
+        );
         assert!(file.users.iter().any(|u| u.name.as_deref() == Some("张伟")));
         assert!(file.depts.iter().all(|d| !d.leader_ids.is_empty()));
     }
@@ -296,7 +438,11 @@ mod tests {
     #[test]
     fn bundled_demo_matches_generator() {
         let bundled: OrgFile = serde_json::from_str(crate::fake::DEMO_ORG_JSON).unwrap();
-        assert_eq!(bundled, demo(), "regenerate assets/demo-org.json: orgtui fake-org --demo");
+        assert_eq!(
+            bundled,
+            demo(),
+            "regenerate assets/demo-org.json: orgtui fake-org --demo"
+        );
     }
 
     #[test]

@@ -173,7 +173,7 @@ impl FakeState {
 
     fn should_fail(&self, serial: u64) -> bool {
         if let Some(n) = self.opts.fail_every.filter(|n| *n > 0)
-            && serial % n == 0
+            && serial.is_multiple_of(n)
         {
             return true;
         }

@@ -1,10 +1,637 @@
-//! STUB: to be written.
+//! The WPS 365 (v7) side of the fake server.
+//!
+//! Everything is served under `opts.openapi_prefix` (empty for the public cloud): the token
+//! endpoint and the v7 contact reads. Every v7 call is checked like the real gateway would:
+//! a live Bearer token, an `X-Kso-Date` within 15 minutes, and an `X-Kso-Authorization` equal
+//! to KSO-1 over the request exactly as received (method, raw path and query with the prefix
+//! removed, the Content-Type as received, the date, the hash of the raw body bytes). When
+//! `opts.graph_prefix` is set, `{graph_prefix}/v7/users/by_emails` is served too and checked
+//! with WPS-4 (`Wps-Docs-Date`, `Wps-Docs-Authorization`) instead.
+//!
+//! Deliberate quirks, so clients are tested against what the real API allows:
+//! - Member listings simulate partial detail: the item of every 7th member of a department
+//!   (by position in the department, whatever the page) comes without `user_info` even with
+//!   `with_user_detail=true`, so clients must fall back to `members/batch_read`.
+//! - `users/by_emails` answers the users it found in reverse order of the request.
+//! - Page tokens contain `/`, `+` and `=` (see `paging`), so unencoded tokens break.
+//! - `users/batch_read` takes at most 50 ids per call and `members/batch_read` at most three
+//!   statuses per call; `recursive` on member listings is ignored (direct members only).
+
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, OriginalUri, Path, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 
+use super::org::{Org, OrgDept, OrgUser};
+use super::paging::{self, PageError};
 use super::server::{FakeOptions, FakeState};
+use crate::model::UserStatus;
+use crate::providers::wps::sign::{self, SignInput};
 
-pub fn routes(_opts: &FakeOptions) -> Router<Arc<FakeState>> {
-    Router::new()
+/// The app's credentials were refused at the token endpoint.
+pub const CODE_INVALID_CLIENT: i64 = 40_000_001;
+/// A malformed request (bad parameter or body).
+pub const CODE_BAD_REQUEST: i64 = 400_000_001;
+/// The department or user does not exist.
+pub const CODE_NOT_FOUND: i64 = 400_000_004;
+/// Missing, unknown or expired access token.
+pub const CODE_BAD_TOKEN: i64 = 401_000_001;
+/// The signature does not match the request.
+pub const CODE_BAD_SIGNATURE: i64 = 401_000_002;
+/// The signature date is missing, unreadable or more than 15 minutes off.
+pub const CODE_BAD_DATE: i64 = 401_000_003;
+
+/// How far the signature date may be from the server's clock.
+const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
+/// Largest request body read.
+const MAX_BODY: usize = 1 << 20;
+const MAX_BATCH_IDS: usize = 50;
+const MAX_EMAILS: usize = 100;
+/// Fixed creation time for every record (the org file has none).
+const CTIME: i64 = 1_700_000_000;
+
+pub fn routes(opts: &FakeOptions) -> Router<Arc<FakeState>> {
+    let p = norm_prefix(&opts.openapi_prefix);
+    let g = norm_prefix(&opts.graph_prefix);
+    let mut r = Router::new()
+        .route(&format!("{p}/oauth2/token"), post(token))
+        .route(&format!("{p}/v7/depts/root"), get(root))
+        .route(&format!("{p}/v7/depts/{{id}}"), get(dept))
+        .route(&format!("{p}/v7/depts/{{id}}/children"), get(children))
+        .route(&format!("{p}/v7/depts/{{id}}/members"), get(members))
+        .route(
+            &format!("{p}/v7/depts/{{id}}/members/batch_read"),
+            post(members_batch_read),
+        )
+        .route(&format!("{p}/v7/users/batch_read"), post(users_batch_read))
+        .route(&format!("{p}/v7/users/by_emails"), post(by_emails_kso))
+        .route(&format!("{p}/v7/users/{{id}}"), get(user));
+    // With the same prefix for both, the KSO-1 route above is the only one.
+    if !g.is_empty() && g != p {
+        r = r.route(&format!("{g}/v7/users/by_emails"), post(by_emails_graph));
+    }
+    r
+}
+
+/// `openapi/` → `/openapi`; empty stays empty.
+fn norm_prefix(p: &str) -> String {
+    let t = p.trim().trim_matches('/');
+    if t.is_empty() {
+        String::new()
+    } else {
+        format!("/{t}")
+    }
+}
+
+// ---- replies ----
+
+/// An error answer: HTTP status and the provider's `{code, msg}` envelope.
+struct Fail {
+    status: StatusCode,
+    code: i64,
+    msg: String,
+}
+
+impl IntoResponse for Fail {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            axum::Json(json!({"code": self.code, "msg": self.msg})),
+        )
+            .into_response()
+    }
+}
+
+type Reply = Result<Response, Fail>;
+
+fn ok(data: Value) -> Reply {
+    Ok(axum::Json(json!({"code": 0, "msg": "ok", "data": data})).into_response())
+}
+
+fn fail(status: StatusCode, code: i64, msg: &str) -> Fail {
+    Fail {
+        status,
+        code,
+        msg: msg.to_string(),
+    }
+}
+
+fn bad_request(msg: &str) -> Fail {
+    fail(StatusCode::BAD_REQUEST, CODE_BAD_REQUEST, msg)
+}
+
+fn not_found() -> Fail {
+    fail(StatusCode::NOT_FOUND, CODE_NOT_FOUND, "not found")
+}
+
+// ---- the signed-request extractor ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    Kso1,
+    Wps4,
+}
+
+/// A request that passed the token, date and signature checks.
+struct Checked {
+    /// The decoded query, repeated keys kept.
+    query: Vec<(String, String)>,
+    body: Bytes,
+}
+
+impl Checked {
+    fn first(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn all(&self, key: &str) -> Vec<&str> {
+        self.query
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    fn flag(&self, key: &str) -> bool {
+        self.first(key).is_some_and(|v| v == "true")
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Fail> {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| bad_request(&format!("invalid JSON body: {e}")))
+    }
+}
+
+/// A v7 call signed with KSO-1.
+struct Kso1(Checked);
+/// A `/graph` call signed with WPS-4.
+struct Wps4(Checked);
+
+impl FromRequest<Arc<FakeState>> for Kso1 {
+    type Rejection = Fail;
+    async fn from_request(req: Request, state: &Arc<FakeState>) -> Result<Self, Fail> {
+        check(req, state, Scheme::Kso1).await.map(Kso1)
+    }
+}
+
+impl FromRequest<Arc<FakeState>> for Wps4 {
+    type Rejection = Fail;
+    async fn from_request(req: Request, state: &Arc<FakeState>) -> Result<Self, Fail> {
+        check(req, state, Scheme::Wps4).await.map(Wps4)
+    }
+}
+
+async fn check(req: Request, state: &FakeState, scheme: Scheme) -> Result<Checked, Fail> {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| bad_request("request body too large or unreadable"))?;
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map(|o| o.0.clone())
+        .unwrap_or_else(|| parts.uri.clone());
+    let headers = &parts.headers;
+    let unauthorized = |code: i64, msg: &str| {
+        state.stats.auth_rejected.fetch_add(1, Ordering::Relaxed);
+        fail(StatusCode::UNAUTHORIZED, code, msg)
+    };
+
+    // bearer_ok counts its own rejections.
+    if !state.bearer_ok(header(headers, "authorization")) {
+        return Err(fail(
+            StatusCode::UNAUTHORIZED,
+            CODE_BAD_TOKEN,
+            "access token invalid or expired",
+        ));
+    }
+
+    let (date_name, auth_name, prefix) = match scheme {
+        Scheme::Kso1 => (
+            "x-kso-date",
+            "x-kso-authorization",
+            &state.opts.openapi_prefix,
+        ),
+        Scheme::Wps4 => (
+            "wps-docs-date",
+            "wps-docs-authorization",
+            &state.opts.graph_prefix,
+        ),
+    };
+    let Some(date) = header(headers, date_name) else {
+        return Err(unauthorized(CODE_BAD_DATE, "missing date header"));
+    };
+    let fresh = httpdate::parse_http_date(date).ok().is_some_and(|t| {
+        let now = SystemTime::now();
+        let skew = now
+            .duration_since(t)
+            .or_else(|_| t.duration_since(now))
+            .unwrap_or_default();
+        skew <= MAX_SKEW
+    });
+    if !fresh {
+        return Err(unauthorized(
+            CODE_BAD_DATE,
+            "date missing, malformed or stale",
+        ));
+    }
+
+    let prefix = norm_prefix(prefix);
+    let mut request_uri = sign::strip_prefix(uri.path(), &prefix).to_string();
+    if let Some(q) = uri.query() {
+        request_uri.push('?');
+        request_uri.push_str(q);
+    }
+    let input = SignInput {
+        method: parts.method.as_str(),
+        request_uri: &request_uri,
+        content_type: header(headers, "content-type").unwrap_or(""),
+        date,
+        body: &body,
+    };
+    let (app_id, secret) = (&state.opts.app_id, state.opts.app_secret.expose());
+    let expected = match scheme {
+        Scheme::Kso1 => sign::kso1(&input, app_id, secret),
+        Scheme::Wps4 => sign::wps4(&input, app_id, secret),
+    };
+    let given = header(headers, auth_name).unwrap_or("");
+    if !sign::same_signature(given, &expected) {
+        return Err(unauthorized(CODE_BAD_SIGNATURE, "signature mismatch"));
+    }
+
+    let query = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect();
+    Ok(Checked { query, body })
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+// ---- JSON shapes ----
+
+fn put(m: &mut Map<String, Value>, key: &str, v: Option<&str>) {
+    if let Some(v) = v {
+        m.insert(key.into(), Value::String(v.to_string()));
+    }
+}
+
+fn abs_path(org: &Org, id: &str) -> String {
+    format!("/{}", org.path(id).unwrap_or_default())
+}
+
+fn dept_json(org: &Org, d: &OrgDept) -> Value {
+    let leaders: Vec<Value> = d
+        .leader_ids
+        .iter()
+        .enumerate()
+        .map(|(i, u)| json!({"user_id": u, "order": i}))
+        .collect();
+    let mut m = Map::new();
+    m.insert("id".into(), json!(d.id));
+    put(&mut m, "name", d.name.as_deref());
+    m.insert(
+        "parent_id".into(),
+        json!(d.parent_id.as_deref().unwrap_or("0")),
+    );
+    m.insert("abs_path".into(), json!(abs_path(org, &d.id)));
+    if let Some(o) = d.order {
+        m.insert("order".into(), json!(o));
+    }
+    m.insert("leaders".into(), Value::Array(leaders));
+    m.insert("ctime".into(), json!(CTIME));
+    m.insert("ex_dept_id".into(), json!(""));
+    Value::Object(m)
+}
+
+/// The reduced user of member items: no `leader_id`, no `depts`.
+fn reduced_user_json(u: &OrgUser) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("id".into(), json!(u.id));
+    put(&mut m, "user_name", u.name.as_deref());
+    put(&mut m, "email", u.email.as_deref());
+    put(&mut m, "phone", u.mobile.as_deref());
+    m.insert("telephone".into(), json!(""));
+    put(&mut m, "title", u.title.as_deref());
+    put(&mut m, "employee_id", u.employee_id.as_deref());
+    m.insert("status".into(), json!(u.status_or_active().as_str()));
+    put(
+        &mut m,
+        "def_dept_id",
+        u.dept_ids.first().map(String::as_str),
+    );
+    put(&mut m, "city", u.city.as_deref());
+    put(&mut m, "work_place", u.work_place.as_deref());
+    m.insert("gender".into(), json!("secrecy"));
+    m.insert("role".into(), json!("normal"));
+    m.insert("avatar".into(), json!(""));
+    m
+}
+
+fn user_json(org: &Org, u: &OrgUser, with_dept: bool) -> Value {
+    let mut m = reduced_user_json(u);
+    put(&mut m, "leader_id", u.leader_id.as_deref());
+    m.insert("ex_user_id".into(), json!(u.id));
+    m.insert("login_name".into(), json!(u.id));
+    m.insert("ctime".into(), json!(CTIME));
+    if with_dept {
+        let depts: Vec<Value> = u
+            .dept_ids
+            .iter()
+            .filter_map(|id| org.dept(id))
+            .map(|d| json!({"id": d.id, "name": d.name, "abs_path": abs_path(org, &d.id)}))
+            .collect();
+        m.insert("depts".into(), Value::Array(depts));
+    }
+    Value::Object(m)
+}
+
+fn member_json(dept: &OrgDept, position: usize, u: &OrgUser, detail: bool) -> Value {
+    let mut m = Map::new();
+    m.insert("user_id".into(), json!(u.id));
+    m.insert("dept_id".into(), json!(dept.id));
+    m.insert("is_leader".into(), json!(dept.leader_ids.contains(&u.id)));
+    m.insert("order".into(), json!(position));
+    m.insert("ctime".into(), json!(CTIME));
+    m.insert("mtime".into(), json!(CTIME));
+    if detail {
+        m.insert("user_info".into(), Value::Object(reduced_user_json(u)));
+    }
+    Value::Object(m)
+}
+
+/// Parse `status` values: required, known, at most `max`.
+fn statuses<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+    max: usize,
+) -> Result<Vec<UserStatus>, Fail> {
+    let mut out = Vec::new();
+    for v in values {
+        let st =
+            UserStatus::parse(v).ok_or_else(|| bad_request(&format!("unknown status {v:?}")))?;
+        if !out.contains(&st) {
+            out.push(st);
+        }
+    }
+    if out.is_empty() {
+        return Err(bad_request("status is required"));
+    }
+    if out.len() > max {
+        return Err(bad_request(&format!("at most {max} statuses per call")));
+    }
+    Ok(out)
+}
+
+fn page_size(req: &Checked) -> Result<Option<usize>, Fail> {
+    req.first("page_size")
+        .map(|v| {
+            v.parse::<usize>()
+                .map_err(|_| bad_request("page_size must be a number"))
+        })
+        .transpose()
+}
+
+fn page_error(e: PageError) -> Fail {
+    match e {
+        PageError::BadSize => bad_request("page_size must be between 1 and 50"),
+        PageError::BadToken => bad_request("invalid page_token"),
+    }
+}
+
+// ---- handlers ----
+
+#[derive(Default)]
+struct TokenForm {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+async fn token(State(st): State<Arc<FakeState>>, body: Bytes) -> Reply {
+    let form = parse_token_form(&body).ok_or_else(|| bad_request("invalid form body"))?;
+    if form.grant_type.as_deref() != Some("client_credentials") {
+        return Err(bad_request("unsupported grant_type"));
+    }
+    let id = form.client_id.unwrap_or_default();
+    let secret = form.client_secret.unwrap_or_default();
+    if !st.check_app(&id, &secret) {
+        st.stats.auth_rejected.fetch_add(1, Ordering::Relaxed);
+        return Err(fail(
+            StatusCode::UNAUTHORIZED,
+            CODE_INVALID_CLIENT,
+            "invalid client",
+        ));
+    }
+    let (token, expires_in) = st.issue_token();
+    Ok(axum::Json(json!({
+        "access_token": token,
+        "expires_in": expires_in,
+        "token_type": "bearer",
+    }))
+    .into_response())
+}
+
+/// A form body into `TokenForm` (first value of each key wins).
+fn parse_token_form(body: &[u8]) -> Option<TokenForm> {
+    std::str::from_utf8(body).ok()?;
+    let mut f = TokenForm::default();
+    for (k, v) in url::form_urlencoded::parse(body) {
+        let slot = match k.as_ref() {
+            "grant_type" => &mut f.grant_type,
+            "client_id" => &mut f.client_id,
+            "client_secret" => &mut f.client_secret,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(v.into_owned());
+        }
+    }
+    Some(f)
+}
+
+async fn root(State(st): State<Arc<FakeState>>, Kso1(_): Kso1) -> Reply {
+    ok(dept_json(&st.org, st.org.root()))
+}
+
+async fn dept(State(st): State<Arc<FakeState>>, Path(id): Path<String>, Kso1(_): Kso1) -> Reply {
+    let d = st.org.dept(&id).ok_or_else(not_found)?;
+    ok(dept_json(&st.org, d))
+}
+
+async fn children(
+    State(st): State<Arc<FakeState>>,
+    Path(id): Path<String>,
+    Kso1(req): Kso1,
+) -> Reply {
+    st.org.dept(&id).ok_or_else(not_found)?;
+    let kids = st.org.children(&id);
+    let (slice, next) = paging::page(
+        &kids,
+        &format!("children:{id}"),
+        page_size(&req)?,
+        req.first("page_token"),
+    )
+    .map_err(page_error)?;
+    let mut data = json!({
+        "items": slice.iter().map(|d| dept_json(&st.org, d)).collect::<Vec<_>>(),
+        "next_page_token": next.unwrap_or_default(),
+    });
+    if req.flag("with_total") {
+        data["total"] = json!(kids.len());
+    }
+    ok(data)
+}
+
+async fn members(
+    State(st): State<Arc<FakeState>>,
+    Path(id): Path<String>,
+    Kso1(req): Kso1,
+) -> Reply {
+    let d = st.org.dept(&id).ok_or_else(not_found)?;
+    let wanted = statuses(req.all("status"), UserStatus::ALL.len())?;
+    let detail = req.flag("with_user_detail");
+    // Position in the department, whatever the filter: it decides which items lack detail.
+    let listed: Vec<(usize, &OrgUser)> = st
+        .org
+        .members(&id)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, u)| wanted.contains(&u.status_or_active()))
+        .collect();
+    let mut scope_statuses: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
+    scope_statuses.sort_unstable();
+    let (slice, next) = paging::page(
+        &listed,
+        &format!("members:{id}:{}", scope_statuses.join(",")),
+        page_size(&req)?,
+        req.first("page_token"),
+    )
+    .map_err(page_error)?;
+    let items: Vec<Value> = slice
+        .iter()
+        .map(|(pos, u)| member_json(d, *pos, u, detail && pos % 7 != 6))
+        .collect();
+    let mut data = json!({"items": items, "next_page_token": next.unwrap_or_default()});
+    if req.flag("with_total") {
+        data["total"] = json!(listed.len());
+    }
+    ok(data)
+}
+
+#[derive(Deserialize)]
+struct MembersBatchBody {
+    #[serde(default)]
+    status: Vec<String>,
+    #[serde(default)]
+    user_ids: Vec<String>,
+    #[serde(default)]
+    with_user_detail: bool,
+}
+
+async fn members_batch_read(
+    State(st): State<Arc<FakeState>>,
+    Path(id): Path<String>,
+    Kso1(req): Kso1,
+) -> Reply {
+    let d = st.org.dept(&id).ok_or_else(not_found)?;
+    let body: MembersBatchBody = req.json()?;
+    let wanted = statuses(body.status.iter().map(String::as_str), 3)?;
+    if body.user_ids.is_empty() || body.user_ids.len() > MAX_BATCH_IDS {
+        return Err(bad_request("user_ids must hold 1 to 50 ids"));
+    }
+    let all = st.org.members(&id);
+    let items: Vec<Value> = body
+        .user_ids
+        .iter()
+        .filter_map(|uid| all.iter().position(|u| &u.id == uid).map(|p| (p, all[p])))
+        .filter(|(_, u)| wanted.contains(&u.status_or_active()))
+        .map(|(pos, u)| member_json(d, pos, u, body.with_user_detail))
+        .collect();
+    ok(json!({"items": items}))
+}
+
+async fn user(State(st): State<Arc<FakeState>>, Path(id): Path<String>, Kso1(req): Kso1) -> Reply {
+    let u = st.org.user(&id).ok_or_else(not_found)?;
+    ok(user_json(&st.org, u, req.flag("with_dept")))
+}
+
+#[derive(Deserialize)]
+struct UsersBatchBody {
+    #[serde(default)]
+    status: Vec<String>,
+    #[serde(default)]
+    user_ids: Vec<String>,
+    #[serde(default)]
+    with_dept: bool,
+}
+
+async fn users_batch_read(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> Reply {
+    let body: UsersBatchBody = req.json()?;
+    let wanted = statuses(
+        body.status.iter().map(String::as_str),
+        UserStatus::ALL.len(),
+    )?;
+    if body.user_ids.is_empty() || body.user_ids.len() > MAX_BATCH_IDS {
+        return Err(bad_request("user_ids must hold 1 to 50 ids"));
+    }
+    let items: Vec<Value> = body
+        .user_ids
+        .iter()
+        .filter_map(|id| st.org.user(id))
+        .filter(|u| wanted.contains(&u.status_or_active()))
+        .map(|u| user_json(&st.org, u, body.with_dept))
+        .collect();
+    ok(json!({"items": items}))
+}
+
+#[derive(Deserialize)]
+struct ByEmailsBody {
+    #[serde(default)]
+    emails: Vec<String>,
+    #[serde(default)]
+    status: Vec<String>,
+    #[serde(default)]
+    with_dept: bool,
+}
+
+async fn by_emails_kso(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> Reply {
+    by_emails(&st, &req)
+}
+
+async fn by_emails_graph(State(st): State<Arc<FakeState>>, Wps4(req): Wps4) -> Reply {
+    by_emails(&st, &req)
+}
+
+fn by_emails(st: &FakeState, req: &Checked) -> Reply {
+    let body: ByEmailsBody = req.json()?;
+    let wanted = statuses(
+        body.status.iter().map(String::as_str),
+        UserStatus::ALL.len(),
+    )?;
+    if body.emails.is_empty() || body.emails.len() > MAX_EMAILS {
+        return Err(bad_request("emails must hold 1 to 100 addresses"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut items: Vec<Value> = body
+        .emails
+        .iter()
+        .filter_map(|e| st.org.user_by_email(e))
+        .filter(|u| wanted.contains(&u.status_or_active()) && seen.insert(u.id.clone()))
+        .map(|u| user_json(&st.org, u, body.with_dept))
+        .collect();
+    // No particular order, as the real API: clients must match by email.
+    items.reverse();
+    ok(json!({"items": items}))
 }

@@ -7,7 +7,7 @@ mod limit;
 mod token;
 
 pub use limit::RateLimiter;
-pub use token::TokenCache;
+pub use token::{FetchedToken, TokenCache};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -29,7 +29,13 @@ impl Drop for FakeProc {
 /// Start `orgtui fake-server` on a free port and wait for its `listening on` line.
 pub fn fake_server(provider: &str, org: &Path, extra: &[&str]) -> FakeProc {
     let mut child = Command::new(BIN)
-        .args(["fake-server", "--provider", provider, "--addr", "127.0.0.1:0"])
+        .args([
+            "fake-server",
+            "--provider",
+            provider,
+            "--addr",
+            "127.0.0.1:0",
+        ])
         .arg("--org")
         .arg(org)
         .args(["--app-id", APP_ID, "--app-secret", APP_SECRET])
@@ -40,7 +46,9 @@ pub fn fake_server(provider: &str, org: &Path, extra: &[&str]) -> FakeProc {
         .expect("spawn fake-server");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("read first line");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read first line");
     let url = line
         .trim()
         .strip_prefix("listening on ")

@@ -1,26 +1,473 @@
-//! STUB: to be written.
+//! WPS 365 (API v7) directory client.
+//!
+//! Every v7 call carries the app's Bearer token and a KSO-1 signature over the request exactly
+//! as sent (or WPS-4 for a private deployment's `/graph` calls); the deployment prefixes are
+//! part of the URL but not of the signed URI. Each retry attempt is built and signed afresh,
+//! since the date header changes. An answer of HTTP 401 drops the cached token and the call is
+//! tried once more with a new one.
+
+pub mod sign;
+pub mod wire;
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, SystemTime};
+
 use async_trait::async_trait;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use url::Url;
 
 use crate::config::Profile;
 use crate::directory::{Directory, ProviderKind};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ServerReply};
+use crate::http::{FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, EmailMatch, Page, User};
+use crate::secret::Secret;
+
+use self::sign::SignInput;
+use self::wire::{
+    Envelope, ListData, MembersBatchRead, TokenReply, UsersBatchRead, UsersByEmails, WireDept,
+    WireMember, WireUser,
+};
+
+/// Items per listing page (the documented maximum).
+pub const PAGE_SIZE: usize = 50;
+/// Ids per `users/batch_read` call (the maximum is undocumented).
+pub const BATCH_READ_CHUNK: usize = 50;
+/// Emails per `users/by_emails` call (documented: 1..=100).
+pub const BY_EMAILS_CHUNK: usize = 100;
+/// The provider's "not found" code (seen with HTTP 400 and 404).
+pub const CODE_NOT_FOUND: i64 = 400_000_004;
+
+const ALL_STATUSES: [&str; 4] = ["active", "notactive", "disabled", "dimission"];
+/// members/batch_read takes at most three statuses per call: these first, then dimission.
+const MEMBER_STATUS_ROUNDS: [&[&str]; 2] = [&["active", "notactive", "disabled"], &["dimission"]];
+/// Used when the token reply leaves out `expires_in` (the documented public-cloud lifetime).
+const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(7200);
+
+const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    Kso1,
+    Wps4,
+}
+
+/// One v7 request, before signing.
+struct Call {
+    method: Method,
+    /// Names the call in errors, e.g. `GET /v7/depts/{id}/children`.
+    endpoint: &'static str,
+    url: Url,
+    /// Path and query as they go on the wire, deployment prefix removed.
+    signed_uri: String,
+    body: Option<Vec<u8>>,
+    scheme: Scheme,
+    /// What a "not found" answer is about, e.g. `department "42"`.
+    what: String,
+}
 
 #[derive(Debug)]
 pub struct WpsClient {
     kind: ProviderKind,
+    http: HttpClient,
+    tokens: TokenCache,
+    base_url: String,
+    openapi_prefix: String,
+    graph_prefix: Option<String>,
+    app_id: String,
+    app_secret: Secret,
 }
 
 impl WpsClient {
     pub fn new(profile: &Profile) -> Result<WpsClient> {
+        let base = profile.base_url.trim_end_matches('/').to_string();
+        let parsed = Url::parse(&base)
+            .map_err(|e| Error::config("profile", format!("base_url {base:?}: {e}")))?;
+        if parsed.cannot_be_a_base() || !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::config(
+                "profile",
+                format!("base_url {base:?} must be an http or https URL"),
+            ));
+        }
         Ok(WpsClient {
             kind: profile.provider,
+            http: HttpClient::new(&profile.http)?,
+            tokens: TokenCache::new(),
+            base_url: base,
+            openapi_prefix: clean_prefix(&profile.openapi_prefix),
+            graph_prefix: profile
+                .graph_prefix
+                .as_deref()
+                .map(clean_prefix)
+                .filter(|p| !p.is_empty()),
+            app_id: profile.app_id.clone(),
+            app_secret: profile.app_secret.clone(),
         })
     }
-}
 
-fn todo() -> Error {
-    Error::Usage("not implemented".into())
+    // ---- building requests ----
+
+    /// A request to `{base}{prefix}/{segments…}?{query}`. Segments are percent-encoded one by
+    /// one (an id cannot add a path level); the query is form-encoded, repeated keys kept.
+    fn call(
+        &self,
+        method: Method,
+        endpoint: &'static str,
+        scheme: Scheme,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        what: String,
+    ) -> Result<Call> {
+        let prefix = match scheme {
+            Scheme::Kso1 => self.openapi_prefix.as_str(),
+            Scheme::Wps4 => self.graph_prefix.as_deref().unwrap_or_default(),
+        };
+        let mut url = Url::parse(&format!("{}{prefix}", self.base_url)).map_err(|e| {
+            Error::config("profile", format!("cannot build a URL for {endpoint}: {e}"))
+        })?;
+        // Everything up to here (base path and deployment prefix) is left out of the signature.
+        let root_len = url.path().trim_end_matches('/').len();
+        url.path_segments_mut()
+            .map_err(|_| Error::config("profile", "base_url cannot take a path"))?
+            .pop_if_empty()
+            .extend(segments);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let mut signed_uri = url.path()[root_len..].to_string();
+        if let Some(q) = url.query() {
+            signed_uri.push('?');
+            signed_uri.push_str(q);
+        }
+        Ok(Call {
+            method,
+            endpoint,
+            url,
+            signed_uri,
+            body: None,
+            scheme,
+            what,
+        })
+    }
+
+    fn get(
+        &self,
+        endpoint: &'static str,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        what: String,
+    ) -> Result<Call> {
+        self.call(Method::GET, endpoint, Scheme::Kso1, segments, query, what)
+    }
+
+    fn post(
+        &self,
+        endpoint: &'static str,
+        scheme: Scheme,
+        segments: &[&str],
+        body: &impl serde::Serialize,
+        what: String,
+    ) -> Result<Call> {
+        let mut call = self.call(Method::POST, endpoint, scheme, segments, &[], what)?;
+        // Serialized once: these exact bytes are hashed and sent.
+        call.body = Some(serde_json::to_vec(body).map_err(|e| Error::Protocol {
+            endpoint: endpoint.to_string(),
+            msg: format!("cannot encode the request: {e}"),
+        })?);
+        Ok(call)
+    }
+
+    /// One attempt's request, signed with the current date.
+    fn build(
+        &self,
+        client: &reqwest::Client,
+        call: &Call,
+        token: &Secret,
+    ) -> reqwest::RequestBuilder {
+        let date = httpdate::fmt_http_date(SystemTime::now());
+        let body: &[u8] = call.body.as_deref().unwrap_or_default();
+        let content_type = if call.body.is_some() { JSON } else { "" };
+        let input = SignInput {
+            method: call.method.as_str(),
+            request_uri: &call.signed_uri,
+            content_type,
+            date: &date,
+            body,
+        };
+        let secret = self.app_secret.expose();
+        let (date_header, auth_header, signature) = match call.scheme {
+            Scheme::Kso1 => (
+                "X-Kso-Date",
+                "X-Kso-Authorization",
+                sign::kso1(&input, &self.app_id, secret),
+            ),
+            Scheme::Wps4 => (
+                "Wps-Docs-Date",
+                "Wps-Docs-Authorization",
+                sign::wps4(&input, &self.app_id, secret),
+            ),
+        };
+        let mut req = client
+            .request(call.method.clone(), call.url.clone())
+            .header(
+                reqwest::header::AUTHORIZATION,
+                format!("Bearer {}", token.expose()),
+            )
+            .header(date_header, date)
+            .header(auth_header, signature);
+        if let Some(b) = &call.body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(b.clone());
+        }
+        req
+    }
+
+    // ---- sending ----
+
+    /// The app token, fetched when there is none or it is about to expire.
+    async fn token(&self) -> Result<Secret> {
+        self.tokens.get(|| self.fetch_token()).await
+    }
+
+    async fn fetch_token(&self) -> Result<FetchedToken> {
+        const ENDPOINT: &str = "POST /oauth2/token";
+        let url = format!("{}{}/oauth2/token", self.base_url, self.openapi_prefix);
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "client_credentials")
+            .append_pair("client_id", &self.app_id)
+            .append_pair("client_secret", self.app_secret.expose())
+            .finish();
+        // Asking for a token again is harmless, so it is retried like a read.
+        let resp = self
+            .http
+            .send(ENDPOINT, true, |c| {
+                c.post(&url)
+                    .header(reqwest::header::CONTENT_TYPE, FORM)
+                    .body(body.clone())
+            })
+            .await?;
+        let parsed: Option<TokenReply> = serde_json::from_slice(&resp.body).ok();
+        let reply = |r: Option<&TokenReply>| ServerReply {
+            status: Some(resp.status),
+            code: r.and_then(|r| r.code).filter(|c| *c != 0),
+            msg: r
+                .and_then(|r| {
+                    r.msg
+                        .clone()
+                        .or_else(|| r.error_description.clone())
+                        .or_else(|| r.error.clone())
+                })
+                .map(|m| self.scrub(&m)),
+        };
+        let auth = |r: Option<&TokenReply>| Error::Auth {
+            endpoint: ENDPOINT.into(),
+            reply: reply(r),
+        };
+        if (400..500).contains(&resp.status) && resp.status != 429 {
+            return Err(auth(parsed.as_ref()));
+        }
+        if !(200..300).contains(&resp.status) {
+            return Err(Error::Server {
+                endpoint: ENDPOINT.into(),
+                reply: reply(parsed.as_ref()),
+            });
+        }
+        let Some(r) = parsed else {
+            return Err(Error::Protocol {
+                endpoint: ENDPOINT.into(),
+                msg: "the token reply is not JSON".into(),
+            });
+        };
+        if r.code.is_some_and(|c| c != 0) || r.error.is_some() || r.error_description.is_some() {
+            return Err(auth(Some(&r)));
+        }
+        let Some(token) = r.access_token.clone() else {
+            return Err(auth(Some(&r)));
+        };
+        let expires_in = r
+            .expires_in
+            .filter(|s| *s > 0)
+            .map(|s| Duration::from_secs(s as u64))
+            .unwrap_or(DEFAULT_TOKEN_TTL);
+        Ok(FetchedToken {
+            token: Secret::new(token),
+            expires_in,
+        })
+    }
+
+    /// Send `call` and return its `data`. On HTTP 401 the token is dropped and the call is
+    /// tried once more with a fresh one.
+    async fn send<T: DeserializeOwned>(&self, call: &Call) -> Result<T> {
+        let mut retried = false;
+        loop {
+            let token = self.token().await?;
+            let resp = self
+                .http
+                .send(call.endpoint, true, |c| self.build(c, call, &token))
+                .await?;
+            if resp.status == 401 {
+                self.tokens.invalidate(&token).await;
+                if !retried {
+                    retried = true;
+                    continue;
+                }
+                let (_, reply) = self.read_envelope(&resp);
+                return Err(Error::Auth {
+                    endpoint: call.endpoint.into(),
+                    reply,
+                });
+            }
+            return self.interpret(call, resp);
+        }
+    }
+
+    /// The envelope (if the body is one) and the reply to report when it is a failure.
+    fn read_envelope(&self, resp: &RawResponse) -> (Option<Envelope>, ServerReply) {
+        let env: Option<Envelope> = serde_json::from_slice(&resp.body).ok();
+        let reply = ServerReply {
+            status: Some(resp.status),
+            code: env.as_ref().and_then(|e| e.code),
+            msg: env
+                .as_ref()
+                .and_then(|e| {
+                    e.msg
+                        .clone()
+                        .or_else(|| e.error_description.clone())
+                        .or_else(|| e.error.clone())
+                })
+                .map(|m| self.scrub(&m)),
+        };
+        (env, reply)
+    }
+
+    fn interpret<T: DeserializeOwned>(&self, call: &Call, resp: RawResponse) -> Result<T> {
+        let (env, reply) = self.read_envelope(&resp);
+        let ok_status = (200..300).contains(&resp.status);
+        if resp.status == 404 || reply.code == Some(CODE_NOT_FOUND) {
+            return Err(Error::not_found(call.what.clone()));
+        }
+        let protocol = |msg: String| Error::Protocol {
+            endpoint: call.endpoint.into(),
+            msg,
+        };
+        let Some(env) = env else {
+            return Err(if ok_status {
+                protocol(describe_bad_json(&resp.body))
+            } else {
+                Error::Server {
+                    endpoint: call.endpoint.into(),
+                    reply,
+                }
+            });
+        };
+        if !ok_status || env.code.is_some_and(|c| c != 0) {
+            return Err(Error::Server {
+                endpoint: call.endpoint.into(),
+                reply,
+            });
+        }
+        if env.code.is_none() && env.data.is_none() {
+            return Err(protocol("the reply has neither code nor data".into()));
+        }
+        let data = env.data.unwrap_or(serde_json::Value::Null);
+        serde_json::from_value(data).map_err(|e| protocol(format!("unexpected data: {e}")))
+    }
+
+    /// A server message with our secret cut out, should a gateway ever echo it back.
+    fn scrub(&self, msg: &str) -> String {
+        let secret = self.app_secret.expose();
+        if secret.len() >= 4 && msg.contains(secret) {
+            msg.replace(secret, "***")
+        } else {
+            msg.to_string()
+        }
+    }
+
+    // ---- calls ----
+
+    async fn dept_call(&self, call: Call) -> Result<Dept> {
+        let d: WireDept = self.send(&call).await?;
+        d.into_dept().ok_or_else(|| Error::Protocol {
+            endpoint: call.endpoint.into(),
+            msg: "the department has no id".into(),
+        })
+    }
+
+    /// members/batch_read for `ids` of `dept_id`, in rounds of at most three statuses,
+    /// asking later rounds only for the ids still missing.
+    async fn hydrate_members(
+        &self,
+        dept_id: &str,
+        ids: &[String],
+    ) -> Result<HashMap<String, User>> {
+        let mut found: HashMap<String, User> = HashMap::new();
+        for statuses in MEMBER_STATUS_ROUNDS {
+            let missing: Vec<String> = ids
+                .iter()
+                .filter(|id| !found.contains_key(*id))
+                .cloned()
+                .collect();
+            for chunk in missing.chunks(BATCH_READ_CHUNK) {
+                let body = MembersBatchRead {
+                    status: statuses,
+                    user_ids: chunk,
+                    with_user_detail: true,
+                };
+                let call = self.post(
+                    "POST /v7/depts/{id}/members/batch_read",
+                    Scheme::Kso1,
+                    &["v7", "depts", dept_id, "members", "batch_read"],
+                    &body,
+                    format!("department {dept_id:?}"),
+                )?;
+                let data: ListData<WireMember> = self.send(&call).await?;
+                for m in data.items {
+                    let fallback = m.user_id.clone();
+                    if let Some(u) = m
+                        .user_info
+                        .and_then(|info| info.into_member(dept_id, fallback.as_deref()))
+                    {
+                        found.entry(u.id.clone()).or_insert(u);
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn by_emails_chunk(&self, emails: &[String]) -> Result<Vec<User>> {
+        let body = UsersByEmails {
+            emails,
+            status: &ALL_STATUSES,
+            with_dept: true,
+        };
+        let what = "users by email".to_string();
+        let call = match self.graph_prefix {
+            Some(_) => self.post(
+                "POST /graph/v7/users/by_emails",
+                Scheme::Wps4,
+                &["v7", "users", "by_emails"],
+                &body,
+                what,
+            )?,
+            None => self.post(
+                "POST /v7/users/by_emails",
+                Scheme::Kso1,
+                &["v7", "users", "by_emails"],
+                &body,
+                what,
+            )?,
+        };
+        let data: ListData<WireUser> = self.send(&call).await?;
+        Ok(data
+            .items
+            .into_iter()
+            .filter_map(|u| u.into_full_user(None))
+            .collect())
+    }
 }
 
 #[async_trait]
@@ -28,25 +475,216 @@ impl Directory for WpsClient {
     fn kind(&self) -> ProviderKind {
         self.kind
     }
+
     async fn root(&self) -> Result<Dept> {
-        Err(todo())
+        let call = self.get(
+            "GET /v7/depts/root",
+            &["v7", "depts", "root"],
+            &[],
+            "root department".into(),
+        )?;
+        self.dept_call(call).await
     }
-    async fn dept(&self, _id: &str) -> Result<Dept> {
-        Err(todo())
+
+    async fn dept(&self, id: &str) -> Result<Dept> {
+        let call = self.get(
+            "GET /v7/depts/{id}",
+            &["v7", "depts", id],
+            &[],
+            format!("department {id:?}"),
+        )?;
+        self.dept_call(call).await
     }
-    async fn children(&self, _dept_id: &str, _page: Option<&str>) -> Result<Page<Dept>> {
-        Err(todo())
+
+    async fn children(&self, dept_id: &str, page: Option<&str>) -> Result<Page<Dept>> {
+        let size = PAGE_SIZE.to_string();
+        let mut query = vec![("page_size", size.as_str())];
+        if let Some(t) = page.filter(|t| !t.is_empty()) {
+            query.push(("page_token", t));
+        }
+        let call = self.get(
+            "GET /v7/depts/{id}/children",
+            &["v7", "depts", dept_id, "children"],
+            &query,
+            format!("department {dept_id:?}"),
+        )?;
+        let data: ListData<WireDept> = self.send(&call).await?;
+        Ok(Page {
+            items: data
+                .items
+                .into_iter()
+                .filter_map(WireDept::into_dept)
+                .collect(),
+            next_page: data.next_page_token,
+        })
     }
-    async fn members(&self, _dept_id: &str, _page: Option<&str>) -> Result<Page<User>> {
-        Err(todo())
+
+    async fn members(&self, dept_id: &str, page: Option<&str>) -> Result<Page<User>> {
+        let size = PAGE_SIZE.to_string();
+        let mut query: Vec<(&str, &str)> = ALL_STATUSES.iter().map(|s| ("status", *s)).collect();
+        query.push(("page_size", &size));
+        query.push(("with_user_detail", "true"));
+        if let Some(t) = page.filter(|t| !t.is_empty()) {
+            query.push(("page_token", t));
+        }
+        let call = self.get(
+            "GET /v7/depts/{id}/members",
+            &["v7", "depts", dept_id, "members"],
+            &query,
+            format!("department {dept_id:?}"),
+        )?;
+        let data: ListData<WireMember> = self.send(&call).await?;
+
+        // Members listed without user_info are read in one batch, then put back in place.
+        let mut seen = HashSet::new();
+        let mut listed: Vec<(String, Option<WireUser>)> = Vec::with_capacity(data.items.len());
+        for m in data.items {
+            let Some(id) = m
+                .user_id
+                .clone()
+                .or_else(|| m.user_info.as_ref().and_then(|u| u.id.clone()))
+            else {
+                continue;
+            };
+            if seen.insert(id.clone()) {
+                listed.push((id, m.user_info));
+            }
+        }
+        let bare: Vec<String> = listed
+            .iter()
+            .filter(|(_, info)| info.is_none())
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut hydrated = if bare.is_empty() {
+            HashMap::new()
+        } else {
+            self.hydrate_members(dept_id, &bare).await?
+        };
+        let items = listed
+            .into_iter()
+            .map(|(id, info)| {
+                info.and_then(|i| i.into_member(dept_id, Some(&id)))
+                    .or_else(|| hydrated.remove(&id))
+                    // Listed but unreadable: keep the member rather than lose them.
+                    .unwrap_or_else(|| User {
+                        id: id.clone(),
+                        dept_ids: vec![dept_id.to_string()],
+                        ..User::default()
+                    })
+            })
+            .collect();
+        Ok(Page {
+            items,
+            next_page: data.next_page_token,
+        })
     }
-    async fn user(&self, _id: &str) -> Result<User> {
-        Err(todo())
+
+    async fn user(&self, id: &str) -> Result<User> {
+        let call = self.get(
+            "GET /v7/users/{id}",
+            &["v7", "users", id],
+            &[("with_dept", "true")],
+            format!("user {id:?}"),
+        )?;
+        let u: WireUser = self.send(&call).await?;
+        u.into_full_user(Some(id)).ok_or_else(|| Error::Protocol {
+            endpoint: call.endpoint.into(),
+            msg: "the user has no id".into(),
+        })
     }
-    async fn users(&self, _ids: &[String]) -> Result<Vec<User>> {
-        Err(todo())
+
+    async fn users(&self, ids: &[String]) -> Result<Vec<User>> {
+        let mut seen = HashSet::new();
+        let wanted: Vec<String> = ids
+            .iter()
+            .filter(|id| !id.is_empty() && seen.insert(id.as_str()))
+            .cloned()
+            .collect();
+        let mut got: Vec<User> = Vec::with_capacity(wanted.len());
+        for chunk in wanted.chunks(BATCH_READ_CHUNK) {
+            let body = UsersBatchRead {
+                status: &ALL_STATUSES,
+                user_ids: chunk,
+                with_dept: true,
+            };
+            let call = self.post(
+                "POST /v7/users/batch_read",
+                Scheme::Kso1,
+                &["v7", "users", "batch_read"],
+                &body,
+                "users".into(),
+            )?;
+            let data: ListData<WireUser> = self.send(&call).await?;
+            got.extend(
+                data.items
+                    .into_iter()
+                    .filter_map(|u| u.into_full_user(None)),
+            );
+        }
+        // In the order asked, whatever order the server answered in; anything the server
+        // matched some other way (it accepts user names and emails as ids too) goes last.
+        let rank: HashMap<&str, usize> = wanted
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        let mut out_ids = HashSet::new();
+        got.retain(|u| out_ids.insert(u.id.clone()));
+        got.sort_by_key(|u| rank.get(u.id.as_str()).copied().unwrap_or(usize::MAX));
+        Ok(got)
     }
-    async fn users_by_emails(&self, _emails: &[String]) -> Result<Vec<EmailMatch>> {
-        Err(todo())
+
+    async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<EmailMatch>> {
+        let key = |e: &str| e.trim().to_lowercase();
+        let mut seen = HashSet::new();
+        let unique: Vec<String> = emails
+            .iter()
+            .map(|e| e.trim().to_string())
+            .filter(|e| !e.is_empty() && seen.insert(key(e)))
+            .collect();
+        let mut by_email: HashMap<String, User> = HashMap::new();
+        for chunk in unique.chunks(BY_EMAILS_CHUNK) {
+            for u in self.by_emails_chunk(chunk).await? {
+                if let Some(e) = u.email.as_deref().map(key) {
+                    by_email.entry(e).or_insert(u);
+                }
+            }
+        }
+        Ok(emails
+            .iter()
+            .map(|e| EmailMatch {
+                email: e.clone(),
+                user: by_email.get(&key(e)).cloned(),
+            })
+            .collect())
+    }
+}
+
+/// `openapi/` → `/openapi`; empty stays empty.
+fn clean_prefix(p: &str) -> String {
+    let t = p.trim().trim_matches('/');
+    if t.is_empty() {
+        String::new()
+    } else {
+        format!("/{t}")
+    }
+}
+
+/// Why a 2xx body is not a JSON envelope, without echoing the body itself at length.
+fn describe_bad_json(body: &[u8]) -> String {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Err(e) => format!("the reply is not JSON ({e})"),
+        Ok(v) => format!("the reply is not a JSON envelope (found {})", json_kind(&v)),
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
     }
 }
