@@ -10,5 +10,6 @@ pub mod http;
 pub mod log;
 pub mod model;
 pub mod providers;
+pub mod search;
 pub mod secret;
 pub mod text;
