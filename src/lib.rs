@@ -13,3 +13,4 @@ pub mod providers;
 pub mod search;
 pub mod secret;
 pub mod text;
+pub mod tui;

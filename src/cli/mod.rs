@@ -147,10 +147,7 @@ async fn dispatch(cli: Cli) -> Result<i32> {
         return Ok(exit::OK);
     }
     let Some(command) = &cli.command else {
-        return Err(Error::Usage(
-            "no command given (the TUI is not built yet): try `orgtui --demo tree` or `orgtui --help`"
-                .into(),
-        ));
+        return run_tui(&cli).await;
     };
     match command {
         Command::FakeServer(args) => return fake_server::run(args).await,
@@ -174,31 +171,73 @@ async fn dispatch(cli: Cli) -> Result<i32> {
     }
 }
 
+/// The interactive browser on the chosen profile (or the demo).
+async fn run_tui(cli: &Cli) -> Result<i32> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "the browser needs a terminal; for scripts use a subcommand (orgtui --help)".into(),
+        ));
+    }
+    let session = Session::open(cli).await?;
+    let keymap = match &session.file.keys {
+        Some(table) => crate::tui::keys::KeyMap::with_overrides(table)
+            .map_err(|e| Error::config(&session.file_name, e))?,
+        None => crate::tui::keys::KeyMap::default(),
+    };
+    let clipboard = match session.file.clipboard.as_deref() {
+        Some(c) => crate::tui::clipboard::ClipboardMode::parse(c).ok_or_else(|| {
+            Error::config(
+                &session.file_name,
+                format!("clipboard: {c:?} is not one of auto, osc52, native, off"),
+            )
+        })?,
+        None => crate::tui::clipboard::ClipboardMode::Auto,
+    };
+    let opts = crate::tui::Options {
+        title: format!("{} · {}", session.profile.name, session.profile.provider.as_str()),
+        keymap,
+        clipboard,
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+    };
+    crate::tui::run(session.dir.clone(), opts).await?;
+    Ok(exit::OK)
+}
+
 /// A connected directory, and the demo server behind it when `--demo` is on (kept alive as
 /// long as the session).
 pub struct Session {
     pub dir: Arc<dyn Directory>,
     pub profile: Profile,
+    /// The config file as read (empty when there is none), for the TUI's settings.
+    pub file: config::ConfigFile,
+    pub file_name: String,
     _demo: Option<FakeServer>,
 }
 
 impl Session {
     pub async fn open(cli: &Cli) -> Result<Session> {
-        if cli.demo {
-            return Session::demo(&cli.demo_provider).await;
-        }
         let path = config::config_path(cli.config.as_deref());
         let explicit = cli.config.is_some() || std::env::var_os("ORGTUI_CONFIG").is_some();
         let file = config::load_file(path.as_deref(), explicit)?;
-        let name = path
+        let file_name = path
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "(no config file)".into());
-        let profile = config::resolve(&file, &name, cli.profile.as_deref(), &config::process_env)?;
+        if cli.demo {
+            let mut s = Session::demo(&cli.demo_provider).await?;
+            s.file = file;
+            s.file_name = file_name;
+            return Ok(s);
+        }
+        let profile =
+            config::resolve(&file, &file_name, cli.profile.as_deref(), &config::process_env)?;
         let dir = crate::providers::connect(&profile)?;
         Ok(Session {
             dir,
             profile,
+            file,
+            file_name,
             _demo: None,
         })
     }
@@ -233,6 +272,8 @@ impl Session {
         Ok(Session {
             dir,
             profile,
+            file: config::ConfigFile::default(),
+            file_name: String::new(),
             _demo: Some(server),
         })
     }

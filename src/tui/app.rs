@@ -1,0 +1,1176 @@
+//! The TUI's state and its update function. Pure: a message in (a key, a mouse event, a tick,
+//! a finished request), state changed and a list of effects out (requests to make, text to
+//! copy). The event loop in `run.rs` performs the effects and feeds their results back, so
+//! tests can drive the whole app with key sequences and real results, without a terminal.
+
+use std::collections::{HashMap, HashSet};
+
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+
+use super::keys::{Action, KeyMap};
+use super::tree::{Load, RowKind, Tree, merge_user};
+use crate::model::{Dept, EmailMatch, Page, User};
+use crate::search::{self, Candidate, Hit, Kind, QueryKind};
+
+/// Ticks per second of the event loop's timer (spinner, debounces).
+pub const TICKS_PER_SEC: u64 = 10;
+/// Ticks the selection must rest on a person before their details are fetched, so holding
+/// `j` does not fire a request per row.
+const DETAIL_DEBOUNCE_TICKS: u64 = 2;
+/// Ticks of no typing before a query goes to the server (emails, user ids).
+const REMOTE_DEBOUNCE_TICKS: u64 = 3;
+/// Results kept per query.
+pub const SEARCH_LIMIT: usize = 200;
+
+/// Results of requests, as the event loop reports them. Errors arrive as display text.
+#[derive(Debug, Clone)]
+pub enum Loaded {
+    Root(Result<Dept, String>),
+    Children {
+        dept: String,
+        result: Result<Page<Dept>, String>,
+    },
+    Members {
+        dept: String,
+        result: Result<Page<User>, String>,
+    },
+    User {
+        id: String,
+        result: Result<User, String>,
+    },
+    Users {
+        ids: Vec<String>,
+        result: Result<Vec<User>, String>,
+    },
+    Dept {
+        id: String,
+        result: Result<Dept, String>,
+    },
+    Emails {
+        generation: u64,
+        result: Result<Vec<EmailMatch>, String>,
+    },
+    UserById {
+        generation: u64,
+        id: String,
+        result: Result<User, String>,
+    },
+    Copied(Result<String, String>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Tick,
+    Loaded(Loaded),
+    SearchDone { generation: u64, hits: Vec<Hit> },
+}
+
+/// What the app asks the event loop to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    LoadRoot,
+    LoadChildren { dept: String, page: Option<String> },
+    LoadMembers { dept: String, page: Option<String> },
+    LoadUser(String),
+    LoadUsers(Vec<String>),
+    LoadDept(String),
+    ResolveEmails { generation: u64, emails: Vec<String> },
+    LookupUserId { generation: u64, id: String },
+    IndexAdd(Vec<Candidate>),
+    Search { generation: u64, query: String },
+    Copy { text: String, what: String },
+    Quit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Tree,
+    Search,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+/// One line of the search results list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResultRow {
+    Hit(Hit),
+    /// An email resolved on the server: the user, or not found.
+    Email { email: String, user: Option<String> },
+    /// The query is a user id the server knows.
+    UserId(String),
+}
+
+#[derive(Debug, Default)]
+pub struct SearchState {
+    pub input: String,
+    /// Bumped on every edit; results for older generations are dropped.
+    pub generation: u64,
+    pub hits: Vec<Hit>,
+    pub remote: Vec<ResultRow>,
+    /// The server query waiting for the typing to pause, and when it was last edited.
+    pending_remote: Option<(QueryKind, u64)>,
+    pub remote_busy: bool,
+    pub remote_error: Option<String>,
+    pub selected: usize,
+    pub scroll: usize,
+}
+
+impl SearchState {
+    /// Server answers first (they are exact), then the local fuzzy hits.
+    pub fn rows(&self) -> Vec<ResultRow> {
+        let mut rows = self.remote.clone();
+        let shown: HashSet<&str> = self
+            .remote
+            .iter()
+            .filter_map(|r| match r {
+                ResultRow::Email { user: Some(u), .. } | ResultRow::UserId(u) => Some(u.as_str()),
+                _ => None,
+            })
+            .collect();
+        rows.extend(
+            self.hits
+                .iter()
+                .filter(|h| !(h.kind == Kind::User && shown.contains(h.id.as_str())))
+                .cloned()
+                .map(ResultRow::Hit),
+        );
+        rows
+    }
+}
+
+/// A jump in progress: open the departments on the way to a person or department, loading
+/// as needed, then select it.
+#[derive(Debug, Clone)]
+struct Jump {
+    target: RowKind,
+    /// The department to reach (for a person: the one they are shown in).
+    dept: Option<String>,
+    /// Departments asked for with LoadDept while walking up to a known one.
+    asked: HashSet<String>,
+}
+
+pub struct App {
+    pub title: String,
+    pub tree: Tree,
+    pub keymap: KeyMap,
+    pub focus: Focus,
+    pub help: bool,
+    pub selected: usize,
+    pub scroll: usize,
+    pub search: SearchState,
+    /// Full records from get-user.
+    pub details: HashMap<String, User>,
+    pub detail_errors: HashMap<String, String>,
+    /// Departments fetched one by one (for jumps and people's departments).
+    pub extra_depts: HashMap<String, Dept>,
+    pub message: Option<(String, Level)>,
+    pub root_error: Option<String>,
+    pub ticks: u64,
+    pub size: Rect,
+    pub no_color: bool,
+    /// Requests out, for the status bar.
+    pub in_flight: usize,
+    requested_users: HashSet<String>,
+    detail_wanted: Option<(String, u64)>,
+    jump: Option<Jump>,
+    last_search_edit: u64,
+}
+
+impl App {
+    pub fn new(title: impl Into<String>, keymap: KeyMap) -> App {
+        App {
+            title: title.into(),
+            tree: Tree::default(),
+            keymap,
+            focus: Focus::Tree,
+            help: false,
+            selected: 0,
+            scroll: 0,
+            search: SearchState::default(),
+            details: HashMap::new(),
+            detail_errors: HashMap::new(),
+            extra_depts: HashMap::new(),
+            message: None,
+            root_error: None,
+            ticks: 0,
+            size: Rect::new(0, 0, 100, 30),
+            no_color: false,
+            in_flight: 0,
+            requested_users: HashSet::new(),
+            detail_wanted: None,
+            jump: None,
+            last_search_edit: 0,
+        }
+    }
+
+    /// The effects to start with.
+    pub fn init(&mut self) -> Vec<Effect> {
+        self.counted(vec![Effect::LoadRoot])
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let fx = match msg {
+            Msg::Key(k) if k.kind != KeyEventKind::Release => self.on_key(k),
+            Msg::Key(_) => Vec::new(),
+            Msg::Mouse(m) => self.on_mouse(m),
+            Msg::Resize(w, h) => {
+                self.size = Rect::new(0, 0, w, h);
+                self.keep_selection_visible();
+                Vec::new()
+            }
+            Msg::Tick => self.on_tick(),
+            Msg::Loaded(l) => {
+                self.in_flight = self.in_flight.saturating_sub(1);
+                let mut fx = self.on_loaded(l);
+                fx.extend(self.advance_jump());
+                fx
+            }
+            Msg::SearchDone { generation, hits } => {
+                if generation == self.search.generation {
+                    self.search.hits = hits;
+                    self.clamp_search_selection();
+                }
+                Vec::new()
+            }
+        };
+        self.counted(fx)
+    }
+
+    /// Count the requests among `fx` so the status bar can say what is loading.
+    fn counted(&mut self, fx: Vec<Effect>) -> Vec<Effect> {
+        self.in_flight += fx
+            .iter()
+            .filter(|e| {
+                !matches!(
+                    e,
+                    Effect::IndexAdd(_) | Effect::Search { .. } | Effect::Quit
+                )
+            })
+            .count();
+        fx
+    }
+
+    // ---- keys ----
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let action = self.keymap.action(&key);
+        // Ctrl-C quits from anywhere, whatever the bindings say.
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            return vec![Effect::Quit];
+        }
+        if self.help {
+            if matches!(action, Some(Action::Escape | Action::Help | Action::Quit))
+                || key.code == KeyCode::Esc
+            {
+                self.help = false;
+            }
+            return Vec::new();
+        }
+        match self.focus {
+            Focus::Search => self.on_search_key(key, action),
+            Focus::Tree => match action {
+                Some(a) => self.on_tree_action(a),
+                None => Vec::new(),
+            },
+        }
+    }
+
+    fn on_tree_action(&mut self, action: Action) -> Vec<Effect> {
+        let page = self.tree_height().max(1);
+        match action {
+            Action::Down => self.select(self.selected.saturating_add(1)),
+            Action::Up => self.select(self.selected.saturating_sub(1)),
+            Action::PageDown => self.select(self.selected.saturating_add(page)),
+            Action::PageUp => self.select(self.selected.saturating_sub(page)),
+            Action::Top => self.select(0),
+            Action::Bottom => self.select(usize::MAX),
+            Action::Expand | Action::Activate => return self.expand_selected(),
+            Action::Collapse => self.collapse_selected(),
+            Action::Search => {
+                self.focus = Focus::Search;
+                return self.run_search();
+            }
+            Action::Escape => self.message = None,
+            Action::CopyId => return self.copy(false),
+            Action::CopyEmail => return self.copy(true),
+            Action::JumpLeader => return self.jump_to_leader(),
+            Action::Reload => return self.reload_selected(),
+            Action::Help => self.help = true,
+            Action::Quit => return vec![Effect::Quit],
+            Action::CrawlAll => {
+                self.info("loading the whole org is not available yet");
+            }
+        }
+        self.note_selection()
+    }
+
+    fn on_search_key(&mut self, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => {
+                self.focus = Focus::Tree;
+                self.search = SearchState {
+                    generation: self.search.generation + 1,
+                    ..SearchState::default()
+                };
+                return Vec::new();
+            }
+            KeyCode::Enter => return self.activate_result(),
+            KeyCode::Down => self.move_result(1),
+            KeyCode::Up => self.move_result(-1),
+            KeyCode::PageDown => self.move_result(10),
+            KeyCode::PageUp => self.move_result(-10),
+            KeyCode::Char('n') if ctrl => self.move_result(1),
+            KeyCode::Char('p') if ctrl => self.move_result(-1),
+            KeyCode::Char('u') if ctrl => {
+                self.search.input.clear();
+                return self.run_search();
+            }
+            KeyCode::Backspace => {
+                self.search.input.pop();
+                return self.run_search();
+            }
+            KeyCode::Char(c) if !ctrl && !c.is_control() => {
+                // Pasted text arrives as key presses too; newlines become spaces below.
+                if self.search.input.chars().count() < 4096 {
+                    self.search.input.push(c);
+                }
+                return self.run_search();
+            }
+            _ => {
+                if matches!(action, Some(Action::Quit)) && ctrl {
+                    return vec![Effect::Quit];
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Pasted text (bracketed paste): newlines separate emails.
+    pub fn paste(&mut self, text: &str) -> Vec<Effect> {
+        if self.focus != Focus::Search {
+            self.focus = Focus::Search;
+        }
+        let cleaned: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(4096)
+            .collect();
+        self.search.input.push_str(&cleaned);
+        let fx = self.run_search();
+        self.counted(fx)
+    }
+
+    // ---- mouse ----
+
+    fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
+        let areas = super::ui::layout(self.size);
+        let pos = Position::new(m.column, m.row);
+        match m.kind {
+            MouseEventKind::ScrollDown => {
+                if self.showing_results() {
+                    self.move_result(3);
+                } else {
+                    self.select(self.selected.saturating_add(3));
+                    return self.note_selection();
+                }
+            }
+            MouseEventKind::ScrollUp => {
+                if self.showing_results() {
+                    self.move_result(-3);
+                } else {
+                    self.select(self.selected.saturating_sub(3));
+                    return self.note_selection();
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                let list = super::ui::list_inner(areas.tree);
+                if list.contains(pos) {
+                    let row = usize::from(m.row - list.y);
+                    if self.showing_results() {
+                        let i = self.search.scroll + row;
+                        if i < self.search.rows().len() {
+                            self.search.selected = i;
+                        }
+                    } else {
+                        let i = self.scroll + row;
+                        if i < self.tree.rows().len() {
+                            self.select(i);
+                            return self.note_selection();
+                        }
+                    }
+                } else if areas.search.contains(pos) {
+                    self.focus = Focus::Search;
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    // ---- ticks ----
+
+    fn on_tick(&mut self) -> Vec<Effect> {
+        self.ticks += 1;
+        let mut fx = Vec::new();
+        if let Some((id, at)) = self.detail_wanted.clone()
+            && self.ticks >= at + DETAIL_DEBOUNCE_TICKS
+        {
+            self.detail_wanted = None;
+            if !self.details.contains_key(&id) {
+                fx.push(Effect::LoadUser(id));
+            }
+        }
+        if let Some((kind, at)) = self.search.pending_remote.clone()
+            && self.ticks >= at + REMOTE_DEBOUNCE_TICKS
+        {
+            self.search.pending_remote = None;
+            self.search.remote_busy = true;
+            let generation = self.search.generation;
+            match kind {
+                QueryKind::Emails(emails) => fx.push(Effect::ResolveEmails { generation, emails }),
+                QueryKind::Text(id) => fx.push(Effect::LookupUserId { generation, id }),
+                QueryKind::Empty => self.search.remote_busy = false,
+            }
+        }
+        fx
+    }
+
+    // ---- results ----
+
+    fn on_loaded(&mut self, loaded: Loaded) -> Vec<Effect> {
+        match loaded {
+            Loaded::Root(Ok(root)) => {
+                self.root_error = None;
+                let id = root.id.clone();
+                let fx = vec![Effect::IndexAdd(vec![dept_candidate(&root)])];
+                self.tree.set_root(root);
+                let mut more = self.expand(&id);
+                more.extend(fx);
+                more
+            }
+            Loaded::Root(Err(e)) => {
+                self.error(&format!("cannot load the root department: {e}"));
+                self.root_error = Some(e);
+                Vec::new()
+            }
+            Loaded::Children { dept, result } => self.on_children(&dept, result),
+            Loaded::Members { dept, result } => self.on_members(&dept, result),
+            Loaded::User { id, result } => match result {
+                Ok(user) => {
+                    self.detail_errors.remove(&id);
+                    let fx = self.after_user_details(&user);
+                    self.details.insert(id, user);
+                    fx
+                }
+                Err(e) => {
+                    self.detail_errors.insert(id, e);
+                    Vec::new()
+                }
+            },
+            Loaded::Users { ids, result } => match result {
+                Ok(users) => {
+                    let cands = users.iter().map(user_candidate).collect();
+                    for u in users {
+                        self.remember_user(u);
+                    }
+                    vec![Effect::IndexAdd(cands)]
+                }
+                Err(e) => {
+                    for id in ids {
+                        self.requested_users.remove(&id);
+                    }
+                    self.error(&e);
+                    Vec::new()
+                }
+            },
+            Loaded::Dept { id, result } => match result {
+                Ok(d) => {
+                    self.extra_depts.insert(id, d);
+                    Vec::new()
+                }
+                Err(e) => {
+                    if self.jump.take().is_some() {
+                        self.error(&format!("cannot open the way there: {e}"));
+                    }
+                    Vec::new()
+                }
+            },
+            Loaded::Emails { generation, result } => {
+                if generation == self.search.generation {
+                    self.search.remote_busy = false;
+                    match result {
+                        Ok(found) => {
+                            let mut cands = Vec::new();
+                            self.search.remote = found
+                                .into_iter()
+                                .map(|m| {
+                                    let id = m.user.as_ref().map(|u| u.id.clone());
+                                    if let Some(u) = m.user {
+                                        cands.push(user_candidate(&u));
+                                        self.remember_user(u);
+                                    }
+                                    ResultRow::Email {
+                                        email: m.email,
+                                        user: id,
+                                    }
+                                })
+                                .collect();
+                            self.clamp_search_selection();
+                            return vec![Effect::IndexAdd(cands)];
+                        }
+                        Err(e) => self.search.remote_error = Some(e),
+                    }
+                }
+                Vec::new()
+            }
+            Loaded::UserById {
+                generation,
+                id,
+                result,
+            } => {
+                if generation == self.search.generation {
+                    self.search.remote_busy = false;
+                    if let Ok(u) = result {
+                        self.search.remote = vec![ResultRow::UserId(id.clone())];
+                        let cand = user_candidate(&u);
+                        let fx = self.after_user_details(&u);
+                        self.details.insert(id, u.clone());
+                        self.remember_user(u);
+                        self.clamp_search_selection();
+                        let mut fx = fx;
+                        fx.push(Effect::IndexAdd(vec![cand]));
+                        return fx;
+                    }
+                    // Not a user id after all: the fuzzy results stand.
+                }
+                Vec::new()
+            }
+            Loaded::Copied(Ok(report)) => {
+                self.info(&report);
+                Vec::new()
+            }
+            Loaded::Copied(Err(e)) => {
+                self.error(&format!("copy failed: {e}"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_children(&mut self, dept: &str, result: Result<Page<Dept>, String>) -> Vec<Effect> {
+        let key = self.selected_kind();
+        let mut fx = Vec::new();
+        match result {
+            Ok(page) => {
+                fx.push(Effect::IndexAdd(page.items.iter().map(dept_candidate).collect()));
+                self.tree.add_children(dept, page.items);
+                if let Some(n) = self.tree.node_mut(dept) {
+                    match page.next_page {
+                        Some(token) => {
+                            fx.push(Effect::LoadChildren {
+                                dept: dept.to_string(),
+                                page: Some(token),
+                            });
+                        }
+                        None => n.children_load = Load::Loaded,
+                    }
+                }
+            }
+            Err(e) => {
+                if let Some(n) = self.tree.node_mut(dept) {
+                    n.children_load = Load::Failed(e);
+                }
+            }
+        }
+        self.tree.rebuild();
+        self.reselect(key);
+        fx
+    }
+
+    fn on_members(&mut self, dept: &str, result: Result<Page<User>, String>) -> Vec<Effect> {
+        let key = self.selected_kind();
+        let mut fx = Vec::new();
+        match result {
+            Ok(page) => {
+                fx.push(Effect::IndexAdd(page.items.iter().map(user_candidate).collect()));
+                self.tree.add_members(dept, page.items);
+                if let Some(n) = self.tree.node_mut(dept) {
+                    match page.next_page {
+                        Some(token) => fx.push(Effect::LoadMembers {
+                            dept: dept.to_string(),
+                            page: Some(token),
+                        }),
+                        None => n.members_load = Load::Loaded,
+                    }
+                }
+            }
+            Err(e) => {
+                if let Some(n) = self.tree.node_mut(dept) {
+                    n.members_load = Load::Failed(e);
+                }
+            }
+        }
+        self.tree.rebuild();
+        self.reselect(key);
+        fx
+    }
+
+    /// After a person's details arrive: make sure their leader's name can be shown.
+    fn after_user_details(&mut self, user: &User) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if let Some(l) = &user.leader_id {
+            fx.extend(self.want_names(std::slice::from_ref(l)));
+        }
+        fx
+    }
+
+    /// Ask for the records of people we only know by id (leaders), once each.
+    fn want_names(&mut self, ids: &[String]) -> Vec<Effect> {
+        let missing: Vec<String> = ids
+            .iter()
+            .filter(|id| self.display_name(id).is_none() && !self.requested_users.contains(*id))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Vec::new();
+        }
+        self.requested_users.extend(missing.iter().cloned());
+        vec![Effect::LoadUsers(missing)]
+    }
+
+    fn remember_user(&mut self, u: User) {
+        match self.tree.users.get_mut(&u.id) {
+            Some(old) => merge_user(old, u),
+            None => {
+                self.tree.users.insert(u.id.clone(), u);
+            }
+        }
+    }
+
+    // ---- tree operations ----
+
+    /// Open a department, starting its loads if it has never loaded.
+    fn expand(&mut self, id: &str) -> Vec<Effect> {
+        let key = self.selected_kind();
+        let mut fx = Vec::new();
+        let Some(n) = self.tree.node_mut(id) else {
+            return fx;
+        };
+        n.expanded = true;
+        if n.children_load == Load::NotLoaded {
+            n.children_load = Load::Loading;
+            fx.push(Effect::LoadChildren {
+                dept: id.to_string(),
+                page: None,
+            });
+        }
+        if n.members_load == Load::NotLoaded {
+            n.members_load = Load::Loading;
+            fx.push(Effect::LoadMembers {
+                dept: id.to_string(),
+                page: None,
+            });
+        }
+        let leaders = n.dept.leader_ids.clone();
+        fx.extend(self.want_names(&leaders));
+        self.tree.rebuild();
+        self.reselect(key);
+        fx
+    }
+
+    fn expand_selected(&mut self) -> Vec<Effect> {
+        match self.selected_kind() {
+            Some(RowKind::Dept(id)) => {
+                let open = self.tree.node(&id).is_some_and(|n| n.expanded);
+                if open {
+                    // Already open: step into it.
+                    self.select(self.selected + 1);
+                    self.note_selection()
+                } else {
+                    self.expand(&id)
+                }
+            }
+            Some(RowKind::User { id, .. }) => {
+                // "Open the detail": fetch it now rather than after the debounce.
+                if self.details.contains_key(&id) {
+                    Vec::new()
+                } else {
+                    self.detail_wanted = None;
+                    vec![Effect::LoadUser(id)]
+                }
+            }
+            Some(RowKind::Error(id)) => self.retry(&id),
+            _ => Vec::new(),
+        }
+    }
+
+    fn collapse_selected(&mut self) {
+        let Some(kind) = self.selected_kind() else {
+            return;
+        };
+        if let RowKind::Dept(id) = &kind
+            && let Some(n) = self.tree.node_mut(id)
+            && n.expanded
+        {
+            n.expanded = false;
+            self.tree.rebuild();
+            self.reselect(Some(kind));
+            return;
+        }
+        // Otherwise go to the parent department's row.
+        let parent = match &kind {
+            RowKind::Dept(id) => self.tree.parent(id).map(str::to_string),
+            RowKind::User { dept, .. } | RowKind::Loading(dept) | RowKind::Error(dept) => {
+                Some(dept.clone())
+            }
+        };
+        if let Some(p) = parent
+            && let Some(i) = self.tree.position(&RowKind::Dept(p))
+        {
+            self.select(i);
+        }
+    }
+
+    fn reload_selected(&mut self) -> Vec<Effect> {
+        if self.tree.root.is_none() {
+            self.root_error = None;
+            return vec![Effect::LoadRoot];
+        }
+        match self.selected_kind() {
+            Some(RowKind::Dept(id) | RowKind::Error(id) | RowKind::Loading(id)) => self.retry(&id),
+            Some(RowKind::User { id, .. }) => {
+                self.details.remove(&id);
+                self.detail_errors.remove(&id);
+                vec![Effect::LoadUser(id)]
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn retry(&mut self, id: &str) -> Vec<Effect> {
+        if self.tree.node(id).is_some_and(|n| n.is_loading()) {
+            return Vec::new();
+        }
+        self.tree.reset(id);
+        self.info("reloading…");
+        self.expand(id)
+    }
+
+    // ---- selection ----
+
+    pub fn selected_kind(&self) -> Option<RowKind> {
+        self.tree.rows().get(self.selected).map(|r| r.kind.clone())
+    }
+
+    fn select(&mut self, i: usize) {
+        let n = self.tree.rows().len();
+        self.selected = if n == 0 { 0 } else { i.min(n - 1) };
+        self.keep_selection_visible();
+    }
+
+    /// Keep the same row selected across a rebuild (rows above may have appeared).
+    fn reselect(&mut self, kind: Option<RowKind>) {
+        if let Some(k) = kind
+            && let Some(i) = self.tree.position(&k)
+        {
+            self.selected = i;
+        }
+        self.select(self.selected);
+    }
+
+    fn keep_selection_visible(&mut self) {
+        let h = self.tree_height().max(1);
+        if self.selected < self.scroll {
+            self.scroll = self.selected;
+        } else if self.selected >= self.scroll + h {
+            self.scroll = self.selected + 1 - h;
+        }
+        let max_scroll = self.tree.rows().len().saturating_sub(h);
+        self.scroll = self.scroll.min(max_scroll);
+    }
+
+    pub fn tree_height(&self) -> usize {
+        usize::from(super::ui::list_inner(super::ui::layout(self.size).tree).height)
+    }
+
+    /// A person selected: plan to fetch their details once the selection rests.
+    fn note_selection(&mut self) -> Vec<Effect> {
+        match self.selected_kind() {
+            Some(RowKind::User { id, .. }) if !self.details.contains_key(&id) => {
+                self.detail_wanted = Some((id, self.ticks));
+                Vec::new()
+            }
+            Some(RowKind::Dept(id)) => {
+                let leaders = self
+                    .tree
+                    .node(&id)
+                    .map(|n| n.dept.leader_ids.clone())
+                    .unwrap_or_default();
+                self.want_names(&leaders)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    // ---- search ----
+
+    pub fn showing_results(&self) -> bool {
+        !self.search.input.trim().is_empty()
+    }
+
+    fn run_search(&mut self) -> Vec<Effect> {
+        self.search.generation += 1;
+        self.search.selected = 0;
+        self.search.scroll = 0;
+        self.search.remote.clear();
+        self.search.remote_error = None;
+        self.search.remote_busy = false;
+        self.last_search_edit = self.ticks;
+        let generation = self.search.generation;
+        let kind = search::classify(&self.search.input);
+        self.search.pending_remote = match &kind {
+            QueryKind::Emails(_) => Some((kind.clone(), self.ticks)),
+            QueryKind::Text(t) if looks_like_id(t) => Some((kind.clone(), self.ticks)),
+            _ => None,
+        };
+        match kind {
+            QueryKind::Empty => {
+                self.search.hits.clear();
+                Vec::new()
+            }
+            QueryKind::Emails(_) => {
+                self.search.hits.clear();
+                Vec::new()
+            }
+            QueryKind::Text(query) => vec![Effect::Search { generation, query }],
+        }
+    }
+
+    fn move_result(&mut self, delta: isize) {
+        let n = self.search.rows().len();
+        if n == 0 {
+            return;
+        }
+        let cur = self.search.selected as isize;
+        self.search.selected = (cur + delta).clamp(0, n as isize - 1) as usize;
+        let h = self.tree_height().max(1);
+        if self.search.selected < self.search.scroll {
+            self.search.scroll = self.search.selected;
+        } else if self.search.selected >= self.search.scroll + h {
+            self.search.scroll = self.search.selected + 1 - h;
+        }
+    }
+
+    fn clamp_search_selection(&mut self) {
+        let n = self.search.rows().len();
+        if self.search.selected >= n {
+            self.search.selected = n.saturating_sub(1);
+        }
+    }
+
+    fn activate_result(&mut self) -> Vec<Effect> {
+        let rows = self.search.rows();
+        let Some(row) = rows.get(self.search.selected) else {
+            return Vec::new();
+        };
+        let target = match row {
+            ResultRow::Hit(h) if h.kind == Kind::Dept => RowKind::Dept(h.id.clone()),
+            ResultRow::Hit(h) => RowKind::User {
+                id: h.id.clone(),
+                dept: String::new(),
+            },
+            ResultRow::Email { user: Some(id), .. } | ResultRow::UserId(id) => RowKind::User {
+                id: id.clone(),
+                dept: String::new(),
+            },
+            ResultRow::Email { email, user: None } => {
+                let msg = format!("no one with the email {email}");
+                self.error(&msg);
+                return Vec::new();
+            }
+        };
+        self.focus = Focus::Tree;
+        self.search = SearchState {
+            generation: self.search.generation + 1,
+            ..SearchState::default()
+        };
+        self.start_jump(target)
+    }
+
+    // ---- jumping ----
+
+    fn jump_to_leader(&mut self) -> Vec<Effect> {
+        let Some(RowKind::User { id, .. }) = self.selected_kind() else {
+            self.info("select a person to jump to their leader");
+            return Vec::new();
+        };
+        let leader = self
+            .details
+            .get(&id)
+            .and_then(|u| u.leader_id.clone())
+            .or_else(|| self.tree.users.get(&id).and_then(|u| u.leader_id.clone()));
+        match leader {
+            Some(l) => self.start_jump(RowKind::User {
+                id: l,
+                dept: String::new(),
+            }),
+            None if self.details.contains_key(&id) => {
+                self.info("no leader on record");
+                Vec::new()
+            }
+            None => {
+                self.info("loading details first…");
+                vec![Effect::LoadUser(id)]
+            }
+        }
+    }
+
+    fn start_jump(&mut self, target: RowKind) -> Vec<Effect> {
+        self.jump = Some(Jump {
+            target,
+            dept: None,
+            asked: HashSet::new(),
+        });
+        self.advance_jump()
+    }
+
+    /// One step of a jump: called after every result until the target row is visible.
+    fn advance_jump(&mut self) -> Vec<Effect> {
+        let Some(mut jump) = self.jump.take() else {
+            return Vec::new();
+        };
+        // Which department to open up to.
+        if jump.dept.is_none() {
+            jump.dept = match &jump.target {
+                RowKind::Dept(id) => Some(id.clone()),
+                RowKind::User { id, .. } => {
+                    let known = self.details.get(id).or_else(|| self.tree.users.get(id));
+                    match known.and_then(|u| u.dept_ids.first().cloned()) {
+                        Some(d) => Some(d),
+                        None if self.detail_errors.contains_key(id) => {
+                            self.error("cannot find where that person sits");
+                            return Vec::new();
+                        }
+                        None => {
+                            let fx = if self.details.contains_key(id) {
+                                self.error("that person is in no department");
+                                return Vec::new();
+                            } else {
+                                vec![Effect::LoadUser(id.clone())]
+                            };
+                            self.jump = Some(jump);
+                            return fx;
+                        }
+                    }
+                }
+                _ => None,
+            };
+        }
+        let Some(dept) = jump.dept.clone() else {
+            return Vec::new();
+        };
+        let mut fx = Vec::new();
+        let chain = match self.chain_via_extra(&dept) {
+            Ok(chain) => chain,
+            Err(Some(unknown)) => {
+                if jump.asked.insert(unknown.clone()) {
+                    fx.push(Effect::LoadDept(unknown));
+                    self.jump = Some(jump);
+                } else if self.in_flight == 0 {
+                    self.error("cannot find the way to that department");
+                }
+                // Otherwise still waiting for an answer.
+                else {
+                    self.jump = Some(jump);
+                }
+                return fx;
+            }
+            Err(None) => {
+                self.error("cannot find the way to that department");
+                return fx;
+            }
+        };
+        // Open each department on the way; wait for a level's children before the next.
+        let last = chain.len().saturating_sub(1);
+        for (i, id) in chain.iter().enumerate() {
+            let Some(n) = self.tree.node(id) else {
+                self.jump = Some(jump);
+                return fx;
+            };
+            let wants_open = i < last || matches!(jump.target, RowKind::User { .. });
+            if wants_open && !n.expanded {
+                fx.extend(self.expand(id));
+            }
+            let Some(n) = self.tree.node(id) else {
+                break;
+            };
+            if let Some(e) = n.error() {
+                let msg = format!("cannot open the way there: {e}");
+                self.error(&msg);
+                return fx;
+            }
+            if i < last && !chain.get(i + 1).is_some_and(|next| n.children.contains(next)) {
+                if n.children_load.is_done() {
+                    self.error("that department is no longer there");
+                    return fx;
+                }
+                self.jump = Some(jump);
+                return fx;
+            }
+        }
+        let row = match &jump.target {
+            RowKind::User { id, .. } => RowKind::User {
+                id: id.clone(),
+                dept: dept.clone(),
+            },
+            other => other.clone(),
+        };
+        match self.tree.position(&row) {
+            Some(i) => {
+                self.select(i);
+                // Put it in the middle of the view.
+                let h = self.tree_height();
+                self.scroll = i.saturating_sub(h / 2);
+                self.keep_selection_visible();
+                fx.extend(self.note_selection());
+            }
+            None => {
+                let done = self.tree.node(&dept).is_none_or(|n| n.members_load.is_done());
+                if done {
+                    self.error("not found in that department");
+                } else {
+                    self.jump = Some(jump);
+                }
+            }
+        }
+        fx
+    }
+
+    /// The chain from the root to `dept`, using the tree and the departments fetched for
+    /// the jump. `Err(Some(id))`: `id`'s parent is unknown, fetch it. `Err(None)`: hopeless.
+    fn chain_via_extra(&self, dept: &str) -> Result<Vec<String>, Option<String>> {
+        let mut below = Vec::new();
+        let mut cur = dept.to_string();
+        // Walk up through fetched departments until one the tree can place.
+        for _ in 0..64 {
+            if let Some(mut chain) = self.tree.chain_to(&cur) {
+                chain.extend(below.into_iter().rev());
+                return Ok(chain);
+            }
+            if self.tree.depts.contains_key(&cur) && self.tree.parent(&cur).is_none() {
+                return Err(None);
+            }
+            let parent = match self.tree.parent(&cur) {
+                Some(p) => Some(p.to_string()),
+                None => match self.extra_depts.get(&cur) {
+                    Some(d) => d.parent_id.clone(),
+                    None => return Err(Some(cur)),
+                },
+            };
+            match parent {
+                Some(p) => {
+                    below.push(cur);
+                    cur = p;
+                }
+                None => return Err(None),
+            }
+        }
+        Err(None)
+    }
+
+    // ---- clipboard ----
+
+    fn copy(&mut self, email: bool) -> Vec<Effect> {
+        let (text, what) = match self.selected_kind() {
+            Some(RowKind::User { id, .. }) => {
+                if email {
+                    let user = self.details.get(&id).or_else(|| self.tree.users.get(&id));
+                    match user.and_then(|u| u.email.clone()) {
+                        Some(e) => (e, "email"),
+                        None => {
+                            self.info("no email on record");
+                            return Vec::new();
+                        }
+                    }
+                } else {
+                    (id, "user id")
+                }
+            }
+            Some(RowKind::Dept(id)) if !email => (id, "department id"),
+            Some(RowKind::Dept(_)) => {
+                self.info("departments have no email");
+                return Vec::new();
+            }
+            _ => return Vec::new(),
+        };
+        vec![Effect::Copy {
+            text,
+            what: what.to_string(),
+        }]
+    }
+
+    // ---- messages ----
+
+    fn info(&mut self, text: &str) {
+        self.message = Some((text.to_string(), Level::Info));
+    }
+
+    fn error(&mut self, text: &str) {
+        self.message = Some((text.to_string(), Level::Error));
+    }
+
+    /// A person's name for display, from whatever we have.
+    pub fn display_name(&self, id: &str) -> Option<&str> {
+        self.details
+            .get(id)
+            .and_then(|u| u.name.as_deref())
+            .or_else(|| self.tree.users.get(id).and_then(|u| u.name.as_deref()))
+    }
+
+    /// The best record we have for a person.
+    pub fn user(&self, id: &str) -> Option<&User> {
+        self.details.get(id).or_else(|| self.tree.users.get(id))
+    }
+}
+
+/// Ids are short tokens without spaces or `@`; names can look like that too, so an id lookup
+/// is only a guess that runs alongside the fuzzy search.
+fn looks_like_id(t: &str) -> bool {
+    (2..=64).contains(&t.len())
+        && t
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && t.chars().any(|c| c.is_ascii_digit())
+}
+
+pub fn user_candidate(u: &User) -> Candidate {
+    Candidate {
+        kind: Kind::User,
+        id: u.id.clone(),
+        name: u.name.clone().unwrap_or_else(|| u.id.clone()),
+        email: u.email.clone(),
+        employee_id: u.employee_id.clone(),
+        title: u.title.clone(),
+    }
+}
+
+pub fn dept_candidate(d: &Dept) -> Candidate {
+    Candidate {
+        kind: Kind::Dept,
+        id: d.id.clone(),
+        name: d.name.clone().unwrap_or_else(|| d.id.clone()),
+        email: None,
+        employee_id: None,
+        title: None,
+    }
+}

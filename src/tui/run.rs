@@ -1,0 +1,246 @@
+//! The event loop: terminal setup and restore, keys and mouse from crossterm, a tick timer,
+//! and the effects the app asks for (requests on tokio tasks, matching on a search thread,
+//! clipboard writes), whose results come back as messages.
+
+use std::io::{Stdout, Write, stdout};
+use std::sync::Arc;
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream,
+};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use super::app::{App, Effect, Loaded, Msg, SEARCH_LIMIT, TICKS_PER_SEC};
+use super::clipboard::{self, ClipboardMode, TermEnv};
+use super::keys::KeyMap;
+use crate::directory::Directory;
+use crate::error::{Error, Result};
+use crate::search::{Candidate, SearchIndex};
+
+pub struct Options {
+    /// Shown at the left of the status bar: profile and provider.
+    pub title: String,
+    pub keymap: KeyMap,
+    pub clipboard: ClipboardMode,
+    pub no_color: bool,
+}
+
+/// Puts the terminal back however we leave: normal return, error, or panic.
+struct TerminalGuard;
+
+impl TerminalGuard {
+    fn enter() -> std::io::Result<TerminalGuard> {
+        enable_raw_mode()?;
+        let guard = TerminalGuard;
+        execute!(
+            stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste
+        )?;
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+fn restore_terminal() {
+    let mut out = stdout();
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        ratatui::crossterm::cursor::Show
+    );
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+pub async fn run(dir: Arc<dyn Directory>, opts: Options) -> Result<()> {
+    let ui_err = |e: std::io::Error| Error::Io(format!("terminal: {e}"));
+    install_panic_hook();
+    let _guard = TerminalGuard::enter().map_err(ui_err)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(stdout())).map_err(ui_err)?;
+    terminal.clear().map_err(ui_err)?;
+
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    let search = spawn_search_worker(tx.clone());
+    let env = TermEnv::from_env();
+    let mut app = App::new(opts.title, opts.keymap);
+    app.no_color = opts.no_color;
+    let size = terminal.size().map_err(ui_err)?;
+    app.update(Msg::Resize(size.width, size.height));
+    let mut effects = app.init();
+
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(1000 / TICKS_PER_SEC));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        for e in effects.drain(..) {
+            if !perform(e, &dir, &tx, &search, &opts.clipboard, &env, terminal.backend_mut()) {
+                return Ok(());
+            }
+        }
+        terminal
+            .draw(|f| super::ui::draw(f, &app))
+            .map_err(ui_err)?;
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) => Msg::Key(k),
+                Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(Event::Paste(text))) => {
+                    effects = app.paste(&text);
+                    continue;
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(ui_err(e)),
+                None => return Ok(()),
+            },
+            Some(msg) = rx.recv() => msg,
+            _ = tick.tick() => Msg::Tick,
+        };
+        effects = app.update(msg);
+        // Take whatever else is already waiting before drawing again.
+        while let Ok(msg) = rx.try_recv() {
+            effects.extend(app.update(msg));
+        }
+    }
+}
+
+/// Perform one effect. Returns false on Quit.
+fn perform(
+    effect: Effect,
+    dir: &Arc<dyn Directory>,
+    tx: &UnboundedSender<Msg>,
+    search: &std_mpsc::Sender<SearchCmd>,
+    mode: &ClipboardMode,
+    env: &TermEnv,
+    terminal: &mut CrosstermBackend<Stdout>,
+) -> bool {
+    match effect {
+        Effect::Quit => return false,
+        Effect::IndexAdd(c) => {
+            let _ = search.send(SearchCmd::Add(c));
+        }
+        Effect::Search { generation, query } => {
+            let _ = search.send(SearchCmd::Query { generation, query });
+        }
+        Effect::Copy { text, what } => {
+            let result = clipboard::copy(&text, *mode, env, terminal)
+                .map(|how| format!("copied {what} {} ({how})", crate::text::sanitize(&text)));
+            let _ = tx.send(Msg::Loaded(Loaded::Copied(result)));
+        }
+        other => spawn_request(other, dir.clone(), tx.clone()),
+    }
+    true
+}
+
+/// Run a directory request on a task; its result comes back as a message.
+pub fn spawn_request(effect: Effect, dir: Arc<dyn Directory>, tx: UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        if let Some(loaded) = request(effect, dir.as_ref()).await {
+            let _ = tx.send(Msg::Loaded(loaded));
+        }
+    });
+}
+
+/// Perform a request effect against the directory. `None` for effects that are not requests.
+pub async fn request(effect: Effect, dir: &dyn Directory) -> Option<Loaded> {
+    let s = |e: Error| e.to_string();
+    Some(match effect {
+        Effect::LoadRoot => Loaded::Root(dir.root().await.map_err(s)),
+        Effect::LoadChildren { dept, page } => {
+            let result = dir.children(&dept, page.as_deref()).await.map_err(s);
+            Loaded::Children { dept, result }
+        }
+        Effect::LoadMembers { dept, page } => {
+            let result = dir.members(&dept, page.as_deref()).await.map_err(s);
+            Loaded::Members { dept, result }
+        }
+        Effect::LoadUser(id) => {
+            let result = dir.user(&id).await.map_err(s);
+            Loaded::User { id, result }
+        }
+        Effect::LoadUsers(ids) => {
+            let result = dir.users(&ids).await.map_err(s);
+            Loaded::Users { ids, result }
+        }
+        Effect::LoadDept(id) => {
+            let result = dir.dept(&id).await.map_err(s);
+            Loaded::Dept { id, result }
+        }
+        Effect::ResolveEmails { generation, emails } => {
+            let result = dir.users_by_emails(&emails).await.map_err(s);
+            Loaded::Emails { generation, result }
+        }
+        Effect::LookupUserId { generation, id } => {
+            let result = dir.user(&id).await.map_err(s);
+            Loaded::UserById {
+                generation,
+                id,
+                result,
+            }
+        }
+        Effect::IndexAdd(_) | Effect::Search { .. } | Effect::Copy { .. } | Effect::Quit => {
+            return None;
+        }
+    })
+}
+
+pub enum SearchCmd {
+    Add(Vec<Candidate>),
+    Query { generation: u64, query: String },
+}
+
+/// Matching runs on its own thread so typing and drawing never wait for it. When queries
+/// pile up, only the newest is run.
+fn spawn_search_worker(tx: UnboundedSender<Msg>) -> std_mpsc::Sender<SearchCmd> {
+    let (cmd_tx, cmd_rx) = std_mpsc::channel::<SearchCmd>();
+    std::thread::spawn(move || {
+        let mut index = SearchIndex::new();
+        while let Ok(first) = cmd_rx.recv() {
+            let mut latest = None;
+            for cmd in std::iter::once(first).chain(cmd_rx.try_iter()) {
+                match cmd {
+                    SearchCmd::Add(list) => {
+                        for c in list {
+                            index.insert(c);
+                        }
+                    }
+                    SearchCmd::Query { generation, query } => latest = Some((generation, query)),
+                }
+            }
+            if let Some((generation, query)) = latest {
+                let hits = index.search(&query, SEARCH_LIMIT);
+                if tx.send(Msg::SearchDone { generation, hits }).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    cmd_tx
+}

@@ -1,0 +1,344 @@
+//! The department tree as the TUI holds it: departments and people loaded so far, each
+//! department's load state, and a flat list of the rows currently visible (open departments
+//! only). The row list is rebuilt when the shape changes (expand, collapse, a page arrives),
+//! never per frame; drawing takes only the slice on screen.
+
+use std::collections::HashMap;
+
+use crate::model::{Dept, User};
+
+/// Where a listing stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Load {
+    #[default]
+    NotLoaded,
+    /// Pages are arriving.
+    Loading,
+    Loaded,
+    Failed(String),
+}
+
+impl Load {
+    pub fn is_done(&self) -> bool {
+        matches!(self, Load::Loaded)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DeptNode {
+    pub dept: Dept,
+    /// Sub-department ids in server order, as far as loaded.
+    pub children: Vec<String>,
+    /// Member ids in server order, as far as loaded.
+    pub members: Vec<String>,
+    pub children_load: Load,
+    pub members_load: Load,
+    pub expanded: bool,
+}
+
+impl DeptNode {
+    fn new(dept: Dept) -> DeptNode {
+        DeptNode {
+            dept,
+            children: Vec::new(),
+            members: Vec::new(),
+            children_load: Load::NotLoaded,
+            members_load: Load::NotLoaded,
+            expanded: false,
+        }
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.children_load == Load::Loading || self.members_load == Load::Loading
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        match (&self.children_load, &self.members_load) {
+            (Load::Failed(e), _) | (_, Load::Failed(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Known to have nothing inside: both listings complete and empty.
+    pub fn is_leaf(&self) -> bool {
+        self.children_load.is_done()
+            && self.members_load.is_done()
+            && self.children.is_empty()
+            && self.members.is_empty()
+    }
+
+    /// Number of people, once known (a complete listing, or the server's count).
+    pub fn member_count(&self) -> Option<usize> {
+        if self.members_load.is_done() {
+            Some(self.members.len())
+        } else {
+            self.dept.member_count.map(|n| n as usize)
+        }
+    }
+
+    pub fn child_count(&self) -> Option<usize> {
+        self.children_load.is_done().then_some(self.children.len())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RowKind {
+    Dept(String),
+    /// A person inside a department (the same person can sit in two).
+    User { id: String, dept: String },
+    /// "loading…" under an open department whose first page has not arrived.
+    Loading(String),
+    /// The error of an open department's failed load.
+    Error(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub depth: u16,
+    pub kind: RowKind,
+}
+
+#[derive(Debug, Default)]
+pub struct Tree {
+    pub root: Option<String>,
+    pub depts: HashMap<String, DeptNode>,
+    /// People as listed (may be reduced records); details live in the app.
+    pub users: HashMap<String, User>,
+    rows: Vec<Row>,
+}
+
+impl Tree {
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    pub fn set_root(&mut self, dept: Dept) {
+        let id = dept.id.clone();
+        self.depts
+            .entry(id.clone())
+            .and_modify(|n| n.dept = dept.clone())
+            .or_insert_with(|| DeptNode::new(dept));
+        self.root = Some(id);
+        self.rebuild();
+    }
+
+    pub fn node(&self, id: &str) -> Option<&DeptNode> {
+        self.depts.get(id)
+    }
+
+    pub fn node_mut(&mut self, id: &str) -> Option<&mut DeptNode> {
+        self.depts.get_mut(id)
+    }
+
+    /// Add a page of sub-departments of `parent`. Known ones keep their state and children.
+    pub fn add_children(&mut self, parent: &str, page: Vec<Dept>) {
+        let mut ids = Vec::with_capacity(page.len());
+        for mut d in page {
+            if d.parent_id.is_none() {
+                d.parent_id = Some(parent.to_string());
+            }
+            ids.push(d.id.clone());
+            match self.depts.get_mut(&d.id) {
+                Some(n) => n.dept = d,
+                None => {
+                    self.depts.insert(d.id.clone(), DeptNode::new(d));
+                }
+            }
+        }
+        if let Some(p) = self.depts.get_mut(parent) {
+            for id in ids {
+                // A department listed twice (a server bug, or a reload) appears once.
+                if id != parent && !p.children.contains(&id) {
+                    p.children.push(id);
+                }
+            }
+        }
+    }
+
+    /// Add a page of members of `dept`.
+    pub fn add_members(&mut self, dept: &str, page: Vec<User>) {
+        let mut ids = Vec::with_capacity(page.len());
+        for u in page {
+            ids.push(u.id.clone());
+            match self.users.get_mut(&u.id) {
+                // Keep what we knew when the new record is thinner (member listings can be).
+                Some(old) => merge_user(old, u),
+                None => {
+                    self.users.insert(u.id.clone(), u);
+                }
+            }
+        }
+        if let Some(n) = self.depts.get_mut(dept) {
+            for id in ids {
+                if !n.members.contains(&id) {
+                    n.members.push(id);
+                }
+            }
+        }
+    }
+
+    /// Forget what was loaded under `id` (for a reload); the node itself stays.
+    pub fn reset(&mut self, id: &str) {
+        if let Some(n) = self.depts.get_mut(id) {
+            n.children.clear();
+            n.members.clear();
+            n.children_load = Load::NotLoaded;
+            n.members_load = Load::NotLoaded;
+        }
+    }
+
+    /// The parent of a department, when known.
+    pub fn parent(&self, id: &str) -> Option<&str> {
+        self.depts.get(id)?.dept.parent_id.as_deref()
+    }
+
+    /// Ids from the root down to `id`, if the whole chain is known.
+    pub fn chain_to(&self, id: &str) -> Option<Vec<String>> {
+        let root = self.root.as_deref()?;
+        let mut chain = vec![id.to_string()];
+        let mut cur = id;
+        // Bounded walk: a cycle in server data must not hang the UI.
+        for _ in 0..=self.depts.len() {
+            if cur == root {
+                chain.reverse();
+                return Some(chain);
+            }
+            cur = self.parent(cur)?;
+            if !self.depts.contains_key(cur) {
+                return None;
+            }
+            chain.push(cur.to_string());
+        }
+        None
+    }
+
+    /// Recompute the visible rows from the root through every open department.
+    pub fn rebuild(&mut self) {
+        let mut rows = Vec::with_capacity(self.rows.len().max(64));
+        if let Some(root) = self.root.clone() {
+            let mut stack: Vec<(u16, RowKind)> = vec![(0, RowKind::Dept(root))];
+            while let Some((depth, kind)) = stack.pop() {
+                if let RowKind::Dept(id) = &kind
+                    && let Some(n) = self.depts.get(id)
+                    && n.expanded
+                {
+                    // Pushed in reverse so they pop in order: sub-departments, then
+                    // members, then a status row.
+                    let d = depth.saturating_add(1);
+                    if n.error().is_some() {
+                        stack.push((d, RowKind::Error(id.clone())));
+                    } else if n.is_loading() && n.children.is_empty() && n.members.is_empty() {
+                        stack.push((d, RowKind::Loading(id.clone())));
+                    }
+                    for m in n.members.iter().rev() {
+                        stack.push((
+                            d,
+                            RowKind::User {
+                                id: m.clone(),
+                                dept: id.clone(),
+                            },
+                        ));
+                    }
+                    for c in n.children.iter().rev() {
+                        // Guard against a department listed as its own descendant.
+                        if depth < 64 {
+                            stack.push((d, RowKind::Dept(c.clone())));
+                        }
+                    }
+                }
+                rows.push(Row { depth, kind });
+            }
+        }
+        self.rows = rows;
+    }
+
+    /// The row index of `kind`, if visible.
+    pub fn position(&self, kind: &RowKind) -> Option<usize> {
+        self.rows.iter().position(|r| &r.kind == kind)
+    }
+}
+
+/// Fill the gaps in `old` from `new`, and take `new`'s values where it has them.
+pub fn merge_user(old: &mut User, new: User) {
+    fn keep(old: &mut Option<String>, new: Option<String>) {
+        if new.is_some() {
+            *old = new;
+        }
+    }
+    keep(&mut old.name, new.name);
+    keep(&mut old.email, new.email);
+    keep(&mut old.mobile, new.mobile);
+    keep(&mut old.title, new.title);
+    keep(&mut old.employee_id, new.employee_id);
+    keep(&mut old.leader_id, new.leader_id);
+    keep(&mut old.city, new.city);
+    keep(&mut old.work_place, new.work_place);
+    if new.status.is_some() {
+        old.status = new.status;
+    }
+    for d in new.dept_ids {
+        if !old.dept_ids.contains(&d) {
+            old.dept_ids.push(d);
+        }
+    }
+    if !new.depts.is_empty() {
+        old.depts = new.depts;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dept(id: &str, parent: Option<&str>) -> Dept {
+        Dept {
+            id: id.into(),
+            name: Some(id.to_uppercase()),
+            parent_id: parent.map(Into::into),
+            ..Dept::default()
+        }
+    }
+
+    fn user(id: &str) -> User {
+        User {
+            id: id.into(),
+            name: Some(id.into()),
+            ..User::default()
+        }
+    }
+
+    #[test]
+    fn rows_follow_open_departments() {
+        let mut t = Tree::default();
+        t.set_root(dept("r", None));
+        t.add_children("r", vec![dept("a", None), dept("b", None)]);
+        t.add_members("r", vec![user("u1")]);
+        t.rebuild();
+        assert_eq!(t.rows().len(), 1);
+        t.node_mut("r").unwrap().expanded = true;
+        t.rebuild();
+        let kinds: Vec<_> = t.rows().iter().map(|r| (r.depth, r.kind.clone())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (0, RowKind::Dept("r".into())),
+                (1, RowKind::Dept("a".into())),
+                (1, RowKind::Dept("b".into())),
+                (1, RowKind::User { id: "u1".into(), dept: "r".into() }),
+            ]
+        );
+        assert_eq!(t.chain_to("b"), Some(vec!["r".into(), "b".into()]));
+    }
+
+    #[test]
+    fn cycles_do_not_hang() {
+        let mut t = Tree::default();
+        t.set_root(dept("r", None));
+        t.add_children("r", vec![dept("a", Some("r"))]);
+        t.add_children("a", vec![dept("r", Some("a"))]);
+        t.node_mut("r").unwrap().expanded = true;
+        t.node_mut("a").unwrap().expanded = true;
+        t.rebuild();
+        assert!(t.rows().len() < 200);
+    }
+}

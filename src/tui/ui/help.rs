@@ -1,0 +1,58 @@
+//! The help overlay: every key, from the actual bindings.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::Theme;
+use crate::tui::app::App;
+use crate::tui::keys::Action;
+
+const SEARCH_KEYS: &[(&str, &str)] = &[
+    ("type", "filter by name, pinyin, initials, email, employee id"),
+    ("paste emails", "resolve them on the server"),
+    ("↑ ↓ Ctrl-n Ctrl-p", "move through results"),
+    ("Enter", "jump to the result in the tree"),
+    ("Ctrl-u", "clear the query"),
+    ("Esc", "back to the tree"),
+];
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let mut lines = vec![Line::styled("Tree", theme.accent())];
+    for action in Action::ALL {
+        let keys = app.keymap.keys_for(action).join(" ");
+        if keys.is_empty() {
+            continue;
+        }
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {keys:<22}"), theme.warn()),
+            Span::raw(action.description().to_string()),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Search", theme.accent()));
+    for (k, d) in SEARCH_KEYS {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {k:<22}"), theme.warn()),
+            Span::raw(d.to_string()),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "  Mouse: click selects, wheel scrolls.",
+        theme.dim(),
+    ));
+    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let [popup] = Layout::horizontal([Constraint::Length(72)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(theme.block(" Keys · Esc to close ".into(), true)),
+        popup,
+    );
+}

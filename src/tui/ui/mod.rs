@@ -1,0 +1,198 @@
+//! Drawing: one function per screen area. Everything drawn from server data goes through
+//! `clean`, so no control or escape character reaches the terminal; widths are display widths
+//! (CJK characters take two cells).
+
+mod detail;
+mod help;
+mod search;
+mod status;
+mod tree;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, BorderType};
+use unicode_width::UnicodeWidthChar;
+
+use super::app::App;
+
+/// Where each area of the screen is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    pub search: Rect,
+    pub tree: Rect,
+    /// Empty when the terminal is too small to show details.
+    pub detail: Rect,
+    pub status: Rect,
+}
+
+/// The layout for a terminal of `size`: side by side when wide, stacked when narrow, the
+/// detail pane dropped when there is no room at all.
+pub fn layout(size: Rect) -> Areas {
+    let [search, body, status] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(size);
+    let (tree, detail) = if body.width >= 80 {
+        let [t, d] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .areas(body);
+        (t, d)
+    } else if body.height >= 16 {
+        let [t, d] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+        (t, d)
+    } else {
+        (body, Rect::default())
+    };
+    Areas {
+        search,
+        tree,
+        detail,
+        status,
+    }
+}
+
+/// The rows inside the tree/results block.
+pub fn list_inner(area: Rect) -> Rect {
+    Block::bordered().inner(area)
+}
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let areas = layout(frame.area());
+    let theme = Theme::new(app.no_color);
+    search::draw_box(frame, app, &theme, areas.search);
+    if app.showing_results() {
+        search::draw_results(frame, app, &theme, areas.tree);
+    } else {
+        tree::draw(frame, app, &theme, areas.tree);
+    }
+    if !areas.detail.is_empty() {
+        detail::draw(frame, app, &theme, areas.detail);
+    }
+    status::draw(frame, app, &theme, areas.status);
+    if app.help {
+        help::draw(frame, app, &theme, frame.area());
+    }
+}
+
+/// Colours, or none at all under NO_COLOR (then only bold/dim/reverse/underline).
+pub struct Theme {
+    color: bool,
+}
+
+impl Theme {
+    pub fn new(no_color: bool) -> Theme {
+        Theme { color: !no_color }
+    }
+
+    fn fg(&self, c: Color) -> Style {
+        if self.color {
+            Style::new().fg(c)
+        } else {
+            Style::new()
+        }
+    }
+
+    pub fn dim(&self) -> Style {
+        if self.color {
+            Style::new().fg(Color::DarkGray)
+        } else {
+            Style::new().add_modifier(Modifier::DIM)
+        }
+    }
+
+    pub fn accent(&self) -> Style {
+        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn error(&self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn warn(&self) -> Style {
+        self.fg(Color::Yellow)
+    }
+
+    pub fn ok(&self) -> Style {
+        self.fg(Color::Green)
+    }
+
+    pub fn selected(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
+
+    pub fn matched(&self) -> Style {
+        self.fg(Color::Yellow)
+            .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+    }
+
+    pub fn dept(&self) -> Style {
+        self.fg(Color::Blue).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn block(&self, title: String, focused: bool) -> Block<'static> {
+        let style = if focused { self.accent() } else { self.dim() };
+        Block::bordered()
+            .border_type(BorderType::Rounded)
+            .border_style(style)
+            .title(title)
+    }
+}
+
+/// Server text made safe to draw: control characters shown as U+FFFD.
+pub fn clean(s: &str) -> String {
+    crate::text::sanitize(s)
+}
+
+/// Cut `s` to at most `width` display cells, with `…` when cut.
+pub fn fit(s: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    if total <= width {
+        return s.to_string();
+    }
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// The spinner frame for a tick count.
+pub fn spinner(ticks: u64) -> char {
+    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    FRAMES[(ticks % FRAMES.len() as u64) as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_counts_display_width() {
+        assert_eq!(fit("张伟伟伟", 5), "张伟…");
+        assert_eq!(fit("abc", 3), "abc");
+        assert_eq!(fit("abcd", 3), "ab…");
+    }
+
+    #[test]
+    fn layout_never_overflows() {
+        for (w, h) in [(200, 60), (100, 30), (60, 30), (40, 10), (10, 4), (1, 1), (0, 0)] {
+            let size = Rect::new(0, 0, w, h);
+            let a = layout(size);
+            for r in [a.search, a.tree, a.detail, a.status] {
+                assert!(size.union(r) == size || r.is_empty(), "{w}x{h}: {r:?}");
+            }
+        }
+    }
+}

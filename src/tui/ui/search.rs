@@ -1,0 +1,145 @@
+//! The search box and the results list.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use super::{Theme, clean, fit, spinner};
+use crate::search::{Hit, Kind};
+use crate::tui::app::{App, Focus, ResultRow};
+
+pub fn draw_box(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let focused = app.focus == Focus::Search && !app.help;
+    let block = theme.block(" Search ".to_string(), focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = usize::from(inner.width);
+    let line = if app.search.input.is_empty() && !focused {
+        Line::styled(
+            fit("/ to search: name, pinyin (zhangwei, zw), email(s), employee id, id", width),
+            theme.dim(),
+        )
+    } else {
+        // Show the end of a long query: that is where the typing happens.
+        let shown = clean(&app.search.input);
+        let mut start = 0;
+        while shown[start..].width() + 2 > width && start < shown.len() {
+            start += shown[start..].chars().next().map_or(1, char::len_utf8);
+        }
+        let text = &shown[start..];
+        if focused {
+            let x = inner.x + 2 + u16::try_from(text.width()).unwrap_or(u16::MAX);
+            if x < inner.right() {
+                frame.set_cursor_position(Position::new(x, inner.y));
+            }
+        }
+        Line::from(vec![Span::styled("› ", theme.accent()), Span::raw(text.to_string())])
+    };
+    frame.render_widget(Paragraph::new(line), inner);
+}
+
+pub fn draw_results(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let rows = app.search.rows();
+    let mut title = format!(" Results · {} ", rows.len());
+    if app.search.remote_busy {
+        title = format!(" Results · {} · {} asking the server ", rows.len(), spinner(app.ticks));
+    }
+    let block = theme.block(title, app.focus == Focus::Search && !app.help);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = usize::from(inner.width);
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .enumerate()
+        .skip(app.search.scroll)
+        .take(usize::from(inner.height))
+        .map(|(i, r)| {
+            let line = result_line(app, theme, r, width);
+            if i == app.search.selected {
+                line.patch_style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    if let Some(e) = &app.search.remote_error
+        && lines.len() < usize::from(inner.height)
+    {
+        lines.push(Line::styled(fit(&format!("✗ {}", clean(e)), width), theme.error()));
+    }
+    if rows.is_empty() && !app.search.remote_busy {
+        lines.push(Line::styled("no match among what is loaded", theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn result_line<'a>(app: &App, theme: &Theme, row: &ResultRow, width: usize) -> Line<'a> {
+    match row {
+        ResultRow::Hit(h) => hit_line(app, theme, h, width),
+        ResultRow::Email { email, user: Some(id) } => {
+            let name = app.display_name(id).map(clean).unwrap_or_else(|| clean(id));
+            Line::from(vec![
+                Span::styled("✓ ", theme.ok()),
+                Span::raw(fit(&name, width.saturating_sub(2))),
+                Span::styled(fit(&format!("  {}", clean(email)), width.saturating_sub(2 + name.width())), theme.dim()),
+            ])
+        }
+        ResultRow::Email { email, user: None } => Line::from(vec![
+            Span::styled("✗ ", theme.error()),
+            Span::raw(fit(&clean(email), width.saturating_sub(16))),
+            Span::styled("  not found", theme.error()),
+        ]),
+        ResultRow::UserId(id) => {
+            let name = app.display_name(id).map(clean).unwrap_or_default();
+            Line::from(vec![
+                Span::styled("# ", theme.ok()),
+                Span::raw(fit(&name, width.saturating_sub(2))),
+                Span::styled(fit(&format!("  id {}", clean(id)), width.saturating_sub(2 + name.width())), theme.dim()),
+            ])
+        }
+    }
+}
+
+/// A fuzzy hit with its matched characters highlighted.
+fn hit_line<'a>(app: &App, theme: &Theme, h: &Hit, width: usize) -> Line<'a> {
+    let (icon, name, extra) = match h.kind {
+        Kind::User => {
+            let u = app.user(&h.id);
+            let name = u.and_then(|u| u.name.as_deref()).unwrap_or(&h.id).to_string();
+            let extra = u
+                .and_then(|u| u.email.as_deref().or(u.title.as_deref()))
+                .unwrap_or("")
+                .to_string();
+            ("• ", name, extra)
+        }
+        Kind::Dept => {
+            let n = app.tree.node(&h.id);
+            let name = n.and_then(|n| n.dept.name.as_deref()).unwrap_or(&h.id).to_string();
+            let extra = n.and_then(|n| n.dept.path.as_deref()).unwrap_or("department").to_string();
+            ("▸ ", name, extra)
+        }
+    };
+    let name = clean(&name);
+    let mut spans = vec![Span::styled(icon, theme.dim())];
+    let mut used = 2;
+    for (i, c) in name.chars().enumerate() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width {
+            break;
+        }
+        used += w;
+        let style = if h.name_positions.contains(&i) {
+            theme.matched()
+        } else {
+            ratatui::style::Style::new()
+        };
+        spans.push(Span::styled(c.to_string(), style));
+    }
+    spans.push(Span::styled(
+        fit(&format!("  {}", clean(&extra)), width.saturating_sub(used)),
+        theme.dim(),
+    ));
+    Line::from(spans)
+}

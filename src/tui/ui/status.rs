@@ -1,0 +1,57 @@
+//! The status bar: profile and provider, what is loading, the last message, key hints.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use super::{Theme, clean, fit, spinner};
+use crate::tui::app::{App, Focus, Level};
+use crate::tui::keys::Action;
+
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let width = usize::from(area.width);
+    let mut spans = vec![Span::styled(format!(" {} ", app.title), theme.selected())];
+    if app.in_flight > 0 {
+        spans.push(Span::styled(
+            format!(" {} loading {} ", spinner(app.ticks), app.in_flight),
+            theme.warn(),
+        ));
+    }
+    let hints = hints(app);
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    let room = width.saturating_sub(used + hints.width() + 1);
+    if let Some((text, level)) = &app.message {
+        let style = match level {
+            Level::Info => theme.ok(),
+            Level::Error => theme.error(),
+        };
+        spans.push(Span::styled(fit(&format!(" {}", clean(text)), room), style));
+    }
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    let pad = width.saturating_sub(used + hints.width());
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(Span::styled(fit(&hints, width.saturating_sub(used)), theme.dim()));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Key hints for the current mode, from the actual bindings.
+fn hints(app: &App) -> String {
+    let key = |a: Action| app.keymap.keys_for(a).into_iter().next().unwrap_or_default();
+    if app.help {
+        return format!("{} close ", key(Action::Escape));
+    }
+    match app.focus {
+        Focus::Search => "↑↓ move  Enter jump  Esc back ".to_string(),
+        Focus::Tree => format!(
+            "{} search  {} copy id  {} email  {} leader  {} help  {} quit ",
+            key(Action::Search),
+            key(Action::CopyId),
+            key(Action::CopyEmail),
+            key(Action::JumpLeader),
+            key(Action::Help),
+            key(Action::Quit)
+        ),
+    }
+}
