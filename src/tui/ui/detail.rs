@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{Theme, clean, spinner};
 use crate::model::User;
 use crate::tui::app::App;
-use crate::tui::tree::RowKind;
+use crate::tui::tree::{Load, RowKind};
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let (title, lines) = match selected(app) {
@@ -152,10 +152,11 @@ fn department<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
             None => clean(l),
         })
         .collect();
-    let count = |known: Option<usize>, loading: bool| match known {
-        Some(c) => Some(c.to_string()),
-        None if loading => Some(format!("{} loading…", spinner(app.ticks))),
-        None => Some("not loaded (Enter to expand)".to_string()),
+    let count = |known: Option<usize>, load: &Load| match (known, load) {
+        (Some(c), _) => Some(c.to_string()),
+        (None, Load::Loading) => Some(format!("{} loading…", spinner(app.ticks))),
+        (None, Load::Failed(_)) => Some("failed (r: retry)".to_string()),
+        (None, _) => Some("not loaded (Enter to expand)".to_string()),
     };
     let mut lines = vec![
         Line::styled(clean(n.dept.name.as_deref().unwrap_or(id)), theme.accent()),
@@ -169,12 +170,12 @@ fn department<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
         field(
             theme,
             "Sub-depts",
-            count(n.child_count(), n.is_loading()),
+            count(n.child_count(), &n.children_load),
         ),
         field(
             theme,
             "People",
-            count(n.member_count(), n.is_loading()),
+            count(n.member_count(), &n.members_load),
         ),
         field(theme, "ID", Some(clean(id))),
     ];

@@ -20,7 +20,8 @@ const SEARCH_KEYS: &[(&str, &str)] = &[
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut lines = vec![Line::styled("Tree", theme.accent())];
-    for action in Action::ALL {
+    // Loading the whole org arrives with the crawler; until then its key is not advertised.
+    for action in Action::ALL.into_iter().filter(|a| *a != Action::CrawlAll) {
         let keys = app.keymap.keys_for(action).join(" ");
         if keys.is_empty() {
             continue;
@@ -51,8 +52,25 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         .flex(Flex::Center)
         .areas(popup);
     frame.render_widget(Clear, popup);
+    clear_wide_left_edge(frame, popup);
     frame.render_widget(
         Paragraph::new(lines).block(theme.block(" Keys · Esc to close ".into(), true)),
         popup,
     );
+}
+
+/// A wide (CJK) character just left of the popup would spill its second half under the
+/// border; blank it so the overlay's edge stays straight.
+fn clear_wide_left_edge(frame: &mut Frame, popup: Rect) {
+    let Some(x) = popup.x.checked_sub(1) else {
+        return;
+    };
+    let buf = frame.buffer_mut();
+    for y in popup.top()..popup.bottom() {
+        if let Some(cell) = buf.cell_mut((x, y))
+            && unicode_width::UnicodeWidthStr::width(cell.symbol()) > 1
+        {
+            cell.set_symbol(" ");
+        }
+    }
 }

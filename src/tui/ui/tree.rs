@@ -105,7 +105,7 @@ fn row_line<'a>(app: &App, theme: &Theme, row: &Row, width: usize) -> Line<'a> {
         RowKind::Error(id) => {
             let err = app.tree.node(id).and_then(|n| n.error()).unwrap_or("failed");
             spans.push(Span::styled(
-                fit(&format!("✗ {}  (r: retry)", clean(err)), room),
+                fit(&format!("✗ r: retry · {}", clean(err)), room),
                 theme.error(),
             ));
         }

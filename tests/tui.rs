@@ -1,0 +1,439 @@
+//! The TUI without a terminal: key sequences into the real app, its requests performed by the
+//! real provider client against the in-process fake server, and the screen rendered on
+//! ratatui's TestBackend (snapshots in tests/snapshots/).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use orgtui::config::Profile;
+use orgtui::directory::{Directory, ProviderKind};
+use orgtui::fake::{self, FakeOptions, FakeServer, Org};
+use orgtui::http::{HttpOptions, RetryPolicy};
+use orgtui::search::SearchIndex;
+use orgtui::secret::Secret;
+use orgtui::tui::app::{App, Effect, Focus, Loaded, Msg, ResultRow, SEARCH_LIMIT};
+use orgtui::tui::keys::KeyMap;
+use orgtui::tui::tree::RowKind;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+struct Harness {
+    app: App,
+    dir: Arc<dyn Directory>,
+    index: SearchIndex,
+    queue: VecDeque<Effect>,
+    copied: Vec<String>,
+    quit: bool,
+    server: Option<FakeServer>,
+}
+
+impl Harness {
+    async fn demo() -> Harness {
+        Harness::with_org(Org::from_json(fake::DEMO_ORG_JSON).unwrap(), ProviderKind::Wps).await
+    }
+
+    async fn with_org(org: Org, provider: ProviderKind) -> Harness {
+        let opts = FakeOptions {
+            provider,
+            ..FakeOptions::default()
+        };
+        let server = fake::start(org, opts.clone(), ([127, 0, 0, 1], 0).into())
+            .await
+            .unwrap();
+        let profile = Profile {
+            name: "test".into(),
+            provider,
+            base_url: server.base_url(),
+            app_id: opts.app_id.clone(),
+            app_secret: Secret::new(opts.app_secret.expose()),
+            openapi_prefix: String::new(),
+            graph_prefix: None,
+            http: HttpOptions {
+                retry: RetryPolicy {
+                    max_retries: 0,
+                    ..RetryPolicy::default()
+                },
+                ..HttpOptions::default()
+            },
+        };
+        let dir = orgtui::providers::connect(&profile).unwrap();
+        let mut app = App::new("test · wps", KeyMap::default());
+        app.update(Msg::Resize(100, 30));
+        let mut h = Harness {
+            app,
+            dir,
+            index: SearchIndex::new(),
+            queue: VecDeque::new(),
+            copied: Vec::new(),
+            quit: false,
+            server: Some(server),
+        };
+        let fx = h.app.init();
+        h.queue.extend(fx);
+        h.settle().await;
+        h
+    }
+
+    /// Perform effects (and the effects of their results) until none are left.
+    async fn settle(&mut self) {
+        while let Some(e) = self.queue.pop_front() {
+            let fx = match e {
+                Effect::Quit => {
+                    self.quit = true;
+                    Vec::new()
+                }
+                Effect::IndexAdd(list) => {
+                    for c in list {
+                        self.index.insert(c);
+                    }
+                    Vec::new()
+                }
+                Effect::Search { generation, query } => {
+                    let hits = self.index.search(&query, SEARCH_LIMIT);
+                    self.app.update(Msg::SearchDone { generation, hits })
+                }
+                Effect::Copy { text, what } => {
+                    self.copied.push(text.clone());
+                    self.app
+                        .update(Msg::Loaded(Loaded::Copied(Ok(format!("copied {what} {text}")))))
+                }
+                other => {
+                    let loaded = orgtui::tui::run::request(other, self.dir.as_ref())
+                        .await
+                        .expect("a request effect");
+                    self.app.update(Msg::Loaded(loaded))
+                }
+            };
+            self.queue.extend(fx);
+        }
+    }
+
+    async fn send(&mut self, msg: Msg) {
+        let fx = self.app.update(msg);
+        self.queue.extend(fx);
+        self.settle().await;
+    }
+
+    /// Keys as text: each char is a key, `<Name>` is a named key.
+    async fn keys(&mut self, keys: &str) {
+        let mut chars = keys.chars().peekable();
+        while let Some(c) = chars.next() {
+            let code = if c == '<' && chars.peek().is_some() {
+                let name: String = chars.by_ref().take_while(|c| *c != '>').collect();
+                match name.as_str() {
+                    "Enter" => KeyCode::Enter,
+                    "Esc" => KeyCode::Esc,
+                    "Down" => KeyCode::Down,
+                    "Up" => KeyCode::Up,
+                    "Left" => KeyCode::Left,
+                    "Right" => KeyCode::Right,
+                    "Backspace" => KeyCode::Backspace,
+                    "PageDown" => KeyCode::PageDown,
+                    other => panic!("unknown key <{other}>"),
+                }
+            } else {
+                KeyCode::Char(c)
+            };
+            self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))).await;
+        }
+        // Let the debounces (details, server lookups) fire.
+        for _ in 0..5 {
+            self.send(Msg::Tick).await;
+        }
+    }
+
+    fn selected(&self) -> Option<RowKind> {
+        self.app.selected_kind()
+    }
+
+    fn select_dept(&mut self, id: &str) -> usize {
+        let i = self
+            .app
+            .tree
+            .position(&RowKind::Dept(id.into()))
+            .unwrap_or_else(|| panic!("{id} not visible"));
+        i
+    }
+
+    async fn goto_row(&mut self, i: usize) {
+        self.keys("g").await;
+        for _ in 0..i {
+            self.send(Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)))
+                .await;
+        }
+        self.keys("").await;
+    }
+
+    fn render(&self, w: u16, h: u16) -> String {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| orgtui::tui::ui::draw(f, &self.app)).unwrap();
+        let buf = t.backend().buffer();
+        let mut out = String::new();
+        for y in 0..h {
+            let mut skip = 0;
+            for x in 0..w {
+                let sym = buf[(x, y)].symbol();
+                if skip == 0 {
+                    out.push_str(sym);
+                }
+                skip = std::cmp::max(skip, unicode_width::UnicodeWidthStr::width(sym)).saturating_sub(1);
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn demo_user(id: &str) -> serde_json::Value {
+    let org: serde_json::Value = serde_json::from_str(fake::DEMO_ORG_JSON).unwrap();
+    org["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == id)
+        .cloned()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn starts_with_the_root_open() {
+    let h = Harness::demo().await;
+    let rows = h.app.tree.rows();
+    assert_eq!(rows[0].kind, RowKind::Dept("d00000".into()));
+    assert!(rows.iter().any(|r| r.kind == RowKind::Dept("d00001".into())));
+    // Sub-departments first, then members.
+    let first_user = rows.iter().position(|r| matches!(r.kind, RowKind::User { .. })).unwrap();
+    let last_dept = rows.iter().rposition(|r| matches!(r.kind, RowKind::Dept(_))).unwrap();
+    assert!(last_dept < first_user);
+    insta::assert_snapshot!("tree", h.render(100, 30));
+}
+
+#[tokio::test]
+async fn expand_collapse_and_parent() {
+    let mut h = Harness::demo().await;
+    let i = h.select_dept("d00001");
+    h.goto_row(i).await;
+    let before = h.app.tree.rows().len();
+    h.keys("l").await;
+    let node = h.app.tree.node("d00001").unwrap();
+    assert!(node.expanded && node.children_load.is_done() && node.members_load.is_done());
+    assert_eq!(h.app.tree.rows().len(), before + node.children.len() + node.members.len());
+    // Into the department, then h goes back to the parent row, h again collapses it.
+    h.keys("l").await;
+    assert_eq!(h.app.selected, i + 1);
+    h.keys("h").await;
+    assert_eq!(h.selected(), Some(RowKind::Dept("d00001".into())));
+    h.keys("h").await;
+    assert_eq!(h.app.tree.rows().len(), before);
+    assert_eq!(h.selected(), Some(RowKind::Dept("d00001".into())));
+}
+
+#[tokio::test]
+async fn big_department_loads_every_page() {
+    let mut h = Harness::demo().await;
+    let i = h.select_dept("d00005");
+    h.goto_row(i).await;
+    h.keys("l").await;
+    assert_eq!(h.app.tree.node("d00005").unwrap().members.len(), 92);
+    // A department with more than 50 sub-departments.
+    let i = h.select_dept("d00015");
+    h.goto_row(i).await;
+    h.keys("l").await;
+    assert_eq!(h.app.tree.node("d00015").unwrap().children.len(), 60);
+}
+
+#[tokio::test]
+async fn detail_pane_shows_everything_about_a_person() {
+    let mut h = Harness::demo().await;
+    let i = h.select_dept("d00001");
+    h.goto_row(i).await;
+    h.keys("lj").await;
+    h.keys("jj").await;
+    let Some(RowKind::User { id, .. }) = h.selected() else {
+        panic!("a person is selected: {:?}", h.selected())
+    };
+    let user = h.app.details.get(&id).expect("details fetched after the selection rests");
+    let want = demo_user(&id);
+    assert_eq!(user.email.as_deref(), want["email"].as_str());
+    let leader = want["leader_id"].as_str().unwrap();
+    let leader_name = demo_user(leader)["name"].as_str().unwrap().to_string();
+    let screen = h.render(110, 30);
+    assert!(screen.contains(&leader_name), "leader by name:\n{screen}");
+    assert!(screen.contains("Acme 集团/研发中心"), "full path:\n{screen}");
+    insta::assert_snapshot!("detail", screen);
+}
+
+#[tokio::test]
+async fn help_overlay_lists_keys() {
+    let mut h = Harness::demo().await;
+    h.keys("?").await;
+    assert!(h.app.help);
+    let screen = h.render(100, 34);
+    for needle in ["copy", "leader", "search", "quit"] {
+        assert!(screen.to_lowercase().contains(needle), "{needle}:\n{screen}");
+    }
+    insta::assert_snapshot!("help", screen);
+    h.keys("<Esc>").await;
+    assert!(!h.app.help);
+}
+
+#[tokio::test]
+async fn search_jumps_to_a_person_loading_the_way() {
+    let mut h = Harness::demo().await;
+    // Load 客户成功部's members so 张伟 (u000192) is known to search.
+    let i = h.select_dept("d00005");
+    h.goto_row(i).await;
+    h.keys("l").await;
+    h.keys("h").await;
+    h.keys("h").await;
+    h.keys("/张伟").await;
+    assert_eq!(h.app.focus, Focus::Search);
+    let rows = h.app.search.rows();
+    assert!(
+        rows.iter().any(|r| matches!(r, ResultRow::Hit(hit) if hit.id == "u000192")),
+        "{rows:?}"
+    );
+    let pos = rows
+        .iter()
+        .position(|r| matches!(r, ResultRow::Hit(hit) if hit.id == "u000192"))
+        .unwrap();
+    for _ in 0..pos {
+        h.keys("<Down>").await;
+    }
+    h.keys("<Enter>").await;
+    assert_eq!(h.app.focus, Focus::Tree);
+    assert_eq!(
+        h.selected(),
+        Some(RowKind::User {
+            id: "u000192".into(),
+            dept: "d00005".into()
+        })
+    );
+}
+
+#[tokio::test]
+async fn jump_to_someone_deep_in_unloaded_departments() {
+    let mut h = Harness::demo().await;
+    // u000015 leads 一致性小组 (d00014), six levels down; nothing below the root is loaded.
+    h.keys("/u000015").await;
+    let rows = h.app.search.rows();
+    assert!(rows.contains(&ResultRow::UserId("u000015".into())), "{rows:?}");
+    h.keys("<Enter>").await;
+    assert_eq!(
+        h.selected(),
+        Some(RowKind::User {
+            id: "u000015".into(),
+            dept: "d00014".into()
+        })
+    );
+    // o jumps to their leader, in the parent department.
+    let leader = demo_user("u000015")["leader_id"].as_str().unwrap().to_string();
+    h.keys("o").await;
+    assert!(matches!(h.selected(), Some(RowKind::User { id, .. }) if id == leader));
+}
+
+#[tokio::test]
+async fn pasted_emails_resolve_on_the_server() {
+    let mut h = Harness::demo().await;
+    let a = demo_user("u000300");
+    let b = demo_user("u000007");
+    let pasted = format!("{}\nnobody@acme.example, {}", a["email"].as_str().unwrap(), b["email"].as_str().unwrap());
+    h.keys("/").await;
+    let fx = h.app.paste(&pasted);
+    h.queue.extend(fx);
+    h.settle().await;
+    h.keys("").await;
+    let rows = h.app.search.rows();
+    assert_eq!(
+        rows[..3],
+        [
+            ResultRow::Email { email: a["email"].as_str().unwrap().into(), user: Some("u000300".into()) },
+            ResultRow::Email { email: "nobody@acme.example".into(), user: None },
+            ResultRow::Email { email: b["email"].as_str().unwrap().into(), user: Some("u000007".into()) },
+        ]
+    );
+    let screen = h.render(100, 30);
+    assert!(screen.contains("not found"), "{screen}");
+}
+
+#[tokio::test]
+async fn copy_id_and_email() {
+    let mut h = Harness::demo().await;
+    h.keys("y").await;
+    assert_eq!(h.copied, vec!["d00000".to_string()]);
+    let first_user = h
+        .app
+        .tree
+        .rows()
+        .iter()
+        .position(|r| matches!(r.kind, RowKind::User { .. }))
+        .unwrap();
+    h.goto_row(first_user).await;
+    h.keys("yY").await;
+    let Some(RowKind::User { id, .. }) = h.selected() else { panic!() };
+    let email = demo_user(&id)["email"].as_str().unwrap().to_string();
+    assert_eq!(h.copied[1..], [id, email.clone()]);
+    let screen = h.render(140, 30);
+    assert!(screen.contains(&format!("copied email {email}")), "{screen}");
+}
+
+#[tokio::test]
+async fn failed_load_shows_on_the_node_and_r_retries() {
+    let mut h = Harness::demo().await;
+    let i = h.select_dept("d00002");
+    // The server goes away: expanding fails, and the error sits on that department.
+    let server = h.server.take().unwrap();
+    let addr = server.addr;
+    drop(server);
+    h.goto_row(i).await;
+    h.keys("l").await;
+    let node = h.app.tree.node("d00002").unwrap();
+    assert!(node.error().is_some());
+    let screen = h.render(100, 30);
+    assert!(screen.contains("r: retry"), "{screen}");
+    insta::assert_snapshot!("error_node", screen.replace(&addr.port().to_string(), "PORT"));
+    // Back up on the same address: r reloads.
+    let org = Org::from_json(fake::DEMO_ORG_JSON).unwrap();
+    let opts = FakeOptions::default();
+    h.server = Some(fake::start(org, opts, addr).await.unwrap());
+    h.keys("r").await;
+    let node = h.app.tree.node("d00002").unwrap();
+    assert!(node.error().is_none() && node.members_load.is_done());
+}
+
+#[tokio::test]
+async fn narrow_terminal_keeps_its_layout() {
+    let mut h = Harness::demo().await;
+    for (w, h_) in [(50, 24), (30, 10), (8, 4)] {
+        h.send(Msg::Resize(w, h_)).await;
+        let screen = h.render(w, h_);
+        assert_eq!(screen.lines().count(), usize::from(h_));
+    }
+    h.send(Msg::Resize(50, 24)).await;
+    insta::assert_snapshot!("narrow", h.render(50, 24));
+}
+
+#[tokio::test]
+async fn escape_sequences_in_names_are_harmless() {
+    let org = serde_json::json!({
+        "depts": [{"id": "r", "name": "Root\u{1b}[2J", "parent_id": null, "leader_ids": ["e"]}],
+        "users": [{"id": "e", "name": "Evil\u{1b}]52;c;aGk=\u{7}Name", "email": "e@x.example", "title": "\u{1b}[31mred", "dept_ids": ["r"]}]
+    });
+    let org = Org::from_json(&org.to_string()).unwrap();
+    let mut h = Harness::with_org(org, ProviderKind::Wps).await;
+    h.keys("j").await;
+    let screen = h.render(100, 20);
+    assert!(!screen.contains('\u{1b}') && !screen.contains('\u{7}'), "{screen:?}");
+    assert!(screen.contains("Evil"), "{screen}");
+}
+
+#[tokio::test]
+async fn quit_keys() {
+    let mut h = Harness::demo().await;
+    h.keys("q").await;
+    assert!(h.quit);
+    let mut h = Harness::demo().await;
+    h.send(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))).await;
+    assert!(h.quit);
+}
