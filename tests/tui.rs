@@ -30,7 +30,11 @@ struct Harness {
 
 impl Harness {
     async fn demo() -> Harness {
-        Harness::with_org(Org::from_json(fake::DEMO_ORG_JSON).unwrap(), ProviderKind::Wps).await
+        Harness::with_org(
+            Org::from_json(fake::DEMO_ORG_JSON).unwrap(),
+            ProviderKind::Wps,
+        )
+        .await
     }
 
     async fn with_org(org: Org, provider: ProviderKind) -> Harness {
@@ -95,8 +99,9 @@ impl Harness {
                 }
                 Effect::Copy { text, what } => {
                     self.copied.push(text.clone());
-                    self.app
-                        .update(Msg::Loaded(Loaded::Copied(Ok(format!("copied {what} {text}")))))
+                    self.app.update(Msg::Loaded(Loaded::Copied(Ok(format!(
+                        "copied {what} {text}"
+                    )))))
                 }
                 other => {
                     let loaded = orgtui::tui::run::request(other, self.dir.as_ref())
@@ -135,7 +140,8 @@ impl Harness {
             } else {
                 KeyCode::Char(c)
             };
-            self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))).await;
+            self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+                .await;
         }
         // Let the debounces (details, server lookups) fire.
         for _ in 0..5 {
@@ -159,8 +165,11 @@ impl Harness {
     async fn goto_row(&mut self, i: usize) {
         self.keys("g").await;
         for _ in 0..i {
-            self.send(Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)))
-                .await;
+            self.send(Msg::Key(KeyEvent::new(
+                KeyCode::Char('j'),
+                KeyModifiers::NONE,
+            )))
+            .await;
         }
         self.keys("").await;
     }
@@ -177,7 +186,8 @@ impl Harness {
                 if skip == 0 {
                     out.push_str(sym);
                 }
-                skip = std::cmp::max(skip, unicode_width::UnicodeWidthStr::width(sym)).saturating_sub(1);
+                skip = std::cmp::max(skip, unicode_width::UnicodeWidthStr::width(sym))
+                    .saturating_sub(1);
             }
             out.push('\n');
         }
@@ -201,10 +211,19 @@ async fn starts_with_the_root_open() {
     let h = Harness::demo().await;
     let rows = h.app.tree.rows();
     assert_eq!(rows[0].kind, RowKind::Dept("d00000".into()));
-    assert!(rows.iter().any(|r| r.kind == RowKind::Dept("d00001".into())));
+    assert!(
+        rows.iter()
+            .any(|r| r.kind == RowKind::Dept("d00001".into()))
+    );
     // Sub-departments first, then members.
-    let first_user = rows.iter().position(|r| matches!(r.kind, RowKind::User { .. })).unwrap();
-    let last_dept = rows.iter().rposition(|r| matches!(r.kind, RowKind::Dept(_))).unwrap();
+    let first_user = rows
+        .iter()
+        .position(|r| matches!(r.kind, RowKind::User { .. }))
+        .unwrap();
+    let last_dept = rows
+        .iter()
+        .rposition(|r| matches!(r.kind, RowKind::Dept(_)))
+        .unwrap();
     assert!(last_dept < first_user);
     insta::assert_snapshot!("tree", h.render(100, 30));
 }
@@ -218,7 +237,10 @@ async fn expand_collapse_and_parent() {
     h.keys("l").await;
     let node = h.app.tree.node("d00001").unwrap();
     assert!(node.expanded && node.children_load.is_done() && node.members_load.is_done());
-    assert_eq!(h.app.tree.rows().len(), before + node.children.len() + node.members.len());
+    assert_eq!(
+        h.app.tree.rows().len(),
+        before + node.children.len() + node.members.len()
+    );
     // Into the department, then h goes back to the parent row, h again collapses it.
     h.keys("l").await;
     assert_eq!(h.app.selected, i + 1);
@@ -253,14 +275,21 @@ async fn detail_pane_shows_everything_about_a_person() {
     let Some(RowKind::User { id, .. }) = h.selected() else {
         panic!("a person is selected: {:?}", h.selected())
     };
-    let user = h.app.details.get(&id).expect("details fetched after the selection rests");
+    let user = h
+        .app
+        .details
+        .get(&id)
+        .expect("details fetched after the selection rests");
     let want = demo_user(&id);
     assert_eq!(user.email.as_deref(), want["email"].as_str());
     let leader = want["leader_id"].as_str().unwrap();
     let leader_name = demo_user(leader)["name"].as_str().unwrap().to_string();
     let screen = h.render(110, 30);
     assert!(screen.contains(&leader_name), "leader by name:\n{screen}");
-    assert!(screen.contains("Acme 集团/研发中心"), "full path:\n{screen}");
+    assert!(
+        screen.contains("Acme 集团/研发中心"),
+        "full path:\n{screen}"
+    );
     insta::assert_snapshot!("detail", screen);
 }
 
@@ -271,7 +300,10 @@ async fn help_overlay_lists_keys() {
     assert!(h.app.help);
     let screen = h.render(100, 34);
     for needle in ["copy", "leader", "search", "quit"] {
-        assert!(screen.to_lowercase().contains(needle), "{needle}:\n{screen}");
+        assert!(
+            screen.to_lowercase().contains(needle),
+            "{needle}:\n{screen}"
+        );
     }
     insta::assert_snapshot!("help", screen);
     h.keys("<Esc>").await;
@@ -291,7 +323,8 @@ async fn search_jumps_to_a_person_loading_the_way() {
     assert_eq!(h.app.focus, Focus::Search);
     let rows = h.app.search.rows();
     assert!(
-        rows.iter().any(|r| matches!(r, ResultRow::Hit(hit) if hit.id == "u000192")),
+        rows.iter()
+            .any(|r| matches!(r, ResultRow::Hit(hit) if hit.id == "u000192")),
         "{rows:?}"
     );
     let pos = rows
@@ -318,7 +351,10 @@ async fn jump_to_someone_deep_in_unloaded_departments() {
     // u000015 leads 一致性小组 (d00014), six levels down; nothing below the root is loaded.
     h.keys("/u000015").await;
     let rows = h.app.search.rows();
-    assert!(rows.contains(&ResultRow::UserId("u000015".into())), "{rows:?}");
+    assert!(
+        rows.contains(&ResultRow::UserId("u000015".into())),
+        "{rows:?}"
+    );
     h.keys("<Enter>").await;
     assert_eq!(
         h.selected(),
@@ -328,7 +364,10 @@ async fn jump_to_someone_deep_in_unloaded_departments() {
         })
     );
     // o jumps to their leader, in the parent department.
-    let leader = demo_user("u000015")["leader_id"].as_str().unwrap().to_string();
+    let leader = demo_user("u000015")["leader_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     h.keys("o").await;
     assert!(matches!(h.selected(), Some(RowKind::User { id, .. }) if id == leader));
 }
@@ -338,7 +377,11 @@ async fn pasted_emails_resolve_on_the_server() {
     let mut h = Harness::demo().await;
     let a = demo_user("u000300");
     let b = demo_user("u000007");
-    let pasted = format!("{}\nnobody@acme.example, {}", a["email"].as_str().unwrap(), b["email"].as_str().unwrap());
+    let pasted = format!(
+        "{}\nnobody@acme.example, {}",
+        a["email"].as_str().unwrap(),
+        b["email"].as_str().unwrap()
+    );
     h.keys("/").await;
     let fx = h.app.paste(&pasted);
     h.queue.extend(fx);
@@ -348,9 +391,18 @@ async fn pasted_emails_resolve_on_the_server() {
     assert_eq!(
         rows[..3],
         [
-            ResultRow::Email { email: a["email"].as_str().unwrap().into(), user: Some("u000300".into()) },
-            ResultRow::Email { email: "nobody@acme.example".into(), user: None },
-            ResultRow::Email { email: b["email"].as_str().unwrap().into(), user: Some("u000007".into()) },
+            ResultRow::Email {
+                email: a["email"].as_str().unwrap().into(),
+                user: Some("u000300".into())
+            },
+            ResultRow::Email {
+                email: "nobody@acme.example".into(),
+                user: None
+            },
+            ResultRow::Email {
+                email: b["email"].as_str().unwrap().into(),
+                user: Some("u000007".into())
+            },
         ]
     );
     let screen = h.render(100, 30);
@@ -371,11 +423,16 @@ async fn copy_id_and_email() {
         .unwrap();
     h.goto_row(first_user).await;
     h.keys("yY").await;
-    let Some(RowKind::User { id, .. }) = h.selected() else { panic!() };
+    let Some(RowKind::User { id, .. }) = h.selected() else {
+        panic!()
+    };
     let email = demo_user(&id)["email"].as_str().unwrap().to_string();
     assert_eq!(h.copied[1..], [id, email.clone()]);
     let screen = h.render(140, 30);
-    assert!(screen.contains(&format!("copied email {email}")), "{screen}");
+    assert!(
+        screen.contains(&format!("copied email {email}")),
+        "{screen}"
+    );
 }
 
 #[tokio::test]
@@ -392,7 +449,10 @@ async fn failed_load_shows_on_the_node_and_r_retries() {
     assert!(node.error().is_some());
     let screen = h.render(100, 30);
     assert!(screen.contains("r: retry"), "{screen}");
-    insta::assert_snapshot!("error_node", screen.replace(&addr.port().to_string(), "PORT"));
+    insta::assert_snapshot!(
+        "error_node",
+        screen.replace(&addr.port().to_string(), "PORT")
+    );
     // Back up on the same address: r reloads.
     let org = Org::from_json(fake::DEMO_ORG_JSON).unwrap();
     let opts = FakeOptions::default();
@@ -424,7 +484,10 @@ async fn escape_sequences_in_names_are_harmless() {
     let mut h = Harness::with_org(org, ProviderKind::Wps).await;
     h.keys("j").await;
     let screen = h.render(100, 20);
-    assert!(!screen.contains('\u{1b}') && !screen.contains('\u{7}'), "{screen:?}");
+    assert!(
+        !screen.contains('\u{1b}') && !screen.contains('\u{7}'),
+        "{screen:?}"
+    );
     assert!(screen.contains("Evil"), "{screen}");
 }
 
@@ -434,6 +497,55 @@ async fn quit_keys() {
     h.keys("q").await;
     assert!(h.quit);
     let mut h = Harness::demo().await;
-    h.send(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))).await;
+    h.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )))
+    .await;
     assert!(h.quit);
+}
+
+#[tokio::test]
+async fn mouse_click_selects_and_wheel_scrolls() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut h = Harness::demo().await;
+    let mouse = |kind, column, row| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    // The tree's first row is at y=4 (3 for the search box, 1 for the border).
+    h.send(mouse(MouseEventKind::Down(MouseButton::Left), 5, 4 + 2))
+        .await;
+    assert_eq!(h.app.selected, 2);
+    h.send(mouse(MouseEventKind::ScrollDown, 5, 10)).await;
+    assert_eq!(h.app.selected, 5);
+    h.send(mouse(MouseEventKind::ScrollUp, 5, 10)).await;
+    assert_eq!(h.app.selected, 2);
+    // A click in the search box focuses it.
+    h.send(mouse(MouseEventKind::Down(MouseButton::Left), 5, 1))
+        .await;
+    assert_eq!(h.app.focus, Focus::Search);
+}
+
+#[tokio::test]
+async fn no_color_draws_without_colours() {
+    use ratatui::style::Color;
+    let mut h = Harness::demo().await;
+    let colours = |h: &Harness| {
+        let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        t.draw(|f| orgtui::tui::ui::draw(f, &h.app)).unwrap();
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+            .count()
+    };
+    assert!(colours(&h) > 0);
+    h.app.no_color = true;
+    assert_eq!(colours(&h), 0);
 }

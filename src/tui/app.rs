@@ -75,16 +75,34 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     LoadRoot,
-    LoadChildren { dept: String, page: Option<String> },
-    LoadMembers { dept: String, page: Option<String> },
+    LoadChildren {
+        dept: String,
+        page: Option<String>,
+    },
+    LoadMembers {
+        dept: String,
+        page: Option<String>,
+    },
     LoadUser(String),
     LoadUsers(Vec<String>),
     LoadDept(String),
-    ResolveEmails { generation: u64, emails: Vec<String> },
-    LookupUserId { generation: u64, id: String },
+    ResolveEmails {
+        generation: u64,
+        emails: Vec<String>,
+    },
+    LookupUserId {
+        generation: u64,
+        id: String,
+    },
     IndexAdd(Vec<Candidate>),
-    Search { generation: u64, query: String },
-    Copy { text: String, what: String },
+    Search {
+        generation: u64,
+        query: String,
+    },
+    Copy {
+        text: String,
+        what: String,
+    },
     Quit,
 }
 
@@ -105,7 +123,10 @@ pub enum Level {
 pub enum ResultRow {
     Hit(Hit),
     /// An email resolved on the server: the user, or not found.
-    Email { email: String, user: Option<String> },
+    Email {
+        email: String,
+        user: Option<String>,
+    },
     /// The query is a user id the server knows.
     UserId(String),
 }
@@ -572,7 +593,9 @@ impl App {
         let mut fx = Vec::new();
         match result {
             Ok(page) => {
-                fx.push(Effect::IndexAdd(page.items.iter().map(dept_candidate).collect()));
+                fx.push(Effect::IndexAdd(
+                    page.items.iter().map(dept_candidate).collect(),
+                ));
                 self.tree.add_children(dept, page.items);
                 if let Some(n) = self.tree.node_mut(dept) {
                     match page.next_page {
@@ -602,7 +625,9 @@ impl App {
         let mut fx = Vec::new();
         match result {
             Ok(page) => {
-                fx.push(Effect::IndexAdd(page.items.iter().map(user_candidate).collect()));
+                fx.push(Effect::IndexAdd(
+                    page.items.iter().map(user_candidate).collect(),
+                ));
                 self.tree.add_members(dept, page.items);
                 if let Some(n) = self.tree.node_mut(dept) {
                     match page.next_page {
@@ -1019,7 +1044,11 @@ impl App {
                 self.error(&msg);
                 return fx;
             }
-            if i < last && !chain.get(i + 1).is_some_and(|next| n.children.contains(next)) {
+            if i < last
+                && !chain
+                    .get(i + 1)
+                    .is_some_and(|next| n.children.contains(next))
+            {
                 if n.children_load.is_done() {
                     self.error("that department is no longer there");
                     return fx;
@@ -1045,7 +1074,10 @@ impl App {
                 fx.extend(self.note_selection());
             }
             None => {
-                let done = self.tree.node(&dept).is_none_or(|n| n.members_load.is_done());
+                let done = self
+                    .tree
+                    .node(&dept)
+                    .is_none_or(|n| n.members_load.is_done());
                 if done {
                     self.error("not found in that department");
                 } else {
@@ -1147,8 +1179,7 @@ impl App {
 /// is only a guess that runs alongside the fuzzy search.
 fn looks_like_id(t: &str) -> bool {
     (2..=64).contains(&t.len())
-        && t
-            .chars()
+        && t.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
         && t.chars().any(|c| c.is_ascii_digit())
 }

@@ -100,7 +100,15 @@ pub async fn run(dir: Arc<dyn Directory>, opts: Options) -> Result<()> {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         for e in effects.drain(..) {
-            if !perform(e, &dir, &tx, &search, &opts.clipboard, &env, terminal.backend_mut()) {
+            if !perform(
+                e,
+                &dir,
+                &tx,
+                &search,
+                &opts.clipboard,
+                &env,
+                terminal.backend_mut(),
+            ) {
                 return Ok(());
             }
         }

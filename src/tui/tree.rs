@@ -85,7 +85,10 @@ impl DeptNode {
 pub enum RowKind {
     Dept(String),
     /// A person inside a department (the same person can sit in two).
-    User { id: String, dept: String },
+    User {
+        id: String,
+        dept: String,
+    },
     /// "loading…" under an open department whose first page has not arrived.
     Loading(String),
     /// The error of an open department's failed load.
@@ -324,7 +327,13 @@ mod tests {
                 (0, RowKind::Dept("r".into())),
                 (1, RowKind::Dept("a".into())),
                 (1, RowKind::Dept("b".into())),
-                (1, RowKind::User { id: "u1".into(), dept: "r".into() }),
+                (
+                    1,
+                    RowKind::User {
+                        id: "u1".into(),
+                        dept: "r".into()
+                    }
+                ),
             ]
         );
         assert_eq!(t.chain_to("b"), Some(vec!["r".into(), "b".into()]));

@@ -14,11 +14,16 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let (title, lines) = match selected(app) {
         Some(RowKind::User { id, .. }) => (" Person ", person(app, theme, &id)),
         Some(RowKind::Dept(id)) => (" Department ", department(app, theme, &id)),
-        _ => (" Details ", vec![Line::styled("nothing selected", theme.dim())]),
+        _ => (
+            " Details ",
+            vec![Line::styled("nothing selected", theme.dim())],
+        ),
     };
     let block = theme.block(title.to_string(), false);
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
         area,
     );
 }
@@ -62,7 +67,10 @@ fn opt(v: Option<&str>) -> Option<String> {
 
 fn person<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
     let Some(u) = app.user(id) else {
-        return vec![Line::styled(format!("{} loading…", spinner(app.ticks)), theme.dim())];
+        return vec![Line::styled(
+            format!("{} loading…", spinner(app.ticks)),
+            theme.dim(),
+        )];
     };
     let full = app.details.get(id);
     let mut lines = vec![
@@ -80,7 +88,11 @@ fn person<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
         Line::raw(""),
         Line::styled("Departments", theme.dim()),
     ];
-    lines.extend(departments(app, u).into_iter().map(|p| Line::raw(format!("  {p}"))));
+    lines.extend(
+        departments(app, u)
+            .into_iter()
+            .map(|p| Line::raw(format!("  {p}"))),
+    );
     if full.is_none() {
         lines.push(Line::raw(""));
         match app.detail_errors.get(id) {
@@ -141,7 +153,10 @@ fn tree_path(app: &App, id: &str) -> String {
 
 fn department<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
     let Some(n) = app.tree.node(id) else {
-        return vec![Line::styled(format!("{} loading…", spinner(app.ticks)), theme.dim())];
+        return vec![Line::styled(
+            format!("{} loading…", spinner(app.ticks)),
+            theme.dim(),
+        )];
     };
     let leaders: Vec<String> = n
         .dept
@@ -167,21 +182,16 @@ fn department<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
             "Leaders",
             (!leaders.is_empty()).then(|| leaders.join(", ")),
         ),
-        field(
-            theme,
-            "Sub-depts",
-            count(n.child_count(), &n.children_load),
-        ),
-        field(
-            theme,
-            "People",
-            count(n.member_count(), &n.members_load),
-        ),
+        field(theme, "Sub-depts", count(n.child_count(), &n.children_load)),
+        field(theme, "People", count(n.member_count(), &n.members_load)),
         field(theme, "ID", Some(clean(id))),
     ];
     if let Some(e) = n.error() {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(format!("✗ {}  (r: retry)", clean(e)), theme.error()));
+        lines.push(Line::styled(
+            format!("✗ {}  (r: retry)", clean(e)),
+            theme.error(),
+        ));
     }
     lines
 }

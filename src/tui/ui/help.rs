@@ -10,7 +10,10 @@ use crate::tui::app::App;
 use crate::tui::keys::Action;
 
 const SEARCH_KEYS: &[(&str, &str)] = &[
-    ("type", "filter by name, pinyin, initials, email, employee id"),
+    (
+        "type",
+        "filter by name, pinyin, initials, email, employee id",
+    ),
     ("paste emails", "resolve them on the server"),
     ("↑ ↓ Ctrl-n Ctrl-p", "move through results"),
     ("Enter", "jump to the result in the tree"),

@@ -187,7 +187,15 @@ mod tests {
 
     #[test]
     fn layout_never_overflows() {
-        for (w, h) in [(200, 60), (100, 30), (60, 30), (40, 10), (10, 4), (1, 1), (0, 0)] {
+        for (w, h) in [
+            (200, 60),
+            (100, 30),
+            (60, 30),
+            (40, 10),
+            (10, 4),
+            (1, 1),
+            (0, 0),
+        ] {
             let size = Rect::new(0, 0, w, h);
             let a = layout(size);
             for r in [a.search, a.tree, a.detail, a.status] {

@@ -18,7 +18,10 @@ pub fn draw_box(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let width = usize::from(inner.width);
     let line = if app.search.input.is_empty() && !focused {
         Line::styled(
-            fit("/ to search: name, pinyin (zhangwei, zw), email(s), employee id, id", width),
+            fit(
+                "/ to search: name, pinyin (zhangwei, zw), email(s), employee id, id",
+                width,
+            ),
             theme.dim(),
         )
     } else {
@@ -35,7 +38,10 @@ pub fn draw_box(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
                 frame.set_cursor_position(Position::new(x, inner.y));
             }
         }
-        Line::from(vec![Span::styled("› ", theme.accent()), Span::raw(text.to_string())])
+        Line::from(vec![
+            Span::styled("› ", theme.accent()),
+            Span::raw(text.to_string()),
+        ])
     };
     frame.render_widget(Paragraph::new(line), inner);
 }
@@ -44,7 +50,11 @@ pub fn draw_results(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let rows = app.search.rows();
     let mut title = format!(" Results · {} ", rows.len());
     if app.search.remote_busy {
-        title = format!(" Results · {} · {} asking the server ", rows.len(), spinner(app.ticks));
+        title = format!(
+            " Results · {} · {} asking the server ",
+            rows.len(),
+            spinner(app.ticks)
+        );
     }
     let block = theme.block(title, app.focus == Focus::Search && !app.help);
     let inner = block.inner(area);
@@ -67,7 +77,10 @@ pub fn draw_results(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if let Some(e) = &app.search.remote_error
         && lines.len() < usize::from(inner.height)
     {
-        lines.push(Line::styled(fit(&format!("✗ {}", clean(e)), width), theme.error()));
+        lines.push(Line::styled(
+            fit(&format!("✗ {}", clean(e)), width),
+            theme.error(),
+        ));
     }
     if rows.is_empty() && !app.search.remote_busy {
         lines.push(Line::styled("no match among what is loaded", theme.dim()));
@@ -78,12 +91,21 @@ pub fn draw_results(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 fn result_line<'a>(app: &App, theme: &Theme, row: &ResultRow, width: usize) -> Line<'a> {
     match row {
         ResultRow::Hit(h) => hit_line(app, theme, h, width),
-        ResultRow::Email { email, user: Some(id) } => {
+        ResultRow::Email {
+            email,
+            user: Some(id),
+        } => {
             let name = app.display_name(id).map(clean).unwrap_or_else(|| clean(id));
             Line::from(vec![
                 Span::styled("✓ ", theme.ok()),
                 Span::raw(fit(&name, width.saturating_sub(2))),
-                Span::styled(fit(&format!("  {}", clean(email)), width.saturating_sub(2 + name.width())), theme.dim()),
+                Span::styled(
+                    fit(
+                        &format!("  {}", clean(email)),
+                        width.saturating_sub(2 + name.width()),
+                    ),
+                    theme.dim(),
+                ),
             ])
         }
         ResultRow::Email { email, user: None } => Line::from(vec![
@@ -96,7 +118,13 @@ fn result_line<'a>(app: &App, theme: &Theme, row: &ResultRow, width: usize) -> L
             Line::from(vec![
                 Span::styled("# ", theme.ok()),
                 Span::raw(fit(&name, width.saturating_sub(2))),
-                Span::styled(fit(&format!("  id {}", clean(id)), width.saturating_sub(2 + name.width())), theme.dim()),
+                Span::styled(
+                    fit(
+                        &format!("  id {}", clean(id)),
+                        width.saturating_sub(2 + name.width()),
+                    ),
+                    theme.dim(),
+                ),
             ])
         }
     }
@@ -107,7 +135,10 @@ fn hit_line<'a>(app: &App, theme: &Theme, h: &Hit, width: usize) -> Line<'a> {
     let (icon, name, extra) = match h.kind {
         Kind::User => {
             let u = app.user(&h.id);
-            let name = u.and_then(|u| u.name.as_deref()).unwrap_or(&h.id).to_string();
+            let name = u
+                .and_then(|u| u.name.as_deref())
+                .unwrap_or(&h.id)
+                .to_string();
             let extra = u
                 .and_then(|u| u.email.as_deref().or(u.title.as_deref()))
                 .unwrap_or("")
@@ -116,8 +147,14 @@ fn hit_line<'a>(app: &App, theme: &Theme, h: &Hit, width: usize) -> Line<'a> {
         }
         Kind::Dept => {
             let n = app.tree.node(&h.id);
-            let name = n.and_then(|n| n.dept.name.as_deref()).unwrap_or(&h.id).to_string();
-            let extra = n.and_then(|n| n.dept.path.as_deref()).unwrap_or("department").to_string();
+            let name = n
+                .and_then(|n| n.dept.name.as_deref())
+                .unwrap_or(&h.id)
+                .to_string();
+            let extra = n
+                .and_then(|n| n.dept.path.as_deref())
+                .unwrap_or("department")
+                .to_string();
             ("▸ ", name, extra)
         }
     };

@@ -32,13 +32,22 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
     let pad = width.saturating_sub(used + hints.width());
     spans.push(Span::raw(" ".repeat(pad)));
-    spans.push(Span::styled(fit(&hints, width.saturating_sub(used)), theme.dim()));
+    spans.push(Span::styled(
+        fit(&hints, width.saturating_sub(used)),
+        theme.dim(),
+    ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// Key hints for the current mode, from the actual bindings.
 fn hints(app: &App) -> String {
-    let key = |a: Action| app.keymap.keys_for(a).into_iter().next().unwrap_or_default();
+    let key = |a: Action| {
+        app.keymap
+            .keys_for(a)
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    };
     if app.help {
         return format!("{} close ", key(Action::Escape));
     }

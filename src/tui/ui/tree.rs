@@ -23,7 +23,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if rows.is_empty() {
         let line = match &app.root_error {
             Some(e) => Line::styled(
-                fit(&format!("✗ {}  (r: retry)", clean(e)), usize::from(inner.width)),
+                fit(
+                    &format!("✗ {}  (r: retry)", clean(e)),
+                    usize::from(inner.width),
+                ),
                 theme.error(),
             ),
             None => Line::styled(format!("{} loading…", spinner(app.ticks)), theme.dim()),
@@ -87,13 +90,19 @@ fn row_line<'a>(app: &App, theme: &Theme, row: &Row, width: usize) -> Line<'a> {
             let name = fit(&name, room);
             room = room.saturating_sub(name.width());
             spans.push(Span::raw(name));
-            if let Some(st) = user.and_then(|u| u.status).filter(|s| *s != UserStatus::Active) {
+            if let Some(st) = user
+                .and_then(|u| u.status)
+                .filter(|s| *s != UserStatus::Active)
+            {
                 let tag = fit(&format!(" [{}]", st.as_str()), room);
                 room = room.saturating_sub(tag.width());
                 spans.push(Span::styled(tag, theme.warn()));
             }
             if let Some(t) = user.and_then(|u| u.title.as_deref()) {
-                spans.push(Span::styled(fit(&format!("  {}", clean(t)), room), theme.dim()));
+                spans.push(Span::styled(
+                    fit(&format!("  {}", clean(t)), room),
+                    theme.dim(),
+                ));
             }
         }
         RowKind::Loading(_) => {
@@ -103,7 +112,11 @@ fn row_line<'a>(app: &App, theme: &Theme, row: &Row, width: usize) -> Line<'a> {
             ));
         }
         RowKind::Error(id) => {
-            let err = app.tree.node(id).and_then(|n| n.error()).unwrap_or("failed");
+            let err = app
+                .tree
+                .node(id)
+                .and_then(|n| n.error())
+                .unwrap_or("failed");
             spans.push(Span::styled(
                 fit(&format!("✗ r: retry · {}", clean(err)), room),
                 theme.error(),
