@@ -99,15 +99,16 @@ impl Harness {
                 }
                 Effect::Copy { text, what } => {
                     self.copied.push(text.clone());
-                    self.app.update(Msg::Loaded(Loaded::Copied(Ok(format!(
-                        "copied {what} {text}"
-                    )))))
+                    self.app
+                        .update(Msg::Loaded(Box::new(Loaded::Copied(Ok(format!(
+                            "copied {what} {text}"
+                        ))))))
                 }
                 other => {
                     let loaded = orgtui::tui::run::request(other, self.dir.as_ref())
                         .await
                         .expect("a request effect");
-                    self.app.update(Msg::Loaded(loaded))
+                    self.app.update(Msg::Loaded(Box::new(loaded)))
                 }
             };
             self.queue.extend(fx);
@@ -153,13 +154,11 @@ impl Harness {
         self.app.selected_kind()
     }
 
-    fn select_dept(&mut self, id: &str) -> usize {
-        let i = self
-            .app
+    fn select_dept(&self, id: &str) -> usize {
+        self.app
             .tree
             .position(&RowKind::Dept(id.into()))
-            .unwrap_or_else(|| panic!("{id} not visible"));
-        i
+            .unwrap_or_else(|| panic!("{id} not visible"))
     }
 
     async fn goto_row(&mut self, i: usize) {

@@ -67,8 +67,12 @@ pub enum Msg {
     Mouse(MouseEvent),
     Resize(u16, u16),
     Tick,
-    Loaded(Loaded),
-    SearchDone { generation: u64, hits: Vec<Hit> },
+    /// Boxed: results are large next to keys and ticks, which are most messages.
+    Loaded(Box<Loaded>),
+    SearchDone {
+        generation: u64,
+        hits: Vec<Hit>,
+    },
 }
 
 /// What the app asks the event loop to do.
@@ -252,7 +256,7 @@ impl App {
             Msg::Tick => self.on_tick(),
             Msg::Loaded(l) => {
                 self.in_flight = self.in_flight.saturating_sub(1);
-                let mut fx = self.on_loaded(l);
+                let mut fx = self.on_loaded(*l);
                 fx.extend(self.advance_jump());
                 fx
             }

@@ -152,11 +152,13 @@ pub fn osc52_sequence(text: &str, env: &TermEnv) -> String {
     match Osc52Wrap::for_env(env) {
         Osc52Wrap::Plain => osc,
         Osc52Wrap::Tmux => {
-            // tmux passthrough: the payload's ESCs are doubled so tmux does
-            // not take them as the end of its DCS. Needs
-            // `allow-passthrough on` in tmux >= 3.3.
+            // Both ways through tmux: the plain sequence, which tmux itself acts on when
+            // `set-clipboard on` (it sets its buffer and forwards to the outer terminal),
+            // and the passthrough form for `allow-passthrough on` (tmux >= 3.3), whose
+            // payload ESCs are doubled so tmux does not take them as the end of its DCS.
+            // Where both get through, the clipboard is set twice to the same text.
             let inner = osc.replace(ESC, "\x1b\x1b");
-            format!("{ESC}Ptmux;{inner}{ESC}\\")
+            format!("{osc}{ESC}Ptmux;{inner}{ESC}\\")
         }
         Osc52Wrap::Screen => {
             // screen forwards each DCS body verbatim to the outer terminal,
@@ -259,7 +261,10 @@ fn write_osc52(text: &str, env: &TermEnv, out: &mut impl Write) -> io::Result<()
 /// Removes characters that could act on the terminal or reorder text (the
 /// same set the UI refuses to display) and enforces the size limit.
 fn clean_text(text: &str) -> Result<String, String> {
-    let clean: String = text.chars().filter(|&c| !crate::text::is_unsafe(c)).collect();
+    let clean: String = text
+        .chars()
+        .filter(|&c| !crate::text::is_unsafe(c))
+        .collect();
     if clean.is_empty() {
         return Err("nothing to copy".into());
     }
@@ -324,7 +329,10 @@ impl fmt::Display for NativeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NativeError::NoTool => {
-                write!(f, "no clipboard tool (pbcopy, wl-copy, xclip, xsel) usable here")
+                write!(
+                    f,
+                    "no clipboard tool (pbcopy, wl-copy, xclip, xsel) usable here"
+                )
             }
             NativeError::Failed(msg) => f.write_str(msg),
         }
@@ -352,9 +360,7 @@ fn copy_native(text: &str, env: &TermEnv) -> Result<&'static str, NativeError> {
 /// Looks `name` up in `dirs` like a shell would, so we only pick a tool that
 /// is actually installed instead of failing on the first missing one.
 fn find_program(name: &str, dirs: &[PathBuf]) -> Option<PathBuf> {
-    dirs.iter()
-        .map(|d| d.join(name))
-        .find(|p| is_executable(p))
+    dirs.iter().map(|d| d.join(name)).find(|p| is_executable(p))
 }
 
 #[cfg(unix)]
@@ -482,10 +488,10 @@ mod tests {
     }
 
     #[test]
-    fn tmux_sequence_doubles_escapes() {
+    fn tmux_sequence_is_plain_then_passthrough_with_doubled_escapes() {
         assert_eq!(
             osc52_sequence("ou_123", &tmux()),
-            "\x1bPtmux;\x1b\x1b]52;c;b3VfMTIz\x07\x1b\\"
+            "\x1b]52;c;b3VfMTIz\x07\x1bPtmux;\x1b\x1b]52;c;b3VfMTIz\x07\x1b\\"
         );
     }
 
@@ -511,10 +517,7 @@ mod tests {
     fn screen_sequence_is_chunked() {
         let text = "a".repeat(200);
         let seq = osc52_sequence(&text, &screen());
-        let pieces: Vec<&str> = seq
-            .split("\x1b\\")
-            .filter(|p| !p.is_empty())
-            .collect();
+        let pieces: Vec<&str> = seq.split("\x1b\\").filter(|p| !p.is_empty()).collect();
         assert!(pieces.len() > 1);
         let mut joined = String::new();
         for p in &pieces {
@@ -524,9 +527,9 @@ mod tests {
         }
         // The outer terminal sees the bodies back to back: the plain OSC.
         assert_eq!(joined, osc52_sequence(&text, &plain()));
-        // Exactly: 8 + 268 + 1 = 277 bytes -> 76 + 76 + 76 + 49.
+        // ESC ]52;c; (7) + base64 (268) + BEL (1) = 276 = 76 * 3 + 48.
         let lens: Vec<usize> = pieces.iter().map(|p| p.len() - 2).collect();
-        assert_eq!(lens, vec![76, 76, 76, 49]);
+        assert_eq!(lens, vec![76, 76, 76, 48]);
     }
 
     #[test]
@@ -641,7 +644,10 @@ mod tests {
 
     #[test]
     fn env_detection() {
-        let e = env_from(&[("TMUX", "/tmp/tmux-1/default,1,0"), ("TERM", "screen-256color")]);
+        let e = env_from(&[
+            ("TMUX", "/tmp/tmux-1/default,1,0"),
+            ("TERM", "screen-256color"),
+        ]);
         assert!(e.tmux && !e.screen);
         let e = env_from(&[("TERM", "screen.xterm-256color")]);
         assert!(e.screen && !e.tmux);
@@ -705,8 +711,8 @@ mod tests {
         }
         assert_eq!(content, "ou_123");
 
-        let err = run_tool("sh", &["-c", "cat >/dev/null; exit 3"], "x", NATIVE_TIMEOUT)
-            .unwrap_err();
+        let err =
+            run_tool("sh", &["-c", "cat >/dev/null; exit 3"], "x", NATIVE_TIMEOUT).unwrap_err();
         assert!(err.contains("exited"), "{err}");
 
         assert!(run_tool("orgtui-no-such-clipboard-tool", &[], "x", NATIVE_TIMEOUT).is_err());

@@ -170,10 +170,7 @@ impl Key {
         let mut mods = KeyModifiers::NONE;
         // A modifier prefix must leave something behind, so "-" and "Ctrl--"
         // are the minus key, not a dangling modifier.
-        loop {
-            let Some((m, after)) = strip_modifier(rest) else {
-                break;
-            };
+        while let Some((m, after)) = strip_modifier(rest) {
             if after.is_empty() {
                 break;
             }
@@ -603,7 +600,16 @@ mod tests {
     #[test]
     fn display_round_trips() {
         for s in [
-            "j", "G", "Ctrl-u", "Alt-X", "Shift-Tab", "Space", "F5", "PageDown", "Ctrl--", "?",
+            "j",
+            "G",
+            "Ctrl-u",
+            "Alt-X",
+            "Shift-Tab",
+            "Space",
+            "F5",
+            "PageDown",
+            "Ctrl--",
+            "?",
         ] {
             let key = Key::parse(s).expect("parses");
             assert_eq!(Key::parse(&key.to_string()), Some(key), "{s}");
@@ -700,8 +706,14 @@ mod tests {
     fn errors_name_the_entry() {
         let err = |src: &str| KeyMap::with_overrides(&table(src)).unwrap_err();
         assert_eq!(err(r#"copy_idd = "c""#), "keys.copy_idd: unknown action");
-        assert_eq!(err(r#"down = "Ctrl-Foo""#), r#"keys.down: unknown key "Ctrl-Foo""#);
-        assert_eq!(err(r#"down = ["j", "jj"]"#), r#"keys.down: unknown key "jj""#);
+        assert_eq!(
+            err(r#"down = "Ctrl-Foo""#),
+            r#"keys.down: unknown key "Ctrl-Foo""#
+        );
+        assert_eq!(
+            err(r#"down = ["j", "jj"]"#),
+            r#"keys.down: unknown key "jj""#
+        );
         assert!(err("down = 3").starts_with("keys.down: expected a key or a list"));
         assert!(err("down = [3]").starts_with("keys.down: expected key strings"));
         assert_eq!(

@@ -157,21 +157,66 @@ fn perform(
         Effect::Search { generation, query } => {
             let _ = search.send(SearchCmd::Query { generation, query });
         }
-        Effect::Copy { text, what } => {
-            let result = clipboard::copy(&text, *mode, env, terminal)
-                .map(|how| format!("copied {what} {} ({how})", crate::text::sanitize(&text)));
-            let _ = tx.send(Msg::Loaded(Loaded::Copied(result)));
-        }
+        Effect::Copy { text, what } => copy(text, what, *mode, env, terminal, tx),
         other => spawn_request(other, dir.clone(), tx.clone()),
     }
     true
+}
+
+/// OSC 52 is written here, in order with the frames; a native clipboard tool runs on a
+/// blocking thread (it may take a moment), and one message reports both.
+fn copy(
+    text: String,
+    what: String,
+    mode: ClipboardMode,
+    env: &TermEnv,
+    terminal: &mut CrosstermBackend<Stdout>,
+    tx: &UnboundedSender<Msg>,
+) {
+    let shown = crate::text::sanitize(&text);
+    let done = move |how: std::result::Result<String, String>| {
+        Msg::Loaded(Box::new(Loaded::Copied(
+            how.map(|how| format!("copied {what} {shown} · {how}")),
+        )))
+    };
+    let wants_osc = matches!(mode, ClipboardMode::Auto | ClipboardMode::Osc52);
+    let wants_native = mode == ClipboardMode::Native
+        || (mode == ClipboardMode::Auto && (env.display || env.macos));
+    let osc = if wants_osc {
+        match clipboard::copy(&text, ClipboardMode::Osc52, env, terminal) {
+            Ok(r) => Some(r.to_string()),
+            Err(e) => {
+                let _ = tx.send(done(Err(e)));
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    if !wants_native {
+        let how = osc.ok_or_else(|| "clipboard is off".to_string());
+        let _ = tx.send(done(how));
+        return;
+    }
+    let (tx, env) = (tx.clone(), *env);
+    tokio::task::spawn_blocking(move || {
+        let native = clipboard::copy(&text, ClipboardMode::Native, &env, &mut std::io::sink());
+        let how = match (osc, native) {
+            (Some(o), Ok(n)) => Ok(format!("{o} + {n}")),
+            // OSC 52 went out; a missing or failing local tool is not worth an error.
+            (Some(o), Err(_)) => Ok(o),
+            (None, Ok(n)) => Ok(n.to_string()),
+            (None, Err(e)) => Err(e),
+        };
+        let _ = tx.send(done(how));
+    });
 }
 
 /// Run a directory request on a task; its result comes back as a message.
 pub fn spawn_request(effect: Effect, dir: Arc<dyn Directory>, tx: UnboundedSender<Msg>) {
     tokio::spawn(async move {
         if let Some(loaded) = request(effect, dir.as_ref()).await {
-            let _ = tx.send(Msg::Loaded(loaded));
+            let _ = tx.send(Msg::Loaded(Box::new(loaded)));
         }
     });
 }
