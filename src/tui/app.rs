@@ -264,6 +264,7 @@ impl App {
                 if generation == self.search.generation {
                     self.search.hits = hits;
                     self.clamp_search_selection();
+                    self.want_result_detail();
                 }
                 Vec::new()
             }
@@ -897,6 +898,18 @@ impl App {
             self.search.scroll = self.search.selected;
         } else if self.search.selected >= self.search.scroll + h {
             self.search.scroll = self.search.selected + 1 - h;
+        }        self.want_result_detail();
+    }
+
+    /// The highlighted result's details, once the highlight rests (as in the tree).
+    fn want_result_detail(&mut self) {
+        let id = match self.search.rows().get(self.search.selected) {
+            Some(ResultRow::Hit(h)) if h.kind == Kind::User => Some(h.id.clone()),
+            Some(ResultRow::Email { user: Some(id), .. }) => Some(id.clone()),
+            _ => None,
+        };
+        if let Some(id) = id.filter(|id| !self.details.contains_key(id)) {
+            self.detail_wanted = Some((id, self.ticks));
         }
     }
 
