@@ -548,3 +548,33 @@ async fn no_color_draws_without_colours() {
     h.app.no_color = true;
     assert_eq!(colours(&h), 0);
 }
+
+#[tokio::test]
+async fn enter_before_results_acts_on_the_full_query() {
+    let mut h = Harness::demo().await;
+    // Type without letting searches finish, then press Enter: the app must wait for the
+    // results of the whole query rather than act on a prefix's.
+    for c in "/Jack Schmidt".chars() {
+        let fx = h.app.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+        h.queue.extend(
+            fx.into_iter()
+                .filter(|e| !matches!(e, Effect::Search { .. })),
+        );
+    }
+    let fx = h
+        .app
+        .update(Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    assert!(fx.is_empty());
+    assert_eq!(h.app.focus, Focus::Search);
+    // Now the last query's results arrive (searches for prefixes were dropped above).
+    let generation = h.app.search.generation;
+    h.settle().await;
+    let hits = h.index.search("Jack Schmidt", SEARCH_LIMIT);
+    let want = hits[0].id.clone();
+    h.send(Msg::SearchDone { generation, hits }).await;
+    assert_eq!(h.app.focus, Focus::Tree);
+    assert!(matches!(h.selected(), Some(RowKind::User { id, .. }) if id == want));
+}

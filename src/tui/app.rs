@@ -148,9 +148,18 @@ pub struct SearchState {
     pub remote_error: Option<String>,
     pub selected: usize,
     pub scroll: usize,
+    /// The generation `hits` answer; older than `generation` while a search is running.
+    hits_generation: u64,
+    /// Enter was pressed before the results for what is typed arrived: act when they do.
+    activate_when_ready: bool,
 }
 
 impl SearchState {
+    /// True while what is shown does not answer what is typed yet.
+    fn is_stale(&self) -> bool {
+        self.hits_generation != self.generation || self.pending_remote.is_some() || self.remote_busy
+    }
+
     /// Server answers first (they are exact), then the local fuzzy hits.
     pub fn rows(&self) -> Vec<ResultRow> {
         let mut rows = self.remote.clone();
@@ -208,7 +217,6 @@ pub struct App {
     requested_users: HashSet<String>,
     detail_wanted: Option<(String, u64)>,
     jump: Option<Jump>,
-    last_search_edit: u64,
 }
 
 impl App {
@@ -234,7 +242,6 @@ impl App {
             requested_users: HashSet::new(),
             detail_wanted: None,
             jump: None,
-            last_search_edit: 0,
         }
     }
 
@@ -263,10 +270,13 @@ impl App {
             Msg::SearchDone { generation, hits } => {
                 if generation == self.search.generation {
                     self.search.hits = hits;
+                    self.search.hits_generation = generation;
                     self.clamp_search_selection();
                     self.want_result_detail();
+                    self.activate_if_ready()
+                } else {
+                    Vec::new()
                 }
-                Vec::new()
             }
         };
         self.counted(fx)
@@ -351,7 +361,14 @@ impl App {
                 };
                 return Vec::new();
             }
-            KeyCode::Enter => return self.activate_result(),
+            KeyCode::Enter => {
+                // Act on the answer to what was typed, not on a shorter prefix's results.
+                if self.search.is_stale() {
+                    self.search.activate_when_ready = true;
+                    return Vec::new();
+                }
+                return self.activate_result();
+            }
             KeyCode::Down => self.move_result(1),
             KeyCode::Up => self.move_result(-1),
             KeyCode::PageDown => self.move_result(10),
@@ -553,9 +570,14 @@ impl App {
                                 })
                                 .collect();
                             self.clamp_search_selection();
-                            return vec![Effect::IndexAdd(cands)];
+                            let mut fx = vec![Effect::IndexAdd(cands)];
+                            fx.extend(self.activate_if_ready());
+                            return fx;
                         }
-                        Err(e) => self.search.remote_error = Some(e),
+                        Err(e) => {
+                            self.search.remote_error = Some(e);
+                            self.search.activate_when_ready = false;
+                        }
                     }
                 }
                 Vec::new()
@@ -576,9 +598,11 @@ impl App {
                         self.clamp_search_selection();
                         let mut fx = fx;
                         fx.push(Effect::IndexAdd(vec![cand]));
+                        fx.extend(self.activate_if_ready());
                         return fx;
                     }
                     // Not a user id after all: the fuzzy results stand.
+                    return self.activate_if_ready();
                 }
                 Vec::new()
             }
@@ -865,7 +889,6 @@ impl App {
         self.search.remote.clear();
         self.search.remote_error = None;
         self.search.remote_busy = false;
-        self.last_search_edit = self.ticks;
         let generation = self.search.generation;
         let kind = search::classify(&self.search.input);
         self.search.pending_remote = match &kind {
@@ -874,16 +897,22 @@ impl App {
             _ => None,
         };
         match kind {
-            QueryKind::Empty => {
+            // No local search runs for these: what is shown already answers the query.
+            QueryKind::Empty | QueryKind::Emails(_) => {
                 self.search.hits.clear();
-                Vec::new()
-            }
-            QueryKind::Emails(_) => {
-                self.search.hits.clear();
+                self.search.hits_generation = generation;
                 Vec::new()
             }
             QueryKind::Text(query) => vec![Effect::Search { generation, query }],
         }
+    }
+
+    fn activate_if_ready(&mut self) -> Vec<Effect> {
+        if self.search.activate_when_ready && !self.search.is_stale() {
+            self.search.activate_when_ready = false;
+            return self.activate_result();
+        }
+        Vec::new()
     }
 
     fn move_result(&mut self, delta: isize) {
@@ -898,7 +927,8 @@ impl App {
             self.search.scroll = self.search.selected;
         } else if self.search.selected >= self.search.scroll + h {
             self.search.scroll = self.search.selected + 1 - h;
-        }        self.want_result_detail();
+        }
+        self.want_result_detail();
     }
 
     /// The highlighted result's details, once the highlight rests (as in the tree).

@@ -83,8 +83,9 @@ pub async fn run(dir: Arc<dyn Directory>, opts: Options) -> Result<()> {
     let ui_err = |e: std::io::Error| Error::Io(format!("terminal: {e}"));
     install_panic_hook();
     let _guard = TerminalGuard::enter().map_err(ui_err)?;
+    // No clear(): the alternate screen starts blank, and clear() would ask the terminal for
+    // the cursor position, which some terminals never answer.
     let mut terminal = Terminal::new(CrosstermBackend::new(stdout())).map_err(ui_err)?;
-    terminal.clear().map_err(ui_err)?;
 
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let search = spawn_search_worker(tx.clone());
