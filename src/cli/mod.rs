@@ -195,7 +195,11 @@ async fn run_tui(cli: &Cli) -> Result<i32> {
         None => crate::tui::clipboard::ClipboardMode::Auto,
     };
     let opts = crate::tui::Options {
-        title: format!("{} · {}", session.profile.name, session.profile.provider.as_str()),
+        title: format!(
+            "{} · {}",
+            session.profile.name,
+            session.profile.provider.as_str()
+        ),
         keymap,
         clipboard,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
@@ -230,8 +234,12 @@ impl Session {
             s.file_name = file_name;
             return Ok(s);
         }
-        let profile =
-            config::resolve(&file, &file_name, cli.profile.as_deref(), &config::process_env)?;
+        let profile = config::resolve(
+            &file,
+            &file_name,
+            cli.profile.as_deref(),
+            &config::process_env,
+        )?;
         let dir = crate::providers::connect(&profile)?;
         Ok(Session {
             dir,
