@@ -578,3 +578,23 @@ async fn enter_before_results_acts_on_the_full_query() {
     assert_eq!(h.app.focus, Focus::Tree);
     assert!(matches!(h.selected(), Some(RowKind::User { id, .. }) if id == want));
 }
+
+#[tokio::test]
+async fn search_by_pinyin_and_initials() {
+    let mut h = Harness::demo().await;
+    let i = h.select_dept("d00005");
+    h.goto_row(i).await;
+    h.keys("l").await;
+    for query in ["zhangwei", "zhang wei", "zw"] {
+        h.keys("<Esc>/").await;
+        h.keys(query).await;
+        let rows = h.app.search.rows();
+        let hit = rows.iter().find_map(|r| match r {
+            ResultRow::Hit(hit) if hit.id == "u000192" => Some(hit.clone()),
+            _ => None,
+        });
+        let hit = hit.unwrap_or_else(|| panic!("{query}: 张伟 not found in {rows:?}"));
+        assert_eq!(hit.name_positions, vec![0, 1], "{query}: both characters highlighted");
+    }
+    insta::assert_snapshot!("search_pinyin", h.render(100, 30));
+}

@@ -25,7 +25,7 @@ use super::clipboard::{self, ClipboardMode, TermEnv};
 use super::keys::KeyMap;
 use crate::directory::Directory;
 use crate::error::{Error, Result};
-use crate::search::{Candidate, SearchIndex};
+use crate::search::{Candidate, SearchIndex, Searcher};
 
 pub struct Options {
     /// Shown at the left of the status bar: profile and provider.
@@ -276,6 +276,8 @@ fn spawn_search_worker(tx: UnboundedSender<Msg>) -> std_mpsc::Sender<SearchCmd> 
     let (cmd_tx, cmd_rx) = std_mpsc::channel::<SearchCmd>();
     std::thread::spawn(move || {
         let mut index = SearchIndex::new();
+        // Keeps the last query's matches, so a query that grows only re-scores those.
+        let mut searcher = Searcher::new();
         while let Ok(first) = cmd_rx.recv() {
             let mut latest = None;
             for cmd in std::iter::once(first).chain(cmd_rx.try_iter()) {
@@ -289,7 +291,7 @@ fn spawn_search_worker(tx: UnboundedSender<Msg>) -> std_mpsc::Sender<SearchCmd> 
                 }
             }
             if let Some((generation, query)) = latest {
-                let hits = index.search(&query, SEARCH_LIMIT);
+                let hits = searcher.search(&index, &query, SEARCH_LIMIT);
                 if tx.send(Msg::SearchDone { generation, hits }).is_err() {
                     return;
                 }

@@ -1,0 +1,259 @@
+//! Scoring one candidate against a query.
+//!
+//! A score is `tier << 16 | points`. The tier comes from which field matched and how (exact,
+//! prefix, at a word start, contiguous, scattered; see `tier`), so the rules "a full or prefix
+//! name match beats a scattered one" and "name beats title" hold whatever the fuzzy matcher's
+//! bonuses say. Points only order candidates within a tier: for a contiguous match, the earlier
+//! it starts the better; for a scattered one, nucleo's score. Ties go to the shorter name,
+//! then to the earlier inserted candidate (see `rank`).
+//!
+//! A candidate matches when any field does. Per field that means: the query occurs in it as
+//! one run, or (except for ids) as a subsequence whose first char is at a word start. Both
+//! survive cutting the query short, which is what lets `Searcher` narrow incrementally.
+
+use std::cmp::Ordering;
+
+use nucleo_matcher::Matcher;
+
+use super::hay::{Arena, Hay, Needle, Quality, WordStarts, anchor, fold_case, quality};
+use super::{Entry, Field, SearchIndex};
+
+const TIER_SHIFT: u32 = 16;
+
+/// The score of an exact email match, for pasted lists of addresses.
+pub(super) fn exact_email_score() -> u32 {
+    tier(Field::Email, Quality::Exact) << TIER_SHIFT
+}
+
+/// Tier per field and quality. An exact id, employee id or email is top. Then the name and its
+/// pinyin spellings, each quality of name above the same quality of pinyin above initials, and
+/// even a scattered name match above any non-exact id or email match; title last.
+fn tier(field: Field, quality: Quality) -> u32 {
+    // Columns: scattered, substring, word start, prefix, exact.
+    let row: [u32; 5] = match field {
+        Field::Id | Field::EmployeeId => [15, 40, 45, 60, 100],
+        Field::Email => [15, 40, 50, 62, 100],
+        Field::Name => [52, 72, 80, 88, 96],
+        Field::Pinyin => [50, 70, 78, 86, 94],
+        Field::Initials => [48, 66, 66, 84, 92],
+        Field::Title => [10, 30, 32, 34, 36],
+    };
+    let column = match quality {
+        Quality::Scattered => 0,
+        Quality::Substring => 1,
+        Quality::WordStart => 2,
+        Quality::Prefix => 3,
+        Quality::Exact => 4,
+    };
+    row[column]
+}
+
+fn tier_of(score: u32) -> u32 {
+    score >> TIER_SHIFT
+}
+
+/// The query as the matcher needs it.
+#[derive(Debug)]
+pub(super) struct Query {
+    /// The trimmed query, case-folded: a query whose key extends another's can only match
+    /// a subset of what that one matched.
+    pub(super) key: Vec<char>,
+    /// For name, email, ids and title.
+    pub(super) full: Needle,
+    /// Without whitespace, for the pinyin forms (which have none): `zhang wei` finds 张伟.
+    pub(super) compact: Needle,
+    /// With an `@` the whole email is matched, else only its local part.
+    has_at: bool,
+}
+
+impl Query {
+    pub(super) fn parse(text: &str) -> Option<Query> {
+        let key: Vec<char> = text.trim().chars().map(fold_case).collect();
+        if key.is_empty() {
+            return None;
+        }
+        let compact: Vec<char> = key.iter().copied().filter(|c| !c.is_whitespace()).collect();
+        Some(Query {
+            has_at: key.contains(&'@'),
+            full: Needle::new(&key),
+            compact: Needle::new(&compact),
+            key,
+        })
+    }
+}
+
+/// A candidate's best match: which field (and which pinyin spelling) and its score.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Scored {
+    pub(super) slot: u32,
+    pub(super) score: u32,
+    pub(super) name_len: u32,
+    pub(super) field: Field,
+    /// Which pinyin spelling, for `Field::Pinyin` and `Field::Initials`.
+    pub(super) form: u8,
+}
+
+/// Best first; then shorter name; then insertion order. A total order, so results never
+/// depend on the order candidates were scored in.
+pub(super) fn rank(a: &Scored, b: &Scored) -> Ordering {
+    b.score
+        .cmp(&a.score)
+        .then(a.name_len.cmp(&b.name_len))
+        .then(a.slot.cmp(&b.slot))
+}
+
+/// The best match so far while scoring one candidate.
+#[derive(Debug, Clone, Copy)]
+struct Best {
+    score: u32,
+    field: Field,
+    form: u8,
+}
+
+struct Scorer<'a> {
+    matcher: &'a mut Matcher,
+    arena: &'a Arena,
+    query: &'a Query,
+    best: Option<Best>,
+}
+
+impl Scorer<'_> {
+    fn best_tier(&self) -> u32 {
+        self.best.map_or(0, |b| tier_of(b.score))
+    }
+
+    /// Whether `hay` could still beat the best match; skipping hopeless fields is most of the
+    /// per-candidate work saved. Only a haystack as long as the needle can match exactly.
+    fn worth(&self, field: Field, hay: Hay, needle: &Needle) -> bool {
+        let best = if hay.len() == needle.len() {
+            Quality::Exact
+        } else {
+            Quality::Prefix
+        };
+        self.best_tier() < tier(field, best)
+    }
+
+    fn worth_scattered(&self, field: Field) -> bool {
+        self.best_tier() < tier(field, Quality::Scattered)
+    }
+
+    /// Score one field and keep it if it is the best so far. A contiguous match is ranked by
+    /// where it starts; only a scattered one needs nucleo, and only if its tier could still
+    /// win. Ids are never matched with gaps: scattered hits in hex ids are noise.
+    fn try_field(&mut self, hay: Hay, how: How, field: Field, form: u8, starts: WordStarts) {
+        let needle = match how {
+            How::Compact => &self.query.compact,
+            How::Full | How::Contiguous => &self.query.full,
+        };
+        if !hay.may_match(needle) {
+            return;
+        }
+        let text = self.arena.text(hay);
+        let score = match quality(text, needle, starts) {
+            (q, Some(start)) => {
+                let points =
+                    u32::from(u16::MAX).saturating_sub(start.try_into().unwrap_or(u32::MAX));
+                tier(field, q) << TIER_SHIFT | points
+            }
+            (_, None) => {
+                if how == How::Contiguous || !self.worth_scattered(field) {
+                    return;
+                }
+                let Some(from) = anchor(text, needle, starts) else {
+                    return;
+                };
+                // Greedy is linear where the optimal alignment is quadratic, and finds a match
+                // exactly when one exists; its score only orders scattered matches within a
+                // tier. Highlights still use the optimal alignment.
+                self.matcher.config.normalize = needle.normalize;
+                let rest = text.slice(from..);
+                let Some(points) = self.matcher.fuzzy_match_greedy(rest, needle.text()) else {
+                    return;
+                };
+                tier(field, Quality::Scattered) << TIER_SHIFT | u32::from(points)
+            }
+        };
+        if self.best.is_none_or(|b| score > b.score) {
+            self.best = Some(Best { score, field, form });
+        }
+    }
+
+    /// Fields in order of the best tier they can reach.
+    fn score(mut self, e: &Entry) -> Option<Best> {
+        use WordStarts::{Every, Marked, Separators};
+        let q = self.query;
+        let keys = [(Field::Id, e.id), (Field::EmployeeId, e.employee_id)];
+        // An exact key match is the best there is, and only possible at equal length.
+        for (field, hay) in keys.into_iter().chain([(Field::Email, e.email)]) {
+            if hay.len() == q.full.len() {
+                self.try_field(hay, How::Contiguous, field, 0, Separators);
+            }
+        }
+        if self.worth(Field::Name, e.name, &q.full) {
+            self.try_field(e.name, How::Full, Field::Name, 0, Separators);
+        }
+        for (k, form) in e.pinyin_forms().enumerate() {
+            let k = u8::try_from(k).unwrap_or(u8::MAX);
+            if self.worth(Field::Pinyin, form.full, &q.compact) {
+                let starts = Marked(form.starts);
+                self.try_field(form.full, How::Compact, Field::Pinyin, k, starts);
+            }
+            if self.worth(Field::Initials, form.initials, &q.compact) {
+                self.try_field(form.initials, How::Compact, Field::Initials, k, Every);
+            }
+        }
+        for (field, hay) in keys {
+            if hay.len() != q.full.len() && self.worth(field, hay, &q.full) {
+                self.try_field(hay, How::Contiguous, field, 0, Separators);
+            }
+        }
+        let email = if q.has_at { e.email } else { e.email_local };
+        let tried = q.has_at && email.len() == q.full.len();
+        if !tried && self.worth(Field::Email, email, &q.full) {
+            self.try_field(email, How::Full, Field::Email, 0, Separators);
+        }
+        if self.worth(Field::Title, e.title, &q.full) {
+            self.try_field(e.title, How::Full, Field::Title, 0, Separators);
+        }
+        self.best
+    }
+}
+
+/// Which form of the query a field is matched with, and whether gaps are allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    Full,
+    /// Without whitespace, for pinyin.
+    Compact,
+    /// The full query as one run.
+    Contiguous,
+}
+
+fn score_entry(matcher: &mut Matcher, arena: &Arena, query: &Query, e: &Entry) -> Option<Best> {
+    Scorer {
+        matcher,
+        arena,
+        query,
+        best: None,
+    }
+    .score(e)
+}
+
+/// Score the candidate in `slot`; None when it does not match.
+pub(super) fn score_slot(
+    matcher: &mut Matcher,
+    index: &SearchIndex,
+    query: &Query,
+    slot: u32,
+) -> Option<Scored> {
+    // Every field match needs all of the (whitespace-free) query's chars somewhere.
+    let e = index.entry_with(usize::try_from(slot).ok()?, query.compact.mask())?;
+    let best = score_entry(matcher, index.arena(), query, e)?;
+    Some(Scored {
+        slot,
+        score: best.score,
+        name_len: e.name_len,
+        field: best.field,
+        form: best.form,
+    })
+}
