@@ -594,7 +594,11 @@ async fn search_by_pinyin_and_initials() {
             _ => None,
         });
         let hit = hit.unwrap_or_else(|| panic!("{query}: 张伟 not found in {rows:?}"));
-        assert_eq!(hit.name_positions, vec![0, 1], "{query}: both characters highlighted");
+        assert_eq!(
+            hit.name_positions,
+            vec![0, 1],
+            "{query}: both characters highlighted"
+        );
     }
     insta::assert_snapshot!("search_pinyin", h.render(100, 30));
 }
