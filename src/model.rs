@@ -36,7 +36,7 @@ impl UserStatus {
 }
 
 /// A department. `parent_id` is `None` for the root.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dept {
     pub id: String,
     pub name: Option<String>,
@@ -50,14 +50,14 @@ pub struct Dept {
 }
 
 /// A department as seen from a user: enough to show where they sit.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeptRef {
     pub id: String,
     pub name: Option<String>,
     pub path: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub id: String,
     pub name: Option<String>,
