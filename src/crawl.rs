@@ -1,13 +1,16 @@
 //! Walks a department subtree with many requests in flight. The HTTP layer bounds how many
-//! (the profile's concurrency) and how fast (its rate limit); this only keeps it fed.
+//! (the profile's concurrency) and how fast (its rate limit); this keeps it fed, counts what
+//! it did for progress reports, and stops when cancelled.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
-use crate::directory::{Directory, all_children, all_members};
-use crate::error::Result;
+use crate::directory::{Directory, all_pages};
+use crate::error::{Error, Result};
 use crate::model::{Dept, User};
 
 /// What a crawl found: the departments, each one's sub-department ids in server order, and
@@ -22,7 +25,7 @@ pub struct Crawl {
 
 impl Crawl {
     /// Departments in pre-order from the start, with their depth below it; the order is the
-    /// servers', so output is the same run after run whatever order the answers came in.
+    /// server's, so output is the same run after run whatever order the answers came in.
     pub fn walk(&self) -> Vec<(usize, &Dept)> {
         let mut out = Vec::with_capacity(self.depts.len());
         let mut stack = vec![(0usize, self.start.as_str())];
@@ -62,49 +65,203 @@ pub struct CrawlOptions {
     pub members: bool,
 }
 
-struct Found {
-    dept_id: String,
-    depth: usize,
-    children: Vec<Dept>,
-    members: Option<Vec<User>>,
+/// Live counters of a crawl, shared with whoever shows progress.
+#[derive(Debug)]
+pub struct Progress {
+    started: Instant,
+    pub depts_known: AtomicU64,
+    pub depts_done: AtomicU64,
+    pub people: AtomicU64,
+    pub requests: AtomicU64,
+    cancelled: AtomicBool,
 }
 
-/// Crawl from `start`. Any failed listing fails the crawl (a partial org is not an export).
+impl Default for Progress {
+    fn default() -> Self {
+        Progress {
+            started: Instant::now(),
+            depts_known: AtomicU64::new(0),
+            depts_done: AtomicU64::new(0),
+            people: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            cancelled: AtomicBool::new(false),
+        }
+    }
+}
+
+/// A moment's view of a crawl's progress.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProgressView {
+    pub depts_known: u64,
+    pub depts_done: u64,
+    pub people: u64,
+    pub requests: u64,
+    pub elapsed: Duration,
+}
+
+impl ProgressView {
+    pub fn per_second(&self) -> f64 {
+        let s = self.elapsed.as_secs_f64();
+        if s > 0.0 {
+            self.requests as f64 / s
+        } else {
+            0.0
+        }
+    }
+
+    /// Time left, from the pace so far over the departments still to visit.
+    pub fn time_left(&self) -> Option<Duration> {
+        if self.depts_done == 0 {
+            return None;
+        }
+        let left = self.depts_known.saturating_sub(self.depts_done) as f64;
+        Some(self.elapsed.mul_f64(left / self.depts_done as f64))
+    }
+
+    /// `1,234/5,000 depts · 56,789 people · 98 req/s · 40 s left`
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "{}/{} depts · {} people · {:.0} req/s",
+            self.depts_done,
+            self.depts_known,
+            self.people,
+            self.per_second()
+        );
+        if let Some(t) = self
+            .time_left()
+            .filter(|_| self.depts_done < self.depts_known)
+        {
+            s.push_str(&format!(" · {} s left", t.as_secs()));
+        }
+        s
+    }
+}
+
+impl Progress {
+    pub fn new() -> Progress {
+        Progress::default()
+    }
+
+    pub fn view(&self) -> ProgressView {
+        ProgressView {
+            depts_known: self.depts_known.load(Ordering::Relaxed),
+            depts_done: self.depts_done.load(Ordering::Relaxed),
+            people: self.people.load(Ordering::Relaxed),
+            requests: self.requests.load(Ordering::Relaxed),
+            elapsed: self.started.elapsed(),
+        }
+    }
+
+    /// Ask the crawl to stop; requests in flight are dropped.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+}
+
+/// One department's listings, complete.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub dept_id: String,
+    pub depth: usize,
+    pub children: Vec<Dept>,
+    pub members: Option<Vec<User>>,
+}
+
+/// Crawl from `start`, collecting everything. Any failed listing fails the crawl (a partial
+/// org is not an export).
 pub async fn crawl(dir: Arc<dyn Directory>, start: Dept, opts: CrawlOptions) -> Result<Crawl> {
+    crawl_with(dir, start, opts, &Progress::new(), |_| {}).await
+}
+
+/// Crawl from `start`, handing each department's listings to `on_found` as they complete
+/// and counting into `progress`. Checks `progress.is_cancelled()` as it goes.
+pub async fn crawl_with(
+    dir: Arc<dyn Directory>,
+    start: Dept,
+    opts: CrawlOptions,
+    progress: &Progress,
+    mut on_found: impl FnMut(&Found),
+) -> Result<Crawl> {
     let mut out = Crawl {
         start: start.id.clone(),
         ..Crawl::default()
     };
+    let counter = Arc::new(AtomicU64::new(0));
     let mut tasks = JoinSet::new();
-    spawn_visit(&mut tasks, dir.clone(), start.id.clone(), 0, opts);
+    spawn_visit(
+        &mut tasks,
+        dir.clone(),
+        start.id.clone(),
+        0,
+        opts,
+        counter.clone(),
+    );
+    progress.depts_known.store(1, Ordering::Relaxed);
     out.depts.insert(start.id.clone(), start);
-    while let Some(joined) = tasks.join_next().await {
-        let found = match joined {
-            Ok(r) => r?,
-            Err(e) => {
-                return Err(crate::error::Error::Io(format!("crawl task failed: {e}")));
+    // Poll for cancellation even while every request is slow.
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    loop {
+        let joined = tokio::select! {
+            j = tasks.join_next() => match j {
+                Some(j) => j,
+                None => break,
+            },
+            _ = tick.tick() => {
+                progress.requests.store(counter.load(Ordering::Relaxed), Ordering::Relaxed);
+                if progress.is_cancelled() {
+                    tasks.abort_all();
+                    return Err(Error::Cancelled);
+                }
+                continue;
             }
         };
-        let ids: Vec<String> = found.children.iter().map(|c| c.id.clone()).collect();
-        let descend = opts.max_depth.is_none_or(|m| found.depth < m);
-        for child in found.children {
+        let found = match joined {
+            Ok(r) => r?,
+            Err(e) if e.is_cancelled() => return Err(Error::Cancelled),
+            Err(e) => return Err(Error::Io(format!("crawl task failed: {e}"))),
+        };
+        progress
+            .requests
+            .store(counter.load(Ordering::Relaxed), Ordering::Relaxed);
+        on_found(&found);
+        let Found {
+            dept_id,
+            depth,
+            children,
+            members,
+        } = found;
+        let ids: Vec<String> = children.iter().map(|c| c.id.clone()).collect();
+        let descend = opts.max_depth.is_none_or(|m| depth < m);
+        for child in children {
             // A department seen twice (a server bug) is visited once.
             if descend && !out.depts.contains_key(&child.id) {
                 spawn_visit(
                     &mut tasks,
                     dir.clone(),
                     child.id.clone(),
-                    found.depth + 1,
+                    depth + 1,
                     opts,
+                    counter.clone(),
                 );
+                progress.depts_known.fetch_add(1, Ordering::Relaxed);
                 out.depts.insert(child.id.clone(), child);
             }
         }
         if descend {
-            out.children.insert(found.dept_id.clone(), ids);
+            out.children.insert(dept_id.clone(), ids);
         }
-        if let Some(m) = found.members {
-            out.members.insert(found.dept_id, m);
+        if let Some(m) = members {
+            progress.people.fetch_add(m.len() as u64, Ordering::Relaxed);
+            out.members.insert(dept_id, m);
+        }
+        progress.depts_done.fetch_add(1, Ordering::Relaxed);
+        if progress.is_cancelled() {
+            tasks.abort_all();
+            return Err(Error::Cancelled);
         }
     }
     Ok(out)
@@ -116,23 +273,37 @@ fn spawn_visit(
     dept_id: String,
     depth: usize,
     opts: CrawlOptions,
+    requests: Arc<AtomicU64>,
 ) {
     tasks.spawn(async move {
         let wants_children = opts.max_depth.is_none_or(|m| depth < m);
+        let dir = dir.as_ref();
+        let id = dept_id.as_str();
+        // Each page is one request: counted as it is made, for the requests-per-second figure.
+        let count = || {
+            requests.fetch_add(1, Ordering::Relaxed);
+        };
         let (children, members) = tokio::join!(
             async {
-                if wants_children {
-                    all_children(dir.as_ref(), &dept_id).await
-                } else {
-                    Ok(Vec::new())
+                if !wants_children {
+                    return Ok(Vec::new());
                 }
+                all_pages("children", |t| {
+                    count();
+                    async move { dir.children(id, t.as_deref()).await }
+                })
+                .await
             },
             async {
-                if opts.members {
-                    all_members(dir.as_ref(), &dept_id).await.map(Some)
-                } else {
-                    Ok(None)
+                if !opts.members {
+                    return Ok(None);
                 }
+                all_pages("members", |t| {
+                    count();
+                    async move { dir.members(id, t.as_deref()).await }
+                })
+                .await
+                .map(Some)
             }
         );
         Ok(Found {

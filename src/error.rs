@@ -73,6 +73,9 @@ pub enum Error {
     /// A local I/O problem (writing output, reading an org file).
     #[error("{0}")]
     Io(String),
+    /// The user stopped it (a crawl cancelled with Esc).
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl Error {
@@ -84,7 +87,8 @@ impl Error {
             Error::Server { .. }
             | Error::Network { .. }
             | Error::Protocol { .. }
-            | Error::Io(_) => exit::NETWORK,
+            | Error::Io(_)
+            | Error::Cancelled => exit::NETWORK,
         }
     }
 

@@ -104,6 +104,34 @@ impl Harness {
                             "copied {what} {text}"
                         ))))))
                 }
+                Effect::Crawl(start) => {
+                    // The real crawler, run to the end; its reports arrive in order.
+                    let progress = orgtui::crawl::Progress::new();
+                    let opts = orgtui::crawl::CrawlOptions {
+                        max_depth: None,
+                        members: true,
+                    };
+                    let mut found = Vec::new();
+                    let result =
+                        orgtui::crawl::crawl_with(self.dir.clone(), start, opts, &progress, |f| {
+                            found.push(f.clone())
+                        })
+                        .await;
+                    let mut fx = Vec::new();
+                    for f in found {
+                        fx.extend(
+                            self.app
+                                .update(Msg::Loaded(Box::new(Loaded::CrawlFound(f)))),
+                        );
+                    }
+                    let done = result.map(|_| progress.view()).map_err(|e| e.to_string());
+                    fx.extend(
+                        self.app
+                            .update(Msg::Loaded(Box::new(Loaded::CrawlDone(done)))),
+                    );
+                    fx
+                }
+                Effect::CancelCrawl => Vec::new(),
                 other => {
                     let loaded = orgtui::tui::run::request(other, self.dir.as_ref())
                         .await
@@ -601,4 +629,42 @@ async fn search_by_pinyin_and_initials() {
         );
     }
     insta::assert_snapshot!("search_pinyin", h.render(100, 30));
+}
+
+#[tokio::test]
+async fn a_loads_everything_so_search_covers_the_whole_org() {
+    let mut h = Harness::demo().await;
+    // Someone deep in a department nobody opened is not searchable yet.
+    h.keys("/u000015").await;
+    h.keys("<Esc>").await;
+    let before = h.index.len();
+    h.keys("a").await;
+    assert!(h.app.crawl.is_none(), "crawl finished");
+    let org: serde_json::Value = serde_json::from_str(fake::DEMO_ORG_JSON).unwrap();
+    let people = org["users"].as_array().unwrap().len();
+    let depts = org["depts"].as_array().unwrap().len();
+    assert!(
+        h.index.len() >= people + depts - 1,
+        "{} < {}",
+        h.index.len(),
+        people + depts
+    );
+    assert!(h.index.len() > before);
+    // Departments were loaded but not opened: the tree on screen did not change shape.
+    assert!(!h.app.tree.node("d00014").unwrap().expanded);
+    assert!(h.app.tree.node("d00014").unwrap().members_load.is_done());
+    let screen = h.render(140, 30);
+    assert!(
+        screen.contains(&format!("loaded {depts} departments")),
+        "{screen}"
+    );
+    // 张伟 is found by pinyin without opening anything.
+    h.keys("/zhangwei").await;
+    assert!(
+        h.app
+            .search
+            .rows()
+            .iter()
+            .any(|r| matches!(r, ResultRow::Hit(hit) if hit.id == "u000192"))
+    );
 }

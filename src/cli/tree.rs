@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::members::hydrate;
 use super::output::{self, DeptJson, UserJson};
-use crate::crawl::{Crawl, CrawlOptions, crawl};
+use crate::crawl::{Crawl, CrawlOptions, Progress, crawl_with};
 use crate::directory::Directory;
 use crate::error::{Result, exit};
 use crate::model::User;
@@ -44,7 +44,15 @@ pub async fn crawl_with_people(
         max_depth: depth,
         members: true,
     };
-    let found = crawl(dir.clone(), start, opts).await?;
+    let progress = Arc::new(Progress::new());
+    let bar = progress_bar(progress.clone());
+    let found = crawl_with(dir.clone(), start, opts, &progress, |_| {}).await;
+    if let Some(bar) = bar {
+        bar.abort();
+        // Clear the progress line.
+        eprint!("\r\x1b[2K");
+    }
+    let found = found?;
     let listed: Vec<User> = found.unique_users().into_iter().cloned().collect();
     let people = hydrate(dir.as_ref(), listed)
         .await?
@@ -115,4 +123,28 @@ fn indented(c: &Crawl, people: &HashMap<String, User>, list_members: bool) -> St
         }
     }
     out
+}
+
+/// A progress line on stderr while crawling, only when stderr is a terminal (never in pipes
+/// or logs).
+fn progress_bar(progress: Arc<Progress>) -> Option<tokio::task::JoinHandle<()>> {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+        loop {
+            tick.tick().await;
+            let v = progress.view();
+            let width = 30u64;
+            let filled = (v.depts_done * width)
+                .checked_div(v.depts_known)
+                .unwrap_or(0);
+            let bar: String = (0..width)
+                .map(|i| if i < filled { '#' } else { '-' })
+                .collect();
+            eprint!("\r\x1b[2K[{bar}] {}", v.describe());
+        }
+    }))
 }

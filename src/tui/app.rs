@@ -12,6 +12,7 @@ use ratatui::layout::{Position, Rect};
 
 use super::keys::{Action, KeyMap};
 use super::tree::{Load, RowKind, Tree, merge_user};
+use crate::crawl::ProgressView;
 use crate::model::{Dept, EmailMatch, Page, User};
 use crate::search::{self, Candidate, Hit, Kind, QueryKind};
 
@@ -59,6 +60,11 @@ pub enum Loaded {
         result: Result<User, String>,
     },
     Copied(Result<String, String>),
+    /// A crawl finished one department's listings.
+    CrawlFound(crate::crawl::Found),
+    CrawlProgress(ProgressView),
+    /// The crawl ended: how many departments and people, or why not.
+    CrawlDone(Result<ProgressView, String>),
 }
 
 #[derive(Debug, Clone)]
@@ -107,6 +113,9 @@ pub enum Effect {
         text: String,
         what: String,
     },
+    /// Load everything under this department (the crawler).
+    Crawl(Dept),
+    CancelCrawl,
     Quit,
 }
 
@@ -214,6 +223,8 @@ pub struct App {
     pub no_color: bool,
     /// Requests out, for the status bar.
     pub in_flight: usize,
+    /// A crawl in progress (`a`), and how far it got.
+    pub crawl: Option<ProgressView>,
     requested_users: HashSet<String>,
     detail_wanted: Option<(String, u64)>,
     jump: Option<Jump>,
@@ -239,6 +250,7 @@ impl App {
             size: Rect::new(0, 0, 100, 30),
             no_color: false,
             in_flight: 0,
+            crawl: None,
             requested_users: HashSet::new(),
             detail_wanted: None,
             jump: None,
@@ -262,7 +274,12 @@ impl App {
             }
             Msg::Tick => self.on_tick(),
             Msg::Loaded(l) => {
-                self.in_flight = self.in_flight.saturating_sub(1);
+                if !matches!(
+                    *l,
+                    Loaded::CrawlFound(_) | Loaded::CrawlProgress(_) | Loaded::CrawlDone(_)
+                ) {
+                    self.in_flight = self.in_flight.saturating_sub(1);
+                }
                 let mut fx = self.on_loaded(*l);
                 fx.extend(self.advance_jump());
                 fx
@@ -289,7 +306,11 @@ impl App {
             .filter(|e| {
                 !matches!(
                     e,
-                    Effect::IndexAdd(_) | Effect::Search { .. } | Effect::Quit
+                    Effect::IndexAdd(_)
+                        | Effect::Search { .. }
+                        | Effect::Quit
+                        | Effect::Crawl(_)
+                        | Effect::CancelCrawl
                 )
             })
             .count();
@@ -336,16 +357,20 @@ impl App {
                 self.focus = Focus::Search;
                 return self.run_search();
             }
-            Action::Escape => self.message = None,
+            Action::Escape => {
+                if self.crawl.is_some() {
+                    self.info("cancelling…");
+                    return vec![Effect::CancelCrawl];
+                }
+                self.message = None;
+            }
             Action::CopyId => return self.copy(false),
             Action::CopyEmail => return self.copy(true),
             Action::JumpLeader => return self.jump_to_leader(),
             Action::Reload => return self.reload_selected(),
             Action::Help => self.help = true,
             Action::Quit => return vec![Effect::Quit],
-            Action::CrawlAll => {
-                self.info("loading the whole org is not available yet");
-            }
+            Action::CrawlAll => return self.start_crawl(),
         }
         self.note_selection()
     }
@@ -606,6 +631,29 @@ impl App {
                 }
                 Vec::new()
             }
+            Loaded::CrawlFound(found) => self.on_crawl_found(found),
+            Loaded::CrawlProgress(view) => {
+                if self.crawl.is_some() {
+                    self.crawl = Some(view);
+                }
+                Vec::new()
+            }
+            Loaded::CrawlDone(result) => {
+                self.crawl = None;
+                match result {
+                    Ok(v) => {
+                        let msg = format!(
+                            "loaded {} departments, {} people in {:.1} s",
+                            v.depts_done,
+                            v.people,
+                            v.elapsed.as_secs_f64()
+                        );
+                        self.info(&msg);
+                    }
+                    Err(e) => self.error(&format!("loading stopped: {e}")),
+                }
+                Vec::new()
+            }
             Loaded::Copied(Ok(report)) => {
                 self.info(&report);
                 Vec::new()
@@ -709,6 +757,68 @@ impl App {
                 self.tree.users.insert(u.id.clone(), u);
             }
         }
+    }
+
+    // ---- crawling ----
+
+    /// `a`: load everything under the selected department (or the root).
+    fn start_crawl(&mut self) -> Vec<Effect> {
+        if self.crawl.is_some() {
+            self.info("already loading (Esc cancels)");
+            return Vec::new();
+        }
+        let id = match self.selected_kind() {
+            Some(RowKind::Dept(id)) => Some(id),
+            Some(RowKind::User { dept, .. } | RowKind::Loading(dept) | RowKind::Error(dept)) => {
+                Some(dept)
+            }
+            None => self.tree.root.clone(),
+        };
+        let Some(dept) = id
+            .and_then(|id| self.tree.node(&id))
+            .map(|n| n.dept.clone())
+        else {
+            return Vec::new();
+        };
+        self.crawl = Some(ProgressView {
+            depts_known: 1,
+            depts_done: 0,
+            people: 0,
+            requests: 0,
+            elapsed: std::time::Duration::ZERO,
+        });
+        vec![Effect::Crawl(dept)]
+    }
+
+    /// A department's complete listings from the crawler: they become its loaded state.
+    fn on_crawl_found(&mut self, found: crate::crawl::Found) -> Vec<Effect> {
+        let mut cands: Vec<Candidate> = found.children.iter().map(dept_candidate).collect();
+        let id = found.dept_id;
+        self.tree.add_children(&id, found.children);
+        if let Some(members) = found.members {
+            cands.extend(members.iter().map(user_candidate));
+            self.tree.add_members(&id, members);
+            if let Some(n) = self.tree.node_mut(&id)
+                && n.members_load != Load::Loading
+            {
+                n.members_load = Load::Loaded;
+            }
+        }
+        let mut visible = false;
+        if let Some(n) = self.tree.node_mut(&id) {
+            // A listing the tree is paging through itself finishes on its own.
+            if n.children_load != Load::Loading {
+                n.children_load = Load::Loaded;
+            }
+            visible = n.expanded;
+        }
+        // Rows change only for open departments; the rest is drawn from node data.
+        if visible {
+            let key = self.selected_kind();
+            self.tree.rebuild();
+            self.reselect(key);
+        }
+        vec![Effect::IndexAdd(cands)]
     }
 
     // ---- tree operations ----

@@ -23,8 +23,10 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use super::app::{App, Effect, Loaded, Msg, SEARCH_LIMIT, TICKS_PER_SEC};
 use super::clipboard::{self, ClipboardMode, TermEnv};
 use super::keys::KeyMap;
+use crate::crawl::{CrawlOptions, Progress, crawl_with};
 use crate::directory::Directory;
 use crate::error::{Error, Result};
+use crate::model::Dept;
 use crate::search::{Candidate, SearchIndex, Searcher};
 
 pub struct Options {
@@ -96,21 +98,27 @@ pub async fn run(dir: Arc<dyn Directory>, opts: Options) -> Result<()> {
     app.update(Msg::Resize(size.width, size.height));
     let mut effects = app.init();
 
+    let mut crawler: Option<Arc<Progress>> = None;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(1000 / TICKS_PER_SEC));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         for e in effects.drain(..) {
-            if !perform(
-                e,
-                &dir,
-                &tx,
-                &search,
-                &opts.clipboard,
-                &env,
-                terminal.backend_mut(),
-            ) {
-                return Ok(());
+            match e {
+                Effect::Crawl(start) => {
+                    crawler = Some(spawn_crawl(start, dir.clone(), tx.clone()));
+                }
+                Effect::CancelCrawl => {
+                    if let Some(p) = crawler.take() {
+                        p.cancel();
+                    }
+                }
+                e => {
+                    let term = terminal.backend_mut();
+                    if !perform(e, &dir, &tx, &search, &opts.clipboard, &env, term) {
+                        return Ok(());
+                    }
+                }
             }
         }
         terminal
@@ -162,6 +170,45 @@ fn perform(
         other => spawn_request(other, dir.clone(), tx.clone()),
     }
     true
+}
+
+/// Crawl under `start` on a task: each department's listings, progress four times a second,
+/// and the end come back as messages. Returns the handle that cancels it.
+pub fn spawn_crawl(
+    start: Dept,
+    dir: Arc<dyn Directory>,
+    tx: UnboundedSender<Msg>,
+) -> Arc<Progress> {
+    let progress = Arc::new(Progress::new());
+    let p = progress.clone();
+    tokio::spawn(async move {
+        let send = |l: Loaded| {
+            let _ = tx.send(Msg::Loaded(Box::new(l)));
+        };
+        let ticker = {
+            let (p, tx) = (p.clone(), tx.clone());
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_millis(250));
+                loop {
+                    tick.tick().await;
+                    let _ = tx.send(Msg::Loaded(Box::new(Loaded::CrawlProgress(p.view()))));
+                }
+            })
+        };
+        let opts = CrawlOptions {
+            max_depth: None,
+            members: true,
+        };
+        let result = crawl_with(dir, start, opts, &p, |found| {
+            send(Loaded::CrawlFound(found.clone()));
+        })
+        .await;
+        ticker.abort();
+        send(Loaded::CrawlDone(
+            result.map(|_| p.view()).map_err(|e| e.to_string()),
+        ));
+    });
+    progress
 }
 
 /// OSC 52 is written here, in order with the frames; a native clipboard tool runs on a
@@ -259,7 +306,12 @@ pub async fn request(effect: Effect, dir: &dyn Directory) -> Option<Loaded> {
                 result,
             }
         }
-        Effect::IndexAdd(_) | Effect::Search { .. } | Effect::Copy { .. } | Effect::Quit => {
+        Effect::IndexAdd(_)
+        | Effect::Search { .. }
+        | Effect::Copy { .. }
+        | Effect::Crawl(_)
+        | Effect::CancelCrawl
+        | Effect::Quit => {
             return None;
         }
     })

@@ -23,8 +23,7 @@ const SEARCH_KEYS: &[(&str, &str)] = &[
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut lines = vec![Line::styled("Tree", theme.accent())];
-    // Loading the whole org arrives with the crawler; until then its key is not advertised.
-    for action in Action::ALL.into_iter().filter(|a| *a != Action::CrawlAll) {
+    for action in Action::ALL {
         let keys = app.keymap.keys_for(action).join(" ");
         if keys.is_empty() {
             continue;

@@ -13,7 +13,16 @@ use crate::tui::keys::Action;
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let width = usize::from(area.width);
     let mut spans = vec![Span::styled(format!(" {} ", app.title), theme.selected())];
-    if app.in_flight > 0 {
+    if let Some(v) = &app.crawl {
+        spans.push(Span::styled(
+            format!(
+                " {} loading all: {} · Esc cancels ",
+                spinner(app.ticks),
+                v.describe()
+            ),
+            theme.warn(),
+        ));
+    } else if app.in_flight > 0 {
         spans.push(Span::styled(
             format!(" {} loading {} ", spinner(app.ticks), app.in_flight),
             theme.warn(),

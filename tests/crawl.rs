@@ -1,0 +1,108 @@
+//! The crawler against the fake server: bounded by the client's concurrency and rate limit,
+//! no 429s, and cancellation that stops requests.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use orgtui::config::Profile;
+use orgtui::crawl::{CrawlOptions, Progress, crawl_with};
+use orgtui::directory::{Directory, ProviderKind};
+use orgtui::error::Error;
+use orgtui::fake::{self, FakeOptions, FakeServer, Org};
+use orgtui::http::HttpOptions;
+use orgtui::secret::Secret;
+
+async fn setup(
+    latency_ms: u64,
+    server_rate: Option<f64>,
+    client: HttpOptions,
+) -> (FakeServer, Arc<dyn Directory>) {
+    let org = Org::from_json(fake::DEMO_ORG_JSON).unwrap();
+    let opts = FakeOptions {
+        latency: Duration::from_millis(latency_ms),
+        rate_limit: server_rate,
+        ..FakeOptions::default()
+    };
+    let server = fake::start(org, opts.clone(), ([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let profile = Profile {
+        name: "t".into(),
+        provider: ProviderKind::Wps,
+        base_url: server.base_url(),
+        app_id: opts.app_id.clone(),
+        app_secret: Secret::new(opts.app_secret.expose()),
+        openapi_prefix: String::new(),
+        graph_prefix: None,
+        http: client,
+    };
+    let dir = orgtui::providers::connect(&profile).unwrap();
+    (server, dir)
+}
+
+const ALL: CrawlOptions = CrawlOptions {
+    max_depth: None,
+    members: true,
+};
+
+#[tokio::test]
+async fn crawl_under_the_rate_limit_trips_no_429() {
+    // The server allows 100 requests/s; the client limits itself to the same.
+    let client = HttpOptions {
+        rate_limit: Some(100.0),
+        concurrency: 8,
+        ..HttpOptions::default()
+    };
+    let (server, dir) = setup(5, Some(100.0), client).await;
+    let root = dir.root().await.unwrap();
+    let progress = Progress::new();
+    let found = crawl_with(dir, root, ALL, &progress, |_| {}).await.unwrap();
+    let org: serde_json::Value = serde_json::from_str(fake::DEMO_ORG_JSON).unwrap();
+    assert_eq!(found.depts.len(), org["depts"].as_array().unwrap().len());
+    assert_eq!(
+        found.unique_users().len(),
+        org["users"].as_array().unwrap().len()
+    );
+    assert_eq!(server.state.stats.throttled.load(Ordering::Relaxed), 0);
+    let v = progress.view();
+    assert_eq!(v.depts_done, v.depts_known);
+    assert!(v.requests >= 2 * v.depts_done);
+}
+
+#[tokio::test]
+async fn cancel_stops_the_crawl_and_its_requests() {
+    let client = HttpOptions {
+        concurrency: 4,
+        ..HttpOptions::default()
+    };
+    let (server, dir) = setup(50, None, client).await;
+    let root = dir.root().await.unwrap();
+    let progress = Arc::new(Progress::new());
+    let p = progress.clone();
+    let task = tokio::spawn(async move {
+        let mut seen = 0;
+        crawl_with(dir, root, ALL, &p, |_| {
+            seen += 1;
+            // Cancel from inside once a few departments are in.
+            if seen == 5 {
+                p.cancel();
+            }
+        })
+        .await
+    });
+    let result = tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
+    // No more requests after the cancel settles.
+    let after = server.state.stats.requests.load(Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let later = server.state.stats.requests.load(Ordering::Relaxed);
+    assert!(
+        later <= after + 4,
+        "requests kept coming: {after} -> {later}"
+    );
+    assert!(progress.view().depts_done < progress.view().depts_known);
+}
