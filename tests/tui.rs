@@ -25,6 +25,7 @@ struct Harness {
     queue: VecDeque<Effect>,
     copied: Vec<String>,
     quit: bool,
+    saves: usize,
     server: Option<FakeServer>,
 }
 
@@ -38,6 +39,15 @@ impl Harness {
     }
 
     async fn with_org(org: Org, provider: ProviderKind) -> Harness {
+        Harness::start(org, provider, None).await
+    }
+
+    /// Start on `org`, first drawing from `snapshot` as the TUI does at launch.
+    async fn start(
+        org: Org,
+        provider: ProviderKind,
+        snapshot: Option<orgtui::snapshot::Snapshot>,
+    ) -> Harness {
         let opts = FakeOptions {
             provider,
             ..FakeOptions::default()
@@ -71,8 +81,13 @@ impl Harness {
             queue: VecDeque::new(),
             copied: Vec::new(),
             quit: false,
+            saves: 0,
             server: Some(server),
         };
+        if let Some(snap) = snapshot {
+            let fx = orgtui::tui::persist::restore(&mut h.app, snap);
+            h.queue.extend(fx);
+        }
         let fx = h.app.init();
         h.queue.extend(fx);
         h.settle().await;
@@ -132,6 +147,10 @@ impl Harness {
                     fx
                 }
                 Effect::CancelCrawl => Vec::new(),
+                Effect::SaveSnapshot => {
+                    self.saves += 1;
+                    Vec::new()
+                }
                 other => {
                     let loaded = orgtui::tui::run::request(other, self.dir.as_ref())
                         .await
@@ -640,6 +659,7 @@ async fn a_loads_everything_so_search_covers_the_whole_org() {
     let before = h.index.len();
     h.keys("a").await;
     assert!(h.app.crawl.is_none(), "crawl finished");
+    assert_eq!(h.saves, 1, "what was loaded is saved");
     let org: serde_json::Value = serde_json::from_str(fake::DEMO_ORG_JSON).unwrap();
     let people = org["users"].as_array().unwrap().len();
     let depts = org["depts"].as_array().unwrap().len();
@@ -667,4 +687,64 @@ async fn a_loads_everything_so_search_covers_the_whole_org() {
             .iter()
             .any(|r| matches!(r, ResultRow::Hit(hit) if hit.id == "u000192"))
     );
+}
+
+#[tokio::test]
+async fn starts_from_the_snapshot_and_revalidation_replaces_what_changed() {
+    // Last session: the demo org, 研发中心 opened, a person's details read.
+    let mut h = Harness::demo().await;
+    let i = h.select_dept("d00001");
+    h.goto_row(i).await;
+    h.keys("l").await;
+    h.keys("jj").await;
+    let snap = orgtui::tui::persist::capture(&h.app, "test", "wps");
+    let bytes_dir = tempfile::tempdir().unwrap();
+    let path = bytes_dir.path().join("t.snap");
+    orgtui::snapshot::save(&path, &snap).unwrap();
+    let snap = orgtui::snapshot::load(&path).unwrap();
+
+    // Meanwhile on the server: 产品部 is renamed and someone left 研发中心's top level.
+    let mut file: orgtui::fake::OrgFile = serde_json::from_str(fake::DEMO_ORG_JSON).unwrap();
+    for d in &mut file.depts {
+        if d.id == "d00002" {
+            d.name = Some("产品与设计部".into());
+        }
+    }
+    let gone = h
+        .app
+        .tree
+        .node("d00001")
+        .unwrap()
+        .members
+        .last()
+        .unwrap()
+        .clone();
+    file.users.retain(|u| u.id != gone);
+    let org = Org::new(file).unwrap();
+
+    // The new session draws the snapshot before any answer arrives...
+    let mut app = App::new("t", KeyMap::default());
+    app.update(Msg::Resize(100, 30));
+    orgtui::tui::persist::restore(&mut app, snap.clone());
+    assert!(app.tree.node("d00001").unwrap().members.contains(&gone));
+    assert_eq!(
+        app.tree.node("d00002").unwrap().dept.name.as_deref(),
+        Some("产品部")
+    );
+    assert!(app.snapshot_age.is_some());
+
+    // ...and once the server answers, what changed replaces what was shown.
+    let mut h = Harness::start(org, ProviderKind::Wps, Some(snap)).await;
+    assert_eq!(
+        h.app.tree.node("d00002").unwrap().dept.name.as_deref(),
+        Some("产品与设计部")
+    );
+    // 研发中心 was open in the snapshot? Only the root is opened at start; opening it
+    // shows the snapshot's list at once and refreshes it.
+    let i = h.select_dept("d00001");
+    h.goto_row(i).await;
+    let selected = h.selected();
+    h.keys("l").await;
+    assert!(!h.app.tree.node("d00001").unwrap().members.contains(&gone));
+    assert_eq!(h.selected(), selected, "the selection did not move");
 }

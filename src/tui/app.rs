@@ -116,6 +116,8 @@ pub enum Effect {
     /// Load everything under this department (the crawler).
     Crawl(Dept),
     CancelCrawl,
+    /// Write what is loaded to the on-disk snapshot.
+    SaveSnapshot,
     Quit,
 }
 
@@ -214,6 +216,12 @@ pub struct App {
     /// Full records from get-user.
     pub details: HashMap<String, User>,
     pub detail_errors: HashMap<String, String>,
+    /// Details that came from the snapshot: shown, and fetched again when selected.
+    pub stale_details: HashSet<String>,
+    /// Age of the snapshot the app started from, shown until its first refresh is done.
+    pub snapshot_age: Option<std::time::Duration>,
+    /// Browsing a snapshot or an org file with no server behind it.
+    pub offline: bool,
     /// Departments fetched one by one (for jumps and people's departments).
     pub extra_depts: HashMap<String, Dept>,
     pub message: Option<(String, Level)>,
@@ -243,6 +251,9 @@ impl App {
             search: SearchState::default(),
             details: HashMap::new(),
             detail_errors: HashMap::new(),
+            stale_details: HashSet::new(),
+            snapshot_age: None,
+            offline: false,
             extra_depts: HashMap::new(),
             message: None,
             root_error: None,
@@ -311,6 +322,7 @@ impl App {
                         | Effect::Quit
                         | Effect::Crawl(_)
                         | Effect::CancelCrawl
+                        | Effect::SaveSnapshot
                 )
             })
             .count();
@@ -495,7 +507,7 @@ impl App {
             && self.ticks >= at + DETAIL_DEBOUNCE_TICKS
         {
             self.detail_wanted = None;
-            if !self.details.contains_key(&id) {
+            if !self.details.contains_key(&id) || self.stale_details.contains(&id) {
                 fx.push(Effect::LoadUser(id));
             }
         }
@@ -521,6 +533,13 @@ impl App {
             Loaded::Root(Ok(root)) => {
                 self.root_error = None;
                 let id = root.id.clone();
+                if self.tree.root.as_ref().is_some_and(|old| *old != id) {
+                    // The snapshot was of another org (or the root moved): start over.
+                    self.tree = Tree::default();
+                    self.details.clear();
+                    self.selected = 0;
+                    self.scroll = 0;
+                }
                 let fx = vec![Effect::IndexAdd(vec![dept_candidate(&root)])];
                 self.tree.set_root(root);
                 let mut more = self.expand(&id);
@@ -537,6 +556,7 @@ impl App {
             Loaded::User { id, result } => match result {
                 Ok(user) => {
                     self.detail_errors.remove(&id);
+                    self.stale_details.remove(&id);
                     let fx = self.after_user_details(&user);
                     self.details.insert(id, user);
                     fx
@@ -649,6 +669,7 @@ impl App {
                             v.elapsed.as_secs_f64()
                         );
                         self.info(&msg);
+                        return vec![Effect::SaveSnapshot];
                     }
                     Err(e) => self.error(&format!("loading stopped: {e}")),
                 }
@@ -668,27 +689,52 @@ impl App {
     fn on_children(&mut self, dept: &str, result: Result<Page<Dept>, String>) -> Vec<Effect> {
         let key = self.selected_kind();
         let mut fx = Vec::new();
+        let refreshing = self
+            .tree
+            .node(dept)
+            .is_some_and(|n| n.fresh_children.is_some());
         match result {
             Ok(page) => {
                 fx.push(Effect::IndexAdd(
                     page.items.iter().map(dept_candidate).collect(),
                 ));
-                self.tree.add_children(dept, page.items);
-                if let Some(n) = self.tree.node_mut(dept) {
-                    match page.next_page {
-                        Some(token) => {
-                            fx.push(Effect::LoadChildren {
-                                dept: dept.to_string(),
-                                page: Some(token),
-                            });
+                let next = page.next_page;
+                if refreshing {
+                    let ids = self.tree.upsert_depts(dept, page.items);
+                    if let Some(n) = self.tree.node_mut(dept)
+                        && let Some(fresh) = n.fresh_children.as_mut()
+                    {
+                        extend_unique(fresh, ids);
+                        if next.is_none() {
+                            // Complete: the server's list replaces the snapshot's at once.
+                            n.children = n.fresh_children.take().unwrap_or_default();
+                            n.children_load = Load::Loaded;
                         }
-                        None => n.children_load = Load::Loaded,
                     }
+                } else {
+                    self.tree.add_children(dept, page.items);
+                    if next.is_none()
+                        && let Some(n) = self.tree.node_mut(dept)
+                    {
+                        n.children_load = Load::Loaded;
+                    }
+                }
+                if let Some(token) = next {
+                    fx.push(Effect::LoadChildren {
+                        dept: dept.to_string(),
+                        page: Some(token),
+                    });
                 }
             }
             Err(e) => {
                 if let Some(n) = self.tree.node_mut(dept) {
-                    n.children_load = Load::Failed(e);
+                    if refreshing {
+                        // Keep showing the snapshot's list; say that it could not be checked.
+                        n.fresh_children = None;
+                        self.message = Some((format!("could not refresh: {e}"), Level::Error));
+                    } else {
+                        n.children_load = Load::Failed(e);
+                    }
                 }
             }
         }
@@ -700,25 +746,50 @@ impl App {
     fn on_members(&mut self, dept: &str, result: Result<Page<User>, String>) -> Vec<Effect> {
         let key = self.selected_kind();
         let mut fx = Vec::new();
+        let refreshing = self
+            .tree
+            .node(dept)
+            .is_some_and(|n| n.fresh_members.is_some());
         match result {
             Ok(page) => {
                 fx.push(Effect::IndexAdd(
                     page.items.iter().map(user_candidate).collect(),
                 ));
-                self.tree.add_members(dept, page.items);
-                if let Some(n) = self.tree.node_mut(dept) {
-                    match page.next_page {
-                        Some(token) => fx.push(Effect::LoadMembers {
-                            dept: dept.to_string(),
-                            page: Some(token),
-                        }),
-                        None => n.members_load = Load::Loaded,
+                let next = page.next_page;
+                if refreshing {
+                    let ids = self.tree.upsert_users(page.items);
+                    if let Some(n) = self.tree.node_mut(dept)
+                        && let Some(fresh) = n.fresh_members.as_mut()
+                    {
+                        extend_unique(fresh, ids);
+                        if next.is_none() {
+                            n.members = n.fresh_members.take().unwrap_or_default();
+                            n.members_load = Load::Loaded;
+                        }
                     }
+                } else {
+                    self.tree.add_members(dept, page.items);
+                    if next.is_none()
+                        && let Some(n) = self.tree.node_mut(dept)
+                    {
+                        n.members_load = Load::Loaded;
+                    }
+                }
+                if let Some(token) = next {
+                    fx.push(Effect::LoadMembers {
+                        dept: dept.to_string(),
+                        page: Some(token),
+                    });
                 }
             }
             Err(e) => {
                 if let Some(n) = self.tree.node_mut(dept) {
-                    n.members_load = Load::Failed(e);
+                    if refreshing {
+                        n.fresh_members = None;
+                        self.message = Some((format!("could not refresh: {e}"), Level::Error));
+                    } else {
+                        n.members_load = Load::Failed(e);
+                    }
                 }
             }
         }
@@ -831,6 +902,24 @@ impl App {
             return fx;
         };
         n.expanded = true;
+        // From the snapshot: shown at once, and checked against the server in the background.
+        if n.stale {
+            n.stale = false;
+            if n.children_load.is_done() {
+                n.fresh_children = Some(Vec::new());
+                fx.push(Effect::LoadChildren {
+                    dept: id.to_string(),
+                    page: None,
+                });
+            }
+            if n.members_load.is_done() {
+                n.fresh_members = Some(Vec::new());
+                fx.push(Effect::LoadMembers {
+                    dept: id.to_string(),
+                    page: None,
+                });
+            }
+        }
         if n.children_load == Load::NotLoaded {
             n.children_load = Load::Loading;
             fx.push(Effect::LoadChildren {
@@ -970,7 +1059,9 @@ impl App {
     /// A person selected: plan to fetch their details once the selection rests.
     fn note_selection(&mut self) -> Vec<Effect> {
         match self.selected_kind() {
-            Some(RowKind::User { id, .. }) if !self.details.contains_key(&id) => {
+            Some(RowKind::User { id, .. })
+                if !self.details.contains_key(&id) || self.stale_details.contains(&id) =>
+            {
                 self.detail_wanted = Some((id, self.ticks));
                 Vec::new()
             }
@@ -1360,5 +1451,14 @@ pub fn dept_candidate(d: &Dept) -> Candidate {
         email: None,
         employee_id: None,
         title: None,
+    }
+}
+
+/// Append the ids not already in `list`, keeping order.
+fn extend_unique(list: &mut Vec<String>, ids: Vec<String>) {
+    for id in ids {
+        if !list.contains(&id) {
+            list.push(id);
+        }
     }
 }

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod clipboard;
 pub mod keys;
+pub mod persist;
 pub mod run;
 pub mod tree;
 pub mod ui;

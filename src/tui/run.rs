@@ -32,6 +32,16 @@ use crate::search::{Candidate, SearchIndex, Searcher};
 pub struct Options {
     /// Shown at the left of the status bar: profile and provider.
     pub title: String,
+    pub profile: String,
+    pub provider: String,
+    /// What was loaded last time, to draw at once.
+    pub snapshot: Option<crate::snapshot::Snapshot>,
+    /// Where to save what is loaded (on quit and after a crawl); None: don't.
+    pub snapshot_path: Option<std::path::PathBuf>,
+    /// No server: a snapshot or an org file.
+    pub offline: bool,
+    /// A first message for the status bar (e.g. a snapshot that had to be discarded).
+    pub note: Option<String>,
     pub keymap: KeyMap,
     pub clipboard: ClipboardMode,
     pub no_color: bool,
@@ -81,7 +91,7 @@ fn install_panic_hook() {
     }));
 }
 
-pub async fn run(dir: Arc<dyn Directory>, opts: Options) -> Result<()> {
+pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
     let ui_err = |e: std::io::Error| Error::Io(format!("terminal: {e}"));
     install_panic_hook();
     let _guard = TerminalGuard::enter().map_err(ui_err)?;
@@ -92,11 +102,19 @@ pub async fn run(dir: Arc<dyn Directory>, opts: Options) -> Result<()> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let search = spawn_search_worker(tx.clone());
     let env = TermEnv::from_env();
-    let mut app = App::new(opts.title, opts.keymap);
+    let mut app = App::new(opts.title.clone(), opts.keymap.clone());
     app.no_color = opts.no_color;
+    app.offline = opts.offline;
+    if let Some(note) = opts.note.take() {
+        app.message = Some((note, super::app::Level::Error));
+    }
     let size = terminal.size().map_err(ui_err)?;
     app.update(Msg::Resize(size.width, size.height));
-    let mut effects = app.init();
+    let mut effects = match opts.snapshot.take() {
+        Some(snap) => super::persist::restore(&mut app, snap),
+        None => Vec::new(),
+    };
+    effects.extend(app.init());
 
     let mut crawler: Option<Arc<Progress>> = None;
     let mut events = EventStream::new();
@@ -112,6 +130,11 @@ pub async fn run(dir: Arc<dyn Directory>, opts: Options) -> Result<()> {
                     if let Some(p) = crawler.take() {
                         p.cancel();
                     }
+                }
+                Effect::SaveSnapshot => save_snapshot(&app, &opts, false),
+                Effect::Quit => {
+                    save_snapshot(&app, &opts, true);
+                    return Ok(());
                 }
                 e => {
                     let term = terminal.backend_mut();
@@ -170,6 +193,28 @@ fn perform(
         other => spawn_request(other, dir.clone(), tx.clone()),
     }
     true
+}
+
+/// Save what is loaded, atomically. On quit it is written before returning (the process is
+/// about to end); otherwise on a blocking thread. Offline sessions have nothing new to save.
+fn save_snapshot(app: &App, opts: &Options, now: bool) {
+    let Some(path) = opts.snapshot_path.clone().filter(|_| !opts.offline) else {
+        return;
+    };
+    if app.tree.root.is_none() {
+        return;
+    }
+    let snap = super::persist::capture(app, &opts.profile, &opts.provider);
+    let write = move || {
+        if let Err(e) = crate::snapshot::save(&path, &snap) {
+            crate::log::warn(&format!("cannot save the snapshot {}: {e}", path.display()));
+        }
+    };
+    if now {
+        write();
+    } else {
+        tokio::task::spawn_blocking(write);
+    }
 }
 
 /// Crawl under `start` on a task: each department's listings, progress four times a second,
@@ -311,6 +356,7 @@ pub async fn request(effect: Effect, dir: &dyn Directory) -> Option<Loaded> {
         | Effect::Copy { .. }
         | Effect::Crawl(_)
         | Effect::CancelCrawl
+        | Effect::SaveSnapshot
         | Effect::Quit => {
             return None;
         }

@@ -34,6 +34,12 @@ pub struct DeptNode {
     pub children_load: Load,
     pub members_load: Load,
     pub expanded: bool,
+    /// Came from the on-disk snapshot and not yet checked against the server.
+    pub stale: bool,
+    /// A revalidation in progress: the fresh listing is gathered here, page by page, and
+    /// replaces what is shown only once complete, so rows never flicker or half-update.
+    pub fresh_children: Option<Vec<String>>,
+    pub fresh_members: Option<Vec<String>>,
 }
 
 impl DeptNode {
@@ -45,7 +51,14 @@ impl DeptNode {
             children_load: Load::NotLoaded,
             members_load: Load::NotLoaded,
             expanded: false,
+            stale: false,
+            fresh_children: None,
+            fresh_members: None,
         }
+    }
+
+    pub fn is_revalidating(&self) -> bool {
+        self.fresh_children.is_some() || self.fresh_members.is_some()
     }
 
     pub fn is_loading(&self) -> bool {
@@ -133,8 +146,8 @@ impl Tree {
         self.depts.get_mut(id)
     }
 
-    /// Add a page of sub-departments of `parent`. Known ones keep their state and children.
-    pub fn add_children(&mut self, parent: &str, page: Vec<Dept>) {
+    /// Record departments (new ones as unloaded nodes, known ones updated) and return their ids.
+    pub fn upsert_depts(&mut self, parent: &str, page: Vec<Dept>) -> Vec<String> {
         let mut ids = Vec::with_capacity(page.len());
         for mut d in page {
             if d.parent_id.is_none() {
@@ -148,6 +161,27 @@ impl Tree {
                 }
             }
         }
+        ids
+    }
+
+    /// Record people (merged with what we knew) and return their ids.
+    pub fn upsert_users(&mut self, page: Vec<User>) -> Vec<String> {
+        let mut ids = Vec::with_capacity(page.len());
+        for u in page {
+            ids.push(u.id.clone());
+            match self.users.get_mut(&u.id) {
+                Some(old) => merge_user(old, u),
+                None => {
+                    self.users.insert(u.id.clone(), u);
+                }
+            }
+        }
+        ids
+    }
+
+    /// Add a page of sub-departments of `parent`. Known ones keep their state and children.
+    pub fn add_children(&mut self, parent: &str, page: Vec<Dept>) {
+        let ids = self.upsert_depts(parent, page);
         if let Some(p) = self.depts.get_mut(parent) {
             for id in ids {
                 // A department listed twice (a server bug, or a reload) appears once.
@@ -160,17 +194,8 @@ impl Tree {
 
     /// Add a page of members of `dept`.
     pub fn add_members(&mut self, dept: &str, page: Vec<User>) {
-        let mut ids = Vec::with_capacity(page.len());
-        for u in page {
-            ids.push(u.id.clone());
-            match self.users.get_mut(&u.id) {
-                // Keep what we knew when the new record is thinner (member listings can be).
-                Some(old) => merge_user(old, u),
-                None => {
-                    self.users.insert(u.id.clone(), u);
-                }
-            }
-        }
+        // Merged: keep what we knew when the new record is thinner (listings can be).
+        let ids = self.upsert_users(page);
         if let Some(n) = self.depts.get_mut(dept) {
             for id in ids {
                 if !n.members.contains(&id) {

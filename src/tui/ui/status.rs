@@ -13,6 +13,9 @@ use crate::tui::keys::Action;
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let width = usize::from(area.width);
     let mut spans = vec![Span::styled(format!(" {} ", app.title), theme.selected())];
+    if let Some(mark) = snapshot_mark(app) {
+        spans.push(Span::styled(mark, theme.warn()));
+    }
     if let Some(v) = &app.crawl {
         spans.push(Span::styled(
             format!(
@@ -71,5 +74,27 @@ fn hints(app: &App) -> String {
             key(Action::Help),
             key(Action::Quit)
         ),
+    }
+}
+
+/// `offline · snapshot 5 min old`, or `snapshot 5 min old · refreshing` until the server has
+/// answered for the top of the tree.
+fn snapshot_mark(app: &App) -> Option<String> {
+    let age = app.snapshot_age?;
+    let age = describe_age(age);
+    if app.offline {
+        return Some(format!(" offline · snapshot {age} old "));
+    }
+    let root = app.tree.root.as_deref().and_then(|r| app.tree.node(r))?;
+    (root.stale || root.is_revalidating()).then(|| format!(" snapshot {age} old · refreshing "))
+}
+
+fn describe_age(age: std::time::Duration) -> String {
+    let mins = age.as_secs() / 60;
+    match mins {
+        0 => "<1 min".to_string(),
+        1..=59 => format!("{mins} min"),
+        60..=2879 => format!("{} h", mins / 60),
+        _ => format!("{} d", mins / 1440),
     }
 }
