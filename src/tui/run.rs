@@ -117,6 +117,8 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
     effects.extend(app.init());
 
     let mut crawler: Option<Arc<Progress>> = None;
+    let bench_exit = BenchExit::from_env();
+    let mut frames = 0u64;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(1000 / TICKS_PER_SEC));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -147,6 +149,10 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
         terminal
             .draw(|f| super::ui::draw(f, &app))
             .map_err(ui_err)?;
+        frames += 1;
+        if bench_exit.done(frames) {
+            return Ok(());
+        }
         let msg = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) => Msg::Key(k),
@@ -193,6 +199,38 @@ fn perform(
         other => spawn_request(other, dir.clone(), tx.clone()),
     }
     true
+}
+
+/// For benchmarks only (`bench/compare.sh`): `ORGTUI_BENCH_EXIT=first-frame` quits right after
+/// the first frame is drawn (time to first frame = process time); `after-ms:N` quits at the
+/// first frame after N ms (peak memory once everything is loaded and indexed).
+enum BenchExit {
+    Never,
+    FirstFrame,
+    After(std::time::Instant),
+}
+
+impl BenchExit {
+    fn from_env() -> BenchExit {
+        let Ok(v) = std::env::var("ORGTUI_BENCH_EXIT") else {
+            return BenchExit::Never;
+        };
+        if v == "first-frame" {
+            return BenchExit::FirstFrame;
+        }
+        match v.strip_prefix("after-ms:").and_then(|n| n.parse::<u64>().ok()) {
+            Some(ms) => BenchExit::After(std::time::Instant::now() + Duration::from_millis(ms)),
+            None => BenchExit::Never,
+        }
+    }
+
+    fn done(&self, frames: u64) -> bool {
+        match self {
+            BenchExit::Never => false,
+            BenchExit::FirstFrame => frames >= 1,
+            BenchExit::After(t) => std::time::Instant::now() >= *t,
+        }
+    }
 }
 
 /// Save what is loaded, atomically. On quit it is written before returning (the process is

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Side-by-side measurements behind the README's Performance section. Prints each figure and
+# ratio. Needs fzf and hyperfine (installed with apt-get when missing and running as root).
+#
+#   bash bench/compare.sh                 # the 100,000-person org of the issue
+#   USERS=20000 DEPTS=1000 bash bench/compare.sh
+#   CRAWL=0 bash bench/compare.sh         # skip the crawl comparison (it takes minutes)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+USERS=${USERS:-100000}
+DEPTS=${DEPTS:-5000}
+# The crawl runs against a server that answers 100 requests/s: the full org takes minutes,
+# the sequential baseline longer. CRAWL_USERS/CRAWL_DEPTS size its org separately.
+CRAWL=${CRAWL:-1}
+CRAWL_USERS=${CRAWL_USERS:-$USERS}
+CRAWL_DEPTS=${CRAWL_DEPTS:-$DEPTS}
+
+need() {
+    command -v "$1" >/dev/null && return 0
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq >/dev/null && apt-get install -y -qq "$1" >/dev/null
+    else
+        echo "compare.sh: $1 is needed (apt-get install $1)" >&2
+        exit 2
+    fi
+}
+need fzf
+need hyperfine
+
+cargo build --release --locked --quiet
+BIN=$PWD/target/release/orgtui
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+# A scratch home: no real config, snapshots or logs are touched.
+export HOME=$work XDG_CACHE_HOME=$work/cache XDG_CONFIG_HOME=$work/config
+ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
+
+echo "== org: $USERS people in $DEPTS departments (orgtui fake-org --seed 1)"
+"$BIN" fake-org --users "$USERS" --depts "$DEPTS" --seed 1 > "$work/org.json"
+python3 - "$work/org.json" "$work/names.txt" <<'PY'
+import json, sys
+org = json.load(open(sys.argv[1]))
+with open(sys.argv[2], "w") as f:
+    for u in org["users"]:
+        f.write(f"{u.get('name') or ''} <{u.get('email') or ''}>\n")
+PY
+
+echo
+echo "== search: orgtui --org-file org.json search \"zhang wei\" --limit 20 (warm snapshot) vs fzf --filter"
+"$BIN" --org-file "$work/org.json" search "zhang wei" --limit 20 > /dev/null   # warms the snapshot
+hyperfine --style basic --warmup 3 --runs 30 --export-json "$work/search.json" \
+    -n orgtui "$BIN --org-file $work/org.json search 'zhang wei' --limit 20" \
+    -n fzf "fzf --filter 'zhang wei' < $work/names.txt | head -20" > "$work/search.txt"
+read -r ours theirs < <(python3 -c "
+import json; r = json.load(open('$work/search.json'))['results']
+print(r[0]['median'], r[1]['median'])")
+printf 'orgtui median %.1f ms, fzf median %.1f ms, fzf/orgtui = %s\n' \
+    "$(python3 -c "print($ours*1000)")" "$(python3 -c "print($theirs*1000)")" "$(ratio "$theirs" "$ours")"
+
+echo
+echo "== start: first frame from a warm snapshot of everyone, and peak memory"
+# Load everyone once through the real protocol so the profile's snapshot holds the whole org.
+"$BIN" fake-server --provider wps --org "$work/org.json" > "$work/fs.out" &
+for _ in $(seq 100); do grep -q listening "$work/fs.out" 2>/dev/null && break; sleep 0.1; done
+url=$(sed -n 's/^listening on //p' "$work/fs.out")
+export ORGTUI_PROVIDER=wps ORGTUI_BASE_URL=$url ORGTUI_APP_ID=demo-app ORGTUI_APP_SECRET=demo-secret
+ORGTUI_RATE_LIMIT=0 ORGTUI_CONCURRENCY=16 "$BIN" export > /dev/null
+ls -la "$XDG_CACHE_HOME"/orgtui/snapshots/ 2>/dev/null | tail -n +2 || true
+# The browser needs a terminal: script(1) gives it one.
+first_frame() {
+    ORGTUI_BENCH_EXIT=first-frame script -qec "$BIN" /dev/null > /dev/null
+}
+export -f first_frame
+export BIN
+hyperfine --style basic --warmup 2 --runs 15 --export-json "$work/start.json" -n first-frame \
+    "bash -c first_frame" > /dev/null
+python3 -c "
+import json; r = json.load(open('$work/start.json'))['results'][0]
+print(f\"first frame: median {r['median']*1000:.0f} ms, max {r['max']*1000:.0f} ms (whole process, in a pty)\")"
+ORGTUI_BENCH_EXIT=after-ms:4000 /usr/bin/time -f '%M' -o "$work/rss" script -qec "$BIN" /dev/null > /dev/null
+# time(1) measured script(1); read orgtui's own peak from a second run under its own time.
+ORGTUI_BENCH_EXIT=after-ms:4000 script -qec "/usr/bin/time -f '%M' -o $work/rss2 $BIN" /dev/null > /dev/null
+printf 'peak RSS with everyone loaded and indexed: %s MB\n' "$(python3 -c "print(round(int(open('$work/rss2').read().split()[-1])/1024))")"
+kill %1 2>/dev/null || true
+unset ORGTUI_PROVIDER ORGTUI_BASE_URL
+
+if [ "$CRAWL" = 1 ]; then
+    echo
+    echo "== crawl: export against fake-server --latency-ms 20 --rate-limit 100 ($CRAWL_USERS people, $CRAWL_DEPTS departments)"
+    "$BIN" fake-org --users "$CRAWL_USERS" --depts "$CRAWL_DEPTS" --seed 1 > "$work/crawl.json"
+    crawl() { # $1 = concurrency; prints seconds, requests, 429s
+        "$BIN" fake-server --provider wps --org "$work/crawl.json" --latency-ms 20 --rate-limit 100 > "$work/cs.out" &
+        local pid=$!
+        for _ in $(seq 100); do grep -q listening "$work/cs.out" 2>/dev/null && break; sleep 0.1; done
+        local url; url=$(sed -n 's/^listening on //p' "$work/cs.out")
+        local t0 t1
+        t0=$(date +%s.%N)
+        ORGTUI_PROVIDER=wps ORGTUI_BASE_URL=$url ORGTUI_APP_ID=demo-app ORGTUI_APP_SECRET=demo-secret \
+            ORGTUI_RATE_LIMIT=100 ORGTUI_CONCURRENCY=$1 "$BIN" export > /dev/null
+        t1=$(date +%s.%N)
+        python3 -c "
+import json, urllib.request
+s = json.load(urllib.request.urlopen('$url/_fake/stats'))
+print($t1 - $t0, s['requests'], s['throttled'])"
+        kill "$pid"; wait "$pid" 2>/dev/null || true
+    }
+    read -r t_par req_par throttled_par < <(crawl 16)
+    bound=$(python3 -c "print($req_par / 100)")
+    printf 'concurrent (16 in flight, 100 req/s): %.1f s for %d requests, %d answered 429; lower bound %.1f s; ratio to bound %s\n' \
+        "$t_par" "$req_par" "$throttled_par" "$bound" "$(ratio "$t_par" "$bound")"
+    read -r t_seq req_seq throttled_seq < <(crawl 1)
+    printf 'one page at a time: %.1f s for %d requests, %d answered 429; sequential/concurrent = %s\n' \
+        "$t_seq" "$req_seq" "$throttled_seq" "$(ratio "$t_seq" "$t_par")"
+fi
