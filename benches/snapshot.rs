@@ -1,0 +1,47 @@
+//! Loading the on-disk snapshot of a 100,000-person org: it is on the browser's start path
+//! (first frame within 100 ms), so it must take milliseconds.
+//!
+//! cargo bench --bench snapshot
+
+use orgtui::fake::generate::{GenSpec, generate};
+use orgtui::snapshot::{self, Snapshot};
+
+fn main() {
+    divan::main();
+}
+
+fn big_snapshot_file() -> (tempfile::TempDir, std::path::PathBuf) {
+    let org = generate(&GenSpec::new(100_000, 5_000, 1));
+    let snap = Snapshot::from_org_file(&org, "bench");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("bench.snap");
+    snapshot::save(&path, &snap).expect("save");
+    (dir, path)
+}
+
+#[divan::bench(sample_count = 20)]
+fn load_100k(bencher: divan::Bencher) {
+    let (_dir, path) = big_snapshot_file();
+    bencher.bench(|| snapshot::load(&path).expect("load"));
+}
+
+#[divan::bench(sample_count = 10)]
+fn save_100k(bencher: divan::Bencher) {
+    let (dir, path) = big_snapshot_file();
+    let snap = snapshot::load(&path).expect("load");
+    let out = dir.path().join("again.snap");
+    bencher.bench(|| snapshot::save(&out, &snap).expect("save"));
+}
+
+/// Restoring the browser's tree from the snapshot: the rest of the start path.
+#[divan::bench(sample_count = 20)]
+fn restore_tree_100k(bencher: divan::Bencher) {
+    let (_dir, path) = big_snapshot_file();
+    let snap = snapshot::load(&path).expect("load");
+    bencher
+        .with_inputs(|| snap.clone())
+        .bench_values(|snap| {
+            let mut app = orgtui::tui::app::App::new("bench", Default::default());
+            orgtui::tui::persist::restore(&mut app, snap)
+        });
+}
