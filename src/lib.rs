@@ -12,5 +12,6 @@ pub mod model;
 pub mod providers;
 pub mod search;
 pub mod secret;
+pub mod snapshot;
 pub mod text;
 pub mod tui;

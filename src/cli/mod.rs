@@ -6,11 +6,13 @@ mod fake_org;
 mod fake_server;
 mod lookup;
 mod members;
+mod org_file;
 pub mod output;
+mod search;
 mod tree;
 mod user;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
@@ -20,7 +22,9 @@ use crate::directory::{Directory, ProviderKind};
 use crate::error::{Error, Result, exit};
 use crate::fake::{self, FakeServer};
 use crate::http::HttpOptions;
+use crate::providers::offline::OfflineDirectory;
 use crate::secret::Secret;
+use crate::snapshot::{self, Snapshot};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -47,6 +51,13 @@ pub struct Cli {
         hide_default_value = true
     )]
     pub demo_provider: String,
+    /// Use only the profile's snapshot (saved by the browser and by `orgtui export`): no
+    /// server, no credentials.
+    #[arg(long, global = true)]
+    pub offline: bool,
+    /// Browse or query an org file (the `export` JSON format): no server, no config.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "demo")]
+    pub org_file: Option<PathBuf>,
     /// Print where orgtui reads its config and writes its logs, then exit.
     #[arg(long)]
     pub print_paths: bool,
@@ -95,6 +106,19 @@ pub enum Command {
         format: String,
         #[arg(long, value_name = "ID")]
         dept: Option<String>,
+    },
+    /// Search people and departments in the snapshot (or --org-file, or --demo), the way the
+    /// browser's search does: names, pinyin, initials, email, employee id, title. No match:
+    /// exit status 1.
+    Search {
+        /// Words are joined with spaces: `search zhang wei` is `search "zhang wei"`.
+        #[arg(required = true, value_name = "QUERY")]
+        query: Vec<String>,
+        /// Most results to print.
+        #[arg(long, default_value_t = 20, value_name = "N")]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
     },
     /// Serve an org file over the WPS or Feishu wire protocol (for tests and demos).
     FakeServer(fake_server::Args),
@@ -152,11 +176,32 @@ async fn dispatch(cli: Cli) -> Result<i32> {
     match command {
         Command::FakeServer(args) => return fake_server::run(args).await,
         Command::FakeOrg(args) => return fake_org::run(args),
+        Command::Search { query, limit, json } => {
+            return search::run(&cli, &query.join(" "), *limit, *json);
+        }
         _ => {}
     }
     let session = Session::open(&cli).await?;
-    let dir = session.dir.clone();
-    match command {
+    // A crawl of the whole org online is a complete snapshot: record it on the way through
+    // and save it afterwards, so `--offline` and `orgtui search` have something to read.
+    let whole_org = matches!(
+        command,
+        Command::Export { dept: None, .. }
+            | Command::Tree {
+                dept: None,
+                depth: None,
+                ..
+            }
+    );
+    let recorder = match (&session.snapshot_path, session.offline, whole_org) {
+        (Some(_), false, true) => Some(Arc::new(snapshot::Recorder::new(session.dir.clone()))),
+        _ => None,
+    };
+    let dir: Arc<dyn Directory> = match &recorder {
+        Some(r) => r.clone(),
+        None => session.dir.clone(),
+    };
+    let code = match command {
         Command::Lookup { emails, json } => lookup::run(dir, emails, *json).await,
         Command::User { user_id, json } => user::run(dir, user_id, *json).await,
         Command::Members { dept_id, json } => members::run(dir, dept_id, *json).await,
@@ -167,8 +212,19 @@ async fn dispatch(cli: Cli) -> Result<i32> {
             json,
         } => tree::run(dir, dept.as_deref(), *depth, *members, *json).await,
         Command::Export { format, dept } => export::run(dir, format, dept.as_deref()).await,
-        Command::FakeServer(_) | Command::FakeOrg(_) => Ok(exit::OK),
+        Command::Search { .. } | Command::FakeServer(_) | Command::FakeOrg(_) => Ok(exit::OK),
+    }?;
+    if let (Some(r), Some(path)) = (recorder, &session.snapshot_path) {
+        let snap = r.snapshot(&session.profile.name, session.profile.provider.as_str());
+        // The command's output is already out; a snapshot that cannot be written only
+        // costs the next offline run, so warn and keep the command's status.
+        if let Err(e) = snapshot::save(path, &snap) {
+            let msg = format!("cannot save the snapshot {}: {e}", path.display());
+            crate::log::warn(&msg);
+            eprintln!("orgtui: warning: {}", crate::text::sanitize_line(&msg, 500));
+        }
     }
+    Ok(code)
 }
 
 /// The interactive browser on the chosen profile (or the demo).
@@ -194,6 +250,16 @@ async fn run_tui(cli: &Cli) -> Result<i32> {
         })?,
         None => crate::tui::clipboard::ClipboardMode::Auto,
     };
+    // Start from what was loaded last time; a snapshot that cannot be read is set aside
+    // with a note (and replaced on the next save), never a failure.
+    let (snapshot, note) = match session.snapshot_path.as_deref().map(crate::snapshot::load) {
+        None | Some(Err(crate::snapshot::LoadError::Missing)) => (None, None),
+        Some(Ok(s)) => (Some(s), None),
+        Some(Err(e)) => {
+            crate::log::warn(&format!("snapshot discarded: {e}"));
+            (None, Some(format!("snapshot discarded: {e}")))
+        }
+    };
     let opts = crate::tui::Options {
         title: format!(
             "{} · {}",
@@ -203,6 +269,12 @@ async fn run_tui(cli: &Cli) -> Result<i32> {
         keymap,
         clipboard,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        profile: session.profile.name.clone(),
+        provider: session.profile.provider.as_str().to_string(),
+        snapshot,
+        snapshot_path: session.snapshot_path.clone(),
+        offline: session.offline,
+        note,
     };
     crate::tui::run(session.dir.clone(), opts).await?;
     Ok(exit::OK)
@@ -216,8 +288,16 @@ pub struct Session {
     /// The config file as read (empty when there is none), for the TUI's settings.
     pub file: config::ConfigFile,
     pub file_name: String,
+    /// Where this profile's snapshot lives (the demo has one too). None with `--org-file`,
+    /// whose data is the file itself, or when there is no home directory.
+    pub snapshot_path: Option<PathBuf>,
+    /// Answering from a snapshot or an org file: nothing goes to a server.
+    pub offline: bool,
     _demo: Option<FakeServer>,
 }
+
+/// The demo server listens on a new port each run; its snapshot is keyed by this instead.
+const DEMO_BASE_URL: &str = "builtin:demo-org";
 
 impl Session {
     pub async fn open(cli: &Cli) -> Result<Session> {
@@ -228,32 +308,65 @@ impl Session {
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "(no config file)".into());
-        if cli.demo {
-            let mut s = Session::demo(&cli.demo_provider).await?;
-            s.file = file;
-            s.file_name = file_name;
-            return Ok(s);
-        }
-        let profile = config::resolve(
-            &file,
-            &file_name,
-            cli.profile.as_deref(),
-            &config::process_env,
-        )?;
-        let dir = crate::providers::connect(&profile)?;
-        Ok(Session {
-            dir,
-            profile,
-            file,
-            file_name,
-            _demo: None,
-        })
+        let mut session = if let Some(org_file) = &cli.org_file {
+            Session::org_file(org_file)?
+        } else if cli.demo {
+            Session::demo(&cli.demo_provider, cli.offline).await?
+        } else {
+            let profile = resolve_profile(cli, &file, &file_name)?;
+            let snapshot_path =
+                snapshot::path_for(&profile.name, profile.provider.as_str(), &profile.base_url);
+            let dir: Arc<dyn Directory> = if cli.offline {
+                let snap = load_snapshot(&profile.name, snapshot_path.as_deref())?;
+                Arc::new(offline_dir(&snap, snapshot_path.as_deref())?)
+            } else {
+                crate::providers::connect(&profile)?
+            };
+            Session {
+                dir,
+                profile,
+                file: config::ConfigFile::default(),
+                file_name: String::new(),
+                snapshot_path,
+                offline: cli.offline,
+                _demo: None,
+            }
+        };
+        session.file = file;
+        session.file_name = file_name;
+        Ok(session)
     }
 
-    async fn demo(provider: &str) -> Result<Session> {
+    async fn demo(provider: &str, offline: bool) -> Result<Session> {
         let provider = ProviderKind::parse(provider).ok_or_else(|| {
             Error::Usage(format!("--demo-provider: unknown provider {provider:?}"))
         })?;
+        let snapshot_path = snapshot::path_for("demo", provider.as_str(), DEMO_BASE_URL);
+        let mut profile = Profile {
+            name: "demo".into(),
+            provider,
+            base_url: DEMO_BASE_URL.into(),
+            app_id: String::new(),
+            app_secret: Secret::new(""),
+            openapi_prefix: String::new(),
+            graph_prefix: None,
+            http: HttpOptions {
+                concurrency: 16,
+                ..HttpOptions::default()
+            },
+        };
+        if offline {
+            let snap = load_snapshot("demo", snapshot_path.as_deref())?;
+            return Ok(Session {
+                dir: Arc::new(offline_dir(&snap, snapshot_path.as_deref())?),
+                profile,
+                file: config::ConfigFile::default(),
+                file_name: String::new(),
+                snapshot_path,
+                offline: true,
+                _demo: None,
+            });
+        }
         let org = fake::Org::from_json(fake::DEMO_ORG_JSON)
             .map_err(|e| Error::Io(format!("bundled demo org: {e}")))?;
         let opts = fake::FakeOptions {
@@ -263,27 +376,143 @@ impl Session {
         let server = fake::start(org, opts.clone(), ([127, 0, 0, 1], 0).into())
             .await
             .map_err(|e| Error::Io(format!("cannot start the demo server: {e}")))?;
-        let profile = Profile {
-            name: "demo".into(),
-            provider,
-            base_url: server.base_url(),
-            app_id: opts.app_id.clone(),
-            app_secret: Secret::new(opts.app_secret.expose()),
-            openapi_prefix: String::new(),
-            graph_prefix: None,
-            http: HttpOptions {
-                concurrency: 16,
-                ..HttpOptions::default()
-            },
-        };
+        profile.base_url = server.base_url();
+        profile.app_id = opts.app_id.clone();
+        profile.app_secret = Secret::new(opts.app_secret.expose());
         let dir = crate::providers::connect(&profile)?;
         Ok(Session {
             dir,
             profile,
             file: config::ConfigFile::default(),
             file_name: String::new(),
+            snapshot_path,
+            offline: false,
             _demo: Some(server),
         })
+    }
+
+    fn org_file(path: &Path) -> Result<Session> {
+        let snap = org_file::load(path)?;
+        let dir = OfflineDirectory::from_snapshot(&snap)
+            .map_err(|e| Error::Usage(format!("--org-file {}: {e}", path.display())))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "org file".into());
+        Ok(Session {
+            dir: Arc::new(dir),
+            profile: Profile {
+                name,
+                provider: ProviderKind::Wps,
+                base_url: format!("file://{}", path.display()),
+                app_id: String::new(),
+                app_secret: Secret::new(""),
+                openapi_prefix: String::new(),
+                graph_prefix: None,
+                http: HttpOptions::default(),
+            },
+            file: config::ConfigFile::default(),
+            file_name: String::new(),
+            snapshot_path: None,
+            offline: true,
+            _demo: None,
+        })
+    }
+}
+
+/// The profile to use. Offline uses (`--offline`, `search`) need only its name, provider and
+/// base URL (they pick the snapshot file), so the credentials are stood in for: a missing
+/// app id or secret is no error, and `app_secret_cmd` (a password manager prompt, say) is
+/// never run.
+fn resolve_profile(cli: &Cli, file: &config::ConfigFile, file_name: &str) -> Result<Profile> {
+    let offline = cli.offline || matches!(cli.command, Some(Command::Search { .. }));
+    let env = move |key: &str| {
+        let real = config::process_env(key);
+        match key {
+            "ORGTUI_APP_ID" | "ORGTUI_APP_SECRET" if offline => {
+                real.or_else(|| Some("unused-offline".into()))
+            }
+            _ => real,
+        }
+    };
+    config::resolve(file, file_name, cli.profile.as_deref(), &env)
+}
+
+/// The profile's snapshot, or a usage error (exit 2) naming the file and what to do.
+fn load_snapshot(profile: &str, path: Option<&Path>) -> Result<Snapshot> {
+    let path = snapshot_file(path)?;
+    snapshot::load(path).map_err(|e| snapshot_error(&e, profile, path))
+}
+
+fn snapshot_file(path: Option<&Path>) -> Result<&Path> {
+    path.ok_or_else(|| {
+        Error::Usage(
+            "no cache directory (is HOME set?), so there is no snapshot to read offline".into(),
+        )
+    })
+}
+
+fn snapshot_error(e: &snapshot::LoadError, profile: &str, path: &Path) -> Error {
+    Error::Usage(format!(
+        "{e}: {} (profile {profile:?}); run orgtui online first (browse, or `orgtui export`) to save one",
+        path.display()
+    ))
+}
+
+fn offline_dir(snap: &Snapshot, path: Option<&Path>) -> Result<OfflineDirectory> {
+    OfflineDirectory::from_snapshot(snap).map_err(|e| {
+        let shown = path.map_or_else(|| "snapshot".into(), |p| p.display().to_string());
+        Error::Usage(format!(
+            "{shown}: {e}; run orgtui online first (browse, or `orgtui export`)"
+        ))
+    })
+}
+
+/// What `orgtui search` reads: the profile's snapshot or `--org-file`'s warm snapshot as
+/// checked bytes (read through borrowed views, which is much faster than owning it all), or
+/// data just parsed (`--org-file` cold, `--demo`).
+pub(crate) enum SearchSource {
+    Bytes(snapshot::SnapshotBytes),
+    Owned(Snapshot),
+}
+
+pub(crate) fn search_source(cli: &Cli) -> Result<SearchSource> {
+    if let Some(path) = &cli.org_file {
+        return Ok(match org_file::open(path)? {
+            org_file::Source::Warm(bytes) => SearchSource::Bytes(bytes),
+            org_file::Source::Cold(snap) => SearchSource::Owned(snap),
+        });
+    }
+    if cli.demo {
+        let file: fake::OrgFile = serde_json::from_str(fake::DEMO_ORG_JSON)
+            .map_err(|e| Error::Io(format!("bundled demo org: {e}")))?;
+        return Ok(SearchSource::Owned(Snapshot::from_org_file(&file, "demo")));
+    }
+    let path = config::config_path(cli.config.as_deref());
+    let explicit = cli.config.is_some() || std::env::var_os("ORGTUI_CONFIG").is_some();
+    let file = config::load_file(path.as_deref(), explicit)?;
+    let file_name = path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "(no config file)".into());
+    let profile = resolve_profile(cli, &file, &file_name)?;
+    let snap_path = snapshot::path_for(
+        &profile.name,
+        profile.provider.as_str(),
+        &profile.base_url,
+    );
+    let snap_path = snapshot_file(snap_path.as_deref())?;
+    snapshot::SnapshotBytes::read(snap_path)
+        .map(SearchSource::Bytes)
+        .map_err(|e| snapshot_error(&e, &profile.name, snap_path))
+}
+
+/// A timing line: to the log, and to stderr when `ORGTUI_TIMINGS` is set (for measuring;
+/// never in normal output).
+pub(crate) fn timing(line: &str) {
+    crate::log::debug(line);
+    if std::env::var_os("ORGTUI_TIMINGS").is_some_and(|v| !v.is_empty()) {
+        eprintln!("timing: {line}");
     }
 }
 

@@ -59,6 +59,14 @@ impl OrgUser {
     }
 }
 
+static NO_ROOT: OrgDept = OrgDept {
+    id: String::new(),
+    name: None,
+    parent_id: None,
+    order: None,
+    leader_ids: Vec::new(),
+};
+
 /// An org file with its indexes. Built once; the server only reads it.
 #[derive(Debug)]
 pub struct Org {
@@ -69,41 +77,88 @@ pub struct Org {
     user_by_email: HashMap<String, usize>,
     children: HashMap<String, Vec<usize>>,
     members: HashMap<String, Vec<usize>>,
-    root: usize,
+    /// Always set by the strict constructor; a lenient org may have no root.
+    root: Option<usize>,
 }
 
 impl Org {
     /// Index an org file, checking it holds together: one root, known parents, unique ids.
     pub fn new(file: OrgFile) -> Result<Org, String> {
+        Org::build(file, true)
+    }
+
+    /// Index whatever holds together and ignore the rest, for partial data (a snapshot of
+    /// what the browser happened to load, a subtree export whose people are also in other
+    /// departments): of duplicate ids the first wins; a department whose parent is unknown is
+    /// kept but hangs under nothing; of several top departments the first is the root (with
+    /// none, `find_root` is `None`); a user's unknown departments stay in the record but are
+    /// left out of the member lists.
+    pub fn lenient(file: OrgFile) -> Org {
+        match Org::build(file, false) {
+            Ok(org) => org,
+            // `build` has no failing path when not strict; an empty org is the safe answer.
+            Err(_) => Org::empty(),
+        }
+    }
+
+    fn empty() -> Org {
+        Org {
+            depts: Vec::new(),
+            users: Vec::new(),
+            dept_by_id: HashMap::new(),
+            user_by_id: HashMap::new(),
+            user_by_email: HashMap::new(),
+            children: HashMap::new(),
+            members: HashMap::new(),
+            root: None,
+        }
+    }
+
+    fn build(file: OrgFile, strict: bool) -> Result<Org, String> {
         let OrgFile { depts, users } = file;
         let mut dept_by_id = HashMap::with_capacity(depts.len());
         for (i, d) in depts.iter().enumerate() {
-            if dept_by_id.insert(d.id.clone(), i).is_some() {
-                return Err(format!("department id {:?} appears twice", d.id));
+            if dept_by_id.contains_key(&d.id) {
+                if strict {
+                    return Err(format!("department id {:?} appears twice", d.id));
+                }
+                continue;
             }
+            dept_by_id.insert(d.id.clone(), i);
         }
         let mut root = None;
         let mut children: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, d) in depts.iter().enumerate() {
+            if dept_by_id.get(&d.id) != Some(&i) {
+                continue; // a lenient duplicate
+            }
             match d
                 .parent_id
                 .as_deref()
                 .filter(|p| !p.is_empty() && *p != "0")
             {
                 None => {
-                    if root.replace(i).is_some() {
-                        return Err("more than one root department (parent_id null)".into());
+                    if root.is_some() {
+                        if strict {
+                            return Err("more than one root department (parent_id null)".into());
+                        }
+                        continue;
                     }
+                    root = Some(i);
                 }
                 Some(p) if dept_by_id.contains_key(p) => {
                     children.entry(p.to_string()).or_default().push(i)
                 }
                 Some(p) => {
-                    return Err(format!("department {:?} has unknown parent {:?}", d.id, p));
+                    if strict {
+                        return Err(format!("department {:?} has unknown parent {:?}", d.id, p));
+                    }
                 }
             }
         }
-        let root = root.ok_or("no root department (one with parent_id null)")?;
+        if strict && root.is_none() {
+            return Err("no root department (one with parent_id null)".into());
+        }
         let key = |i: &usize| {
             let d = &depts[*i];
             (d.order.unwrap_or(i64::MAX), d.name.clone(), d.id.clone())
@@ -115,17 +170,32 @@ impl Org {
         let mut user_by_email = HashMap::new();
         let mut members: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, u) in users.iter().enumerate() {
-            if user_by_id.insert(u.id.clone(), i).is_some() {
-                return Err(format!("user id {:?} appears twice", u.id));
+            if user_by_id.contains_key(&u.id) {
+                if strict {
+                    return Err(format!("user id {:?} appears twice", u.id));
+                }
+                continue;
             }
+            user_by_id.insert(u.id.clone(), i);
             if let Some(e) = &u.email {
-                user_by_email.insert(e.to_lowercase(), i);
+                // Leniently the first owner of an address keeps it, like ids.
+                let key = e.to_lowercase();
+                if strict || !user_by_email.contains_key(&key) {
+                    user_by_email.insert(key, i);
+                }
             }
             for d in &u.dept_ids {
                 if !dept_by_id.contains_key(d) {
-                    return Err(format!("user {:?} is in unknown department {:?}", u.id, d));
+                    if strict {
+                        return Err(format!("user {:?} is in unknown department {:?}", u.id, d));
+                    }
+                    continue;
                 }
-                members.entry(d.clone()).or_default().push(i);
+                let list = members.entry(d.clone()).or_default();
+                // The same department listed twice in one user is one membership.
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
             }
         }
         Ok(Org {
@@ -145,16 +215,22 @@ impl Org {
         Org::new(file)
     }
 
+    /// The root department. Only a lenient org can lack one; it then answers an empty
+    /// placeholder (use `find_root` to tell).
     pub fn root(&self) -> &OrgDept {
-        &self.depts[self.root]
+        self.find_root().unwrap_or(&NO_ROOT)
+    }
+
+    pub fn find_root(&self) -> Option<&OrgDept> {
+        self.root.and_then(|i| self.depts.get(i))
     }
 
     pub fn dept(&self, id: &str) -> Option<&OrgDept> {
-        self.dept_by_id.get(id).map(|&i| &self.depts[i])
+        self.dept_by_id.get(id).and_then(|&i| self.depts.get(i))
     }
 
     pub fn user(&self, id: &str) -> Option<&OrgUser> {
-        self.user_by_id.get(id).map(|&i| &self.users[i])
+        self.user_by_id.get(id).and_then(|&i| self.users.get(i))
     }
 
     pub fn user_by_email(&self, email: &str) -> Option<&OrgUser> {

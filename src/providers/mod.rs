@@ -1,6 +1,7 @@
 //! Provider clients. Each turns the neutral `Directory` calls into its wire protocol.
 
 pub mod feishu;
+pub mod offline;
 pub mod wps;
 
 use std::sync::Arc;
