@@ -38,10 +38,8 @@ fn save_100k(bencher: divan::Bencher) {
 fn restore_tree_100k(bencher: divan::Bencher) {
     let (_dir, path) = big_snapshot_file();
     let snap = snapshot::load(&path).expect("load");
-    bencher
-        .with_inputs(|| snap.clone())
-        .bench_values(|snap| {
-            let mut app = orgtui::tui::app::App::new("bench", Default::default());
-            orgtui::tui::persist::restore(&mut app, snap)
-        });
+    bencher.with_inputs(|| snap.clone()).bench_values(|snap| {
+        let mut app = orgtui::tui::app::App::new("bench", Default::default());
+        orgtui::tui::persist::restore(&mut app, snap)
+    });
 }

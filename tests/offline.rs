@@ -86,11 +86,7 @@ fn org_file_subcommands() {
 
     let out = org_file(
         h,
-        &[
-            "lookup",
-            "WEI.ZHANG192@acme.example",
-            "nobody@acme.example",
-        ],
+        &["lookup", "WEI.ZHANG192@acme.example", "nobody@acme.example"],
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stdout(&out).contains("[u000192]"));
@@ -235,11 +231,17 @@ fn partial_org_file() {
     let out = run_plain(h, &["--org-file", f, "tree", "--members"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("Kid [kid]  1 member") && text.contains("One"), "{text}");
+    assert!(
+        text.contains("Kid [kid]  1 member") && text.contains("One"),
+        "{text}"
+    );
     assert!(!text.contains("Duplicate"), "{text}");
     let out = run_plain(h, &["--org-file", f, "user", "u1", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(json(&out)["dept_ids"], serde_json::json!(["kid", "outside"]));
+    assert_eq!(
+        json(&out)["dept_ids"],
+        serde_json::json!(["kid", "outside"])
+    );
 }
 
 #[test]
@@ -256,7 +258,10 @@ fn offline_without_a_snapshot_exits_2_naming_the_file() {
     let err = stderr(&out);
     let dir = snapshots_dir(h);
     assert!(err.contains(dir.to_str().unwrap()), "{err}");
-    assert!(err.contains(".snap") && err.contains("orgtui export"), "{err}");
+    assert!(
+        err.contains(".snap") && err.contains("orgtui export"),
+        "{err}"
+    );
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 
     // `search` reads the snapshot too.
@@ -270,10 +275,19 @@ fn offline_without_a_snapshot_exits_2_naming_the_file() {
 }
 
 #[test]
-fn offline_after_an_online_export() {
+fn offline_after_an_online_export_wps() {
+    offline_after_an_online_export("wps");
+}
+
+#[test]
+fn offline_after_an_online_export_feishu() {
+    offline_after_an_online_export("feishu");
+}
+
+fn offline_after_an_online_export(provider: &str) {
     let home = scratch();
     let h = home.path();
-    let server = fake_server("wps", &demo_org_path(), &[]);
+    let server = fake_server(provider, &demo_org_path(), &[]);
     let online = |args: &[&str]| run(&server, h, args);
     let exported = online(&["export"]);
     assert_eq!(exported.status.code(), Some(0), "{}", stderr(&exported));
@@ -288,7 +302,7 @@ fn offline_after_an_online_export() {
 
     let offline = |args: &[&str]| {
         let mut cmd = base_cmd(h);
-        cmd.env("ORGTUI_PROVIDER", "wps")
+        cmd.env("ORGTUI_PROVIDER", provider)
             .env("ORGTUI_BASE_URL", &url)
             .arg("--offline")
             .args(args);
@@ -310,7 +324,7 @@ fn offline_after_an_online_export() {
 
     // `search` reads the same snapshot (no --offline needed: it never asks the server).
     let mut cmd = base_cmd(h);
-    cmd.env("ORGTUI_PROVIDER", "wps")
+    cmd.env("ORGTUI_PROVIDER", provider)
         .env("ORGTUI_BASE_URL", &url)
         .args(["search", "zhang", "wei", "--limit", "1"]);
     let out = cmd.output().unwrap();
@@ -336,7 +350,10 @@ fn demo_snapshot_offline() {
     assert_eq!(out.status.code(), Some(2), "no demo snapshot yet");
     let online = run_plain(h, &["--demo", "tree", "--depth", "2"]);
     assert_eq!(online.status.code(), Some(0), "{}", stderr(&online));
-    assert!(snap_files(h, "demo-").is_empty(), "a partial crawl saves nothing");
+    assert!(
+        snap_files(h, "demo-").is_empty(),
+        "a partial crawl saves nothing"
+    );
     let full = run_plain(h, &["--demo", "export"]);
     assert_eq!(full.status.code(), Some(0), "{}", stderr(&full));
     assert_eq!(snap_files(h, "demo-").len(), 1);

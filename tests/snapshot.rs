@@ -25,7 +25,7 @@ fn sample(users: usize, tag: &str) -> Snapshot {
             }),
             order: Some(i as i64 - 3),
             leader_ids: vec![format!("u{i}"), format!("u{}", i + 1)],
-            member_count: (i % 2 == 0).then_some(i as u64 * 7),
+            member_count: i.is_multiple_of(2).then_some(i as u64 * 7),
         },
         children: (i == 0).then(|| vec!["d1".into(), "d2".into(), "d3".into()]),
         members: (i != 2).then(|| {
@@ -40,7 +40,7 @@ fn sample(users: usize, tag: &str) -> Snapshot {
             id: format!("u{i}"),
             name: Some(format!("张伟{i}")),
             email: Some(format!("wei.zhang{i}@acme.example")),
-            mobile: (i % 3 != 0).then(|| format!("+86 138{i:08}")),
+            mobile: (!i.is_multiple_of(3)).then(|| format!("+86 138{i:08}")),
             title: Some(format!("Engineer {tag}")),
             employee_id: Some(format!("E{i:06}")),
             status: Some(UserStatus::ALL[i % 4]),
@@ -49,12 +49,12 @@ fn sample(users: usize, tag: &str) -> Snapshot {
             depts: vec![DeptRef {
                 id: format!("d{}", i % 4),
                 name: Some(format!("部门 {}", i % 4)),
-                path: (i % 5 != 0).then(|| format!("Root/部门 {}", i % 4)),
+                path: (!i.is_multiple_of(5)).then(|| format!("Root/部门 {}", i % 4)),
             }],
             city: Some(format!("City {i}")),
-            work_place: (i % 2 == 0).then(|| format!("Floor {i}")),
+            work_place: i.is_multiple_of(2).then(|| format!("Floor {i}")),
         },
-        detailed: i % 2 == 0,
+        detailed: i.is_multiple_of(2),
     };
     Snapshot {
         profile: format!("work-{tag}"),
@@ -329,7 +329,10 @@ fn paths_are_per_profile_and_server() {
     assert!(a.ends_with(a.file_name().unwrap()));
     assert_eq!(a.parent().unwrap().file_name().unwrap(), "snapshots");
     let name = a.file_name().unwrap().to_string_lossy().into_owned();
-    assert!(name.starts_with("work-") && name.ends_with(".snap"), "{name}");
+    assert!(
+        name.starts_with("work-") && name.ends_with(".snap"),
+        "{name}"
+    );
     let b = snapshot::path_for("work", "wps", "https://wps.example.corp").unwrap();
     assert_ne!(a, b);
     let hostile = snapshot::path_for("../x/y", "wps", "u").unwrap();

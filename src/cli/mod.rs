@@ -235,7 +235,7 @@ async fn run_tui(cli: &Cli) -> Result<i32> {
             "the browser needs a terminal; for scripts use a subcommand (orgtui --help)".into(),
         ));
     }
-    let session = Session::open(cli).await?;
+    let mut session = Session::open(cli).await?;
     let keymap = match &session.file.keys {
         Some(table) => crate::tui::keys::KeyMap::with_overrides(table)
             .map_err(|e| Error::config(&session.file_name, e))?,
@@ -252,14 +252,17 @@ async fn run_tui(cli: &Cli) -> Result<i32> {
     };
     // Start from what was loaded last time; a snapshot that cannot be read is set aside
     // with a note (and replaced on the next save), never a failure.
-    let (snapshot, note) = match session.snapshot_path.as_deref().map(crate::snapshot::load) {
-        None | Some(Err(crate::snapshot::LoadError::Missing)) => (None, None),
-        Some(Ok(s)) => (Some(s), None),
-        Some(Err(e)) => {
-            crate::log::warn(&format!("snapshot discarded: {e}"));
-            (None, Some(format!("snapshot discarded: {e}")))
-        }
-    };
+    // Offline, the session has it loaded already (for --org-file it is the file's).
+    let loaded = session.snapshot.take().map(Ok);
+    let (snapshot, note) =
+        match loaded.or_else(|| session.snapshot_path.as_deref().map(crate::snapshot::load)) {
+            None | Some(Err(crate::snapshot::LoadError::Missing)) => (None, None),
+            Some(Ok(s)) => (Some(s), None),
+            Some(Err(e)) => {
+                crate::log::warn(&format!("snapshot discarded: {e}"));
+                (None, Some(format!("snapshot discarded: {e}")))
+            }
+        };
     let opts = crate::tui::Options {
         title: format!(
             "{} · {}",
@@ -293,6 +296,9 @@ pub struct Session {
     pub snapshot_path: Option<PathBuf>,
     /// Answering from a snapshot or an org file: nothing goes to a server.
     pub offline: bool,
+    /// Offline, for the browser (no subcommand): the data `dir` answers from, already loaded,
+    /// so the browser starts from it instead of reading the file again.
+    pub snapshot: Option<Snapshot>,
     _demo: Option<FakeServer>,
 }
 
@@ -316,11 +322,12 @@ impl Session {
             let profile = resolve_profile(cli, &file, &file_name)?;
             let snapshot_path =
                 snapshot::path_for(&profile.name, profile.provider.as_str(), &profile.base_url);
-            let dir: Arc<dyn Directory> = if cli.offline {
+            let (dir, snapshot): (Arc<dyn Directory>, _) = if cli.offline {
                 let snap = load_snapshot(&profile.name, snapshot_path.as_deref())?;
-                Arc::new(offline_dir(&snap, snapshot_path.as_deref())?)
+                let dir = offline_dir(&snap, snapshot_path.as_deref())?;
+                (Arc::new(dir), Some(snap))
             } else {
-                crate::providers::connect(&profile)?
+                (crate::providers::connect(&profile)?, None)
             };
             Session {
                 dir,
@@ -329,11 +336,16 @@ impl Session {
                 file_name: String::new(),
                 snapshot_path,
                 offline: cli.offline,
+                snapshot,
                 _demo: None,
             }
         };
         session.file = file;
         session.file_name = file_name;
+        if cli.command.is_some() {
+            // Only the browser starts from it; a subcommand needs the directory alone.
+            session.snapshot = None;
+        }
         Ok(session)
     }
 
@@ -364,6 +376,7 @@ impl Session {
                 file_name: String::new(),
                 snapshot_path,
                 offline: true,
+                snapshot: Some(snap),
                 _demo: None,
             });
         }
@@ -387,6 +400,7 @@ impl Session {
             file_name: String::new(),
             snapshot_path,
             offline: false,
+            snapshot: None,
             _demo: Some(server),
         })
     }
@@ -415,6 +429,7 @@ impl Session {
             file_name: String::new(),
             snapshot_path: None,
             offline: true,
+            snapshot: Some(snap),
             _demo: None,
         })
     }
@@ -496,11 +511,7 @@ pub(crate) fn search_source(cli: &Cli) -> Result<SearchSource> {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "(no config file)".into());
     let profile = resolve_profile(cli, &file, &file_name)?;
-    let snap_path = snapshot::path_for(
-        &profile.name,
-        profile.provider.as_str(),
-        &profile.base_url,
-    );
+    let snap_path = snapshot::path_for(&profile.name, profile.provider.as_str(), &profile.base_url);
     let snap_path = snapshot_file(snap_path.as_deref())?;
     snapshot::SnapshotBytes::read(snap_path)
         .map(SearchSource::Bytes)

@@ -25,7 +25,7 @@ pub fn load(path: &Path) -> Result<Snapshot> {
             Ok(snap) => Ok(snap),
             // The cache passed its checksum but does not decode: ignore it, like any other
             // cache problem.
-            Err(_) => parse(path, None),
+            Err(_) => parse(path, None, None),
         },
     }
 }
@@ -53,7 +53,7 @@ pub fn open(path: &Path) -> Result<Source> {
             return Ok(Source::Warm(bytes));
         }
     }
-    parse(path, cache).map(Source::Cold)
+    parse(path, mtime_secs(&meta), cache).map(Source::Cold)
 }
 
 fn absolute(path: &Path) -> String {
@@ -63,16 +63,21 @@ fn absolute(path: &Path) -> String {
         .into_owned()
 }
 
-fn parse(path: &Path, cache: Option<(PathBuf, String)>) -> Result<Snapshot> {
+/// `modified`: the file's mtime, which the snapshot gives as its age (the data is as old as
+/// the file, not as the cache).
+fn parse(path: &Path, modified: Option<u64>, cache: Option<(PathBuf, String)>) -> Result<Snapshot> {
     let shown = path.display();
     let started = Instant::now();
-    let bytes =
-        fs::read(path).map_err(|e| Error::Usage(format!("--org-file {shown}: cannot read: {e}")))?;
+    let bytes = fs::read(path)
+        .map_err(|e| Error::Usage(format!("--org-file {shown}: cannot read: {e}")))?;
     let file: OrgFile = serde_json::from_slice(&bytes)
         .map_err(|e| Error::Usage(format!("--org-file {shown}: not a valid org file: {e}")))?;
     drop(bytes);
     let parsed = started.elapsed();
-    let snap = Snapshot::from_org_file(&file, &absolute(path));
+    let mut snap = Snapshot::from_org_file(&file, &absolute(path));
+    if let Some(m) = modified {
+        snap.saved_at = m;
+    }
     // The process exits soon; freeing the parsed file piece by piece would only delay it.
     std::mem::forget(file);
     let converted = started.elapsed();
@@ -93,11 +98,14 @@ fn ms(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+fn mtime_secs(meta: &fs::Metadata) -> Option<u64> {
+    let t = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+    Some(t.as_secs())
+}
+
 /// `(cache file for this exact version of the file, prefix shared by all its versions)`.
 fn cache_paths(id: &str, meta: &fs::Metadata) -> Option<(PathBuf, String)> {
-    let dir = crate::config::project_dirs()?
-        .cache_dir()
-        .join("snapshots");
+    let dir = crate::config::project_dirs()?.cache_dir().join("snapshots");
     let mtime = meta
         .modified()
         .ok()

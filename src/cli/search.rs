@@ -25,7 +25,9 @@ pub fn run(cli: &Cli, query: &str, limit: usize, json: bool) -> Result<i32> {
     let started = Instant::now();
     let source = super::search_source(cli)?;
     let data = match &source {
-        SearchSource::Bytes(bytes) => Data::Bytes(Box::new(bytes.search_records().map_err(damaged)?)),
+        SearchSource::Bytes(bytes) => {
+            Data::Bytes(Box::new(bytes.search_records().map_err(damaged)?))
+        }
         SearchSource::Owned(snap) => Data::Owned(snap),
     };
     let (depts, users) = data.records();
@@ -36,7 +38,12 @@ pub fn run(cli: &Cli, query: &str, limit: usize, json: bool) -> Result<i32> {
 
     let hits = index.search(query, limit);
     let searched = started.elapsed();
-    report_timings(loaded, index_built - loaded, searched - index_built, index.len());
+    report_timings(
+        loaded,
+        index_built - loaded,
+        searched - index_built,
+        index.len(),
+    );
 
     if hits.is_empty() {
         eprintln!("orgtui: no match for {:?}", sanitize(query));
@@ -82,11 +89,7 @@ pub fn run(cli: &Cli, query: &str, limit: usize, json: bool) -> Result<i32> {
                 }
                 Shown::Dept(d) => {
                     let shown = d.path.as_deref().or(d.name.as_deref());
-                    out.push_str(&format!(
-                        "▸ {} [{}]",
-                        output::field(shown),
-                        sanitize(&d.id)
-                    ));
+                    out.push_str(&format!("▸ {} [{}]", output::field(shown), sanitize(&d.id)));
                 }
                 Shown::Gone => continue,
             }
@@ -118,8 +121,14 @@ impl<'a> Data<'a> {
         match self {
             Data::Bytes(r) => (Cow::Borrowed(&r.depts), Cow::Borrowed(&r.users)),
             Data::Owned(s) => (
-                s.depts.iter().map(|d| SearchRecord::of_dept(&d.dept)).collect(),
-                s.users.iter().map(|u| SearchRecord::of_user(&u.user)).collect(),
+                s.depts
+                    .iter()
+                    .map(|d| SearchRecord::of_dept(&d.dept))
+                    .collect(),
+                s.users
+                    .iter()
+                    .map(|u| SearchRecord::of_user(&u.user))
+                    .collect(),
             ),
         }
     }
@@ -365,7 +374,13 @@ impl Prefilter {
         let n = nucleo_matcher::chars::normalize(c);
         let fc = fold(c);
         let mut bits = (0u128, 0u64);
-        for v in [c, fc, n, fold(n), fold(nucleo_matcher::chars::normalize(fc))] {
+        for v in [
+            c,
+            fc,
+            n,
+            fold(n),
+            fold(nucleo_matcher::chars::normalize(fc)),
+        ] {
             if v.is_ascii() {
                 bits.0 |= 1 << u32::from(v);
             } else if let Some(i) = self.other.iter().position(|&o| o == v) {
@@ -523,10 +538,37 @@ mod tests {
             full.insert(candidate(Kind::User, u));
         }
         let queries = [
-            "zhangwei", "zhang wei", "zw", "张伟", "wei", "acme", "ACME.example", "e", "研发",
-            "muller", "MÜ", "zoe", "lv", "lubu", "zeng", "cengming", "abc", "ａｂｃ", "unal",
-            "sahin", "u000192", "E000192", "engineer", "x1@ex.example", "@ex", "d0000",
-            "wei.zhang192@acme.example x2@ex.example", "总监", "q", "zzzzqqq", "  li  ",
+            "zhangwei",
+            "zhang wei",
+            "zw",
+            "张伟",
+            "wei",
+            "acme",
+            "ACME.example",
+            "e",
+            "研发",
+            "muller",
+            "MÜ",
+            "zoe",
+            "lv",
+            "lubu",
+            "zeng",
+            "cengming",
+            "abc",
+            "ａｂｃ",
+            "unal",
+            "sahin",
+            "u000192",
+            "E000192",
+            "engineer",
+            "x1@ex.example",
+            "@ex",
+            "d0000",
+            "wei.zhang192@acme.example x2@ex.example",
+            "总监",
+            "q",
+            "zzzzqqq",
+            "  li  ",
         ];
         for q in queries {
             let expected = full.search(q, 50);

@@ -16,25 +16,34 @@ pub(crate) const MAX_FIELD_CHARS: usize = 256;
 /// text (nucleo's own `Utf32String::from` collapses graphemes, which would shift highlights).
 #[derive(Debug, Default)]
 pub(crate) struct Arena {
-    ascii: Vec<u8>,
-    wide: Vec<char>,
+    pub(crate) ascii: Vec<u8>,
+    pub(crate) wide: Vec<char>,
     /// Chars no longer referenced since their candidate was replaced.
-    garbage: usize,
+    pub(crate) garbage: usize,
     /// Reused by `push`, which runs for every field of every insert.
     scratch: Vec<char>,
 }
 
 /// One searchable field: where its text is in the `Arena`, and its character mask.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Hay {
-    start: u32,
-    len: u16,
-    wide: bool,
+    pub(crate) start: u32,
+    pub(crate) len: u16,
+    pub(crate) wide: bool,
     /// Bits of every character a needle character could match here (see `char_bit`).
-    mask: u64,
+    pub(crate) mask: u64,
 }
 
 impl Arena {
+    pub(crate) fn from_parts(ascii: Vec<u8>, wide: Vec<char>, garbage: usize) -> Arena {
+        Arena {
+            ascii,
+            wide,
+            garbage,
+            scratch: Vec::new(),
+        }
+    }
+
     /// A field, cut at `MAX_FIELD_CHARS`.
     pub(crate) fn lowered(&mut self, s: &str) -> Hay {
         self.push(s.chars().take(MAX_FIELD_CHARS))
@@ -86,9 +95,29 @@ impl Arena {
         }
     }
 
-    /// Note that `hay` is no longer used.
-    pub(crate) fn release(&mut self, hay: Hay) {
-        self.garbage += hay.len();
+    /// The first `len` chars of `hay`, sharing its text (an email's local part).
+    pub(crate) fn prefix(&self, hay: Hay, len: usize) -> Hay {
+        let len = u16::try_from(len).unwrap_or(u16::MAX).min(hay.len);
+        let mut part = Hay {
+            len,
+            mask: 0,
+            ..hay
+        };
+        part.mask = match self.text(part) {
+            Utf32Str::Ascii(b) => b.iter().fold(0, |m, &b| m | char_bit(char::from(b))),
+            Utf32Str::Unicode(c) => c.iter().fold(0, |m, &c| m | hay_char_bits(c)),
+        };
+        part
+    }
+
+    /// Whether `hay` lies inside this arena (for an index loaded from bytes).
+    pub(crate) fn holds(&self, hay: Hay) -> bool {
+        let end = hay.start as usize + hay.len();
+        end <= if hay.wide {
+            self.wide.len()
+        } else {
+            self.ascii.len()
+        }
     }
 
     /// Worth rebuilding: replaced candidates left over half the arena unused.
@@ -115,9 +144,26 @@ impl Hay {
     }
 
     /// False when some needle character occurs nowhere here, so the matcher cannot succeed.
+    #[inline]
     pub(crate) fn may_match(&self, needle: &Needle) -> bool {
         self.mask & needle.mask == needle.mask
     }
+}
+
+/// Hint the CPU to start loading the cache line at `p`. Scans use it a few candidates ahead:
+/// they are bound by memory latency, and a prefetch costs nothing when the line is there.
+#[inline(always)]
+pub(crate) fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it never faults, even for an address outside any
+    // allocation, and changes no memory. SSE is part of the x86_64 baseline.
+    #[allow(unsafe_code)]
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// A query (or its whitespace-free form, for pinyin) ready for the matcher.
@@ -151,6 +197,14 @@ impl Needle {
         self.text.slice(..)
     }
 
+    /// The needle's bytes when it is all ASCII.
+    pub(crate) fn ascii(&self) -> Option<&[u8]> {
+        match &self.text {
+            Utf32String::Ascii(s) => Some(s.as_bytes()),
+            Utf32String::Unicode(_) => None,
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.text.len()
     }
@@ -164,23 +218,29 @@ impl Needle {
 pub(crate) fn fold_case(c: char) -> char {
     if c.is_ascii() {
         c.to_ascii_lowercase()
+    } else if ('\u{3000}'..='\u{9fff}').contains(&c) {
+        // CJK symbols, kana and ideographs have no case: skip the table search, which is
+        // most of the cost of indexing a Chinese name.
+        c
     } else {
         chars::to_lower_case(c)
     }
 }
 
 /// The char the matcher compares against a needle char, given the needle's normalization.
-fn fold_hay(c: char, normalize: bool) -> char {
+/// `c` comes from the arena, so it is case-folded already (folding twice changes nothing).
+pub(crate) fn fold_hay(c: char, normalize: bool) -> char {
     if normalize && !c.is_ascii() {
-        fold_case(chars::normalize(c))
+        let n = chars::normalize(c);
+        if n == c { c } else { fold_case(n) }
     } else {
-        fold_case(c)
+        c
     }
 }
 
 /// One bit per letter and digit; other characters share the remaining bits by hashing, which
 /// only costs a wasted matcher call on a collision, never a missed match.
-fn char_bit(c: char) -> u64 {
+pub(crate) fn char_bit(c: char) -> u64 {
     let n = u32::from(c);
     match c {
         'a'..='z' => 1 << (n - u32::from('a')),
@@ -192,7 +252,7 @@ fn char_bit(c: char) -> u64 {
 
 /// Every char a needle char could equal after nucleo folds this haystack char, whichever
 /// normalization the needle uses.
-fn hay_char_bits(c: char) -> u64 {
+pub(crate) fn hay_char_bits(c: char) -> u64 {
     if c.is_ascii() {
         // Arena text is folded already, and ASCII has nothing to normalize.
         return char_bit(c);
@@ -229,7 +289,18 @@ pub(crate) enum WordStarts {
 }
 
 impl WordStarts {
-    fn at(self, hay: Utf32Str<'_>, i: usize) -> bool {
+    /// Whether a word starts at byte `i` of an ASCII haystack (`i` in range).
+    #[inline]
+    fn at_ascii(self, hay: &[u8], i: usize) -> bool {
+        match self {
+            WordStarts::Every => true,
+            _ if i == 0 => true,
+            WordStarts::Marked(bits) => i < 64 && bits >> i & 1 == 1,
+            WordStarts::Separators => hay.get(i - 1).is_some_and(|p| !p.is_ascii_alphanumeric()),
+        }
+    }
+
+    pub(crate) fn at(self, hay: Utf32Str<'_>, i: usize) -> bool {
         match self {
             WordStarts::Every => true,
             _ if i == 0 => true,
@@ -252,8 +323,13 @@ fn is_caseless_letter(c: char) -> bool {
 /// Gapped matches must start at a word so that `ann` does not find h-u-A-N-g-j-u-N; a prefix
 /// of an anchored match is anchored at the same place, so narrowing stays exact.
 pub(crate) fn anchor(hay: Utf32Str<'_>, needle: &Needle, starts: WordStarts) -> Option<usize> {
-    let first = needle.text().chars().next()?;
     let last = hay.len().checked_sub(needle.len())?;
+    if let (Utf32Str::Ascii(hb), Some(nb)) = (hay, needle.ascii()) {
+        let first = *nb.first()?;
+        let window = hb.get(..=last)?;
+        return (0..window.len()).find(|&p| window[p] == first && starts.at_ascii(hb, p));
+    }
+    let first = needle.text().chars().next()?;
     (0..=last).find(|&p| {
         char_at(hay, p).is_some_and(|h| fold_hay(h, needle.normalize) == first) && starts.at(hay, p)
     })
@@ -280,17 +356,51 @@ pub(crate) fn quality(
     }
     match (hay, needle.text()) {
         // Arena text is case-folded, so ASCII needs no per-char work: compare bytes.
-        (Utf32Str::Ascii(hb), Utf32Str::Ascii(nb)) => {
-            let runs = hb
-                .windows(n)
-                .enumerate()
-                .filter(|(_, w)| w[0] == nb[0] && *w == nb);
-            best_run(hay, n, starts, runs.map(|(s, _)| s))
-        }
+        (Utf32Str::Ascii(hb), Utf32Str::Ascii(nb)) => ascii_quality(hb, nb, starts),
         _ => {
             let runs = (0..=h - n).filter(|&s| occurs_at(hay, needle, s));
             best_run(hay, n, starts, runs)
         }
+    }
+}
+
+/// `quality` for ASCII text: bytes compared directly, word starts tested on bytes.
+fn ascii_quality(hb: &[u8], nb: &[u8], starts: WordStarts) -> (Quality, Option<usize>) {
+    let (Some((&first, rest)), Some(last)) = (nb.split_first(), hb.len().checked_sub(nb.len()))
+    else {
+        return (Quality::Scattered, None);
+    };
+    let mut found = None;
+    let mut p = 0;
+    while p <= last {
+        let Some(k) = hb
+            .get(p..=last)
+            .and_then(|w| w.iter().position(|&b| b == first))
+        else {
+            break;
+        };
+        p += k;
+        // Needles are short: a plain loop beats a call to memcmp.
+        let tail = hb.get(p + 1..p + nb.len()).unwrap_or_default();
+        if tail.len() == rest.len() && tail.iter().zip(rest).all(|(a, b)| a == b) {
+            if p == 0 {
+                let q = if nb.len() == hb.len() {
+                    Quality::Exact
+                } else {
+                    Quality::Prefix
+                };
+                return (q, Some(0));
+            }
+            if starts.at_ascii(hb, p) {
+                return (Quality::WordStart, Some(p));
+            }
+            found.get_or_insert(p);
+        }
+        p += 1;
+    }
+    match found {
+        Some(s) => (Quality::Substring, Some(s)),
+        None => (Quality::Scattered, None),
     }
 }
 

@@ -16,9 +16,10 @@ use std::cmp::Ordering;
 use nucleo_matcher::Matcher;
 
 use super::hay::{Arena, Hay, Needle, Quality, WordStarts, anchor, fold_case, quality};
+use super::pinyin::Form;
 use super::{Entry, Field, SearchIndex};
 
-const TIER_SHIFT: u32 = 16;
+pub(super) const TIER_SHIFT: u32 = 16;
 
 /// The score of an exact email match, for pasted lists of addresses.
 pub(super) fn exact_email_score() -> u32 {
@@ -28,15 +29,23 @@ pub(super) fn exact_email_score() -> u32 {
 /// Tier per field and quality. An exact id, employee id or email is top. Then the name and its
 /// pinyin spellings, each quality of name above the same quality of pinyin above initials, and
 /// even a scattered name match above any non-exact id or email match; title last.
-fn tier(field: Field, quality: Quality) -> u32 {
+pub(super) fn tier(field: Field, quality: Quality) -> u32 {
     // Columns: scattered, substring, word start, prefix, exact.
-    let row: [u32; 5] = match field {
-        Field::Id | Field::EmployeeId => [15, 40, 45, 60, 100],
-        Field::Email => [15, 40, 50, 62, 100],
-        Field::Name => [52, 72, 80, 88, 96],
-        Field::Pinyin => [50, 70, 78, 86, 94],
-        Field::Initials => [48, 66, 66, 84, 92],
-        Field::Title => [10, 30, 32, 34, 36],
+    const TIERS: [[u8; 5]; 6] = [
+        [15, 40, 45, 60, 100], // id, employee id
+        [15, 40, 50, 62, 100], // email
+        [52, 72, 80, 88, 96],  // name
+        [50, 70, 78, 86, 94],  // pinyin
+        [48, 66, 66, 84, 92],  // initials
+        [10, 30, 32, 34, 36],  // title
+    ];
+    let row = match field {
+        Field::Id | Field::EmployeeId => 0,
+        Field::Email => 1,
+        Field::Name => 2,
+        Field::Pinyin => 3,
+        Field::Initials => 4,
+        Field::Title => 5,
     };
     let column = match quality {
         Quality::Scattered => 0,
@@ -45,7 +54,7 @@ fn tier(field: Field, quality: Quality) -> u32 {
         Quality::Prefix => 3,
         Quality::Exact => 4,
     };
-    row[column]
+    u32::from(TIERS[row][column])
 }
 
 fn tier_of(score: u32) -> u32 {
@@ -63,7 +72,7 @@ pub(super) struct Query {
     /// Without whitespace, for the pinyin forms (which have none): `zhang wei` finds 张伟.
     pub(super) compact: Needle,
     /// With an `@` the whole email is matched, else only its local part.
-    has_at: bool,
+    pub(super) has_at: bool,
 }
 
 impl Query {
@@ -91,6 +100,9 @@ pub(super) struct Scored {
     pub(super) field: Field,
     /// Which pinyin spelling, for `Field::Pinyin` and `Field::Initials`.
     pub(super) form: u8,
+    /// False when only the score is known (`field` and `form` are not), for hits of a
+    /// one-char query, which are far too many to score one by one.
+    pub(super) resolved: bool,
 }
 
 /// Best first; then shorter name; then insertion order. A total order, so results never
@@ -113,6 +125,7 @@ struct Best {
 struct Scorer<'a> {
     matcher: &'a mut Matcher,
     arena: &'a Arena,
+    forms: &'a [Form],
     query: &'a Query,
     best: Option<Best>,
 }
@@ -140,12 +153,14 @@ impl Scorer<'_> {
     /// Score one field and keep it if it is the best so far. A contiguous match is ranked by
     /// where it starts; only a scattered one needs nucleo, and only if its tier could still
     /// win. Ids are never matched with gaps: scattered hits in hex ids are noise.
+    #[inline(always)]
     fn try_field(&mut self, hay: Hay, how: How, field: Field, form: u8, starts: WordStarts) {
         let needle = match how {
             How::Compact => &self.query.compact,
             How::Full | How::Contiguous => &self.query.full,
         };
-        if !hay.may_match(needle) {
+        // The char masks reject most fields before any text is read.
+        if !hay.may_match(needle) || !self.worth(field, hay, needle) {
             return;
         }
         let text = self.arena.text(hay);
@@ -182,39 +197,51 @@ impl Scorer<'_> {
     fn score(mut self, e: &Entry) -> Option<Best> {
         use WordStarts::{Every, Marked, Separators};
         let q = self.query;
-        let keys = [(Field::Id, e.id), (Field::EmployeeId, e.employee_id)];
+        let n = q.full.len();
         // An exact key match is the best there is, and only possible at equal length.
-        for (field, hay) in keys.into_iter().chain([(Field::Email, e.email)]) {
-            if hay.len() == q.full.len() {
-                self.try_field(hay, How::Contiguous, field, 0, Separators);
+        if e.id.len() == n {
+            self.try_field(e.id, How::Contiguous, Field::Id, 0, Separators);
+        }
+        if e.employee_id.len() == n {
+            self.try_field(
+                e.employee_id,
+                How::Contiguous,
+                Field::EmployeeId,
+                0,
+                Separators,
+            );
+        }
+        if e.email.len() == n {
+            self.try_field(e.email, How::Contiguous, Field::Email, 0, Separators);
+        }
+        self.try_field(e.name, How::Full, Field::Name, 0, Separators);
+        if e.has_pinyin {
+            let f = &e.pinyin;
+            self.try_field(f.full, How::Compact, Field::Pinyin, 0, Marked(f.starts));
+            self.try_field(f.initials, How::Compact, Field::Initials, 0, Every);
+            for (k, f) in e.forms(self.forms).enumerate().skip(1) {
+                let k = u8::try_from(k).unwrap_or(u8::MAX);
+                self.try_field(f.full, How::Compact, Field::Pinyin, k, Marked(f.starts));
+                self.try_field(f.initials, How::Compact, Field::Initials, k, Every);
             }
         }
-        if self.worth(Field::Name, e.name, &q.full) {
-            self.try_field(e.name, How::Full, Field::Name, 0, Separators);
+        if e.id.len() != n {
+            self.try_field(e.id, How::Contiguous, Field::Id, 0, Separators);
         }
-        for (k, form) in e.pinyin_forms().enumerate() {
-            let k = u8::try_from(k).unwrap_or(u8::MAX);
-            if self.worth(Field::Pinyin, form.full, &q.compact) {
-                let starts = Marked(form.starts);
-                self.try_field(form.full, How::Compact, Field::Pinyin, k, starts);
-            }
-            if self.worth(Field::Initials, form.initials, &q.compact) {
-                self.try_field(form.initials, How::Compact, Field::Initials, k, Every);
-            }
-        }
-        for (field, hay) in keys {
-            if hay.len() != q.full.len() && self.worth(field, hay, &q.full) {
-                self.try_field(hay, How::Contiguous, field, 0, Separators);
-            }
+        if e.employee_id.len() != n {
+            self.try_field(
+                e.employee_id,
+                How::Contiguous,
+                Field::EmployeeId,
+                0,
+                Separators,
+            );
         }
         let email = if q.has_at { e.email } else { e.email_local };
-        let tried = q.has_at && email.len() == q.full.len();
-        if !tried && self.worth(Field::Email, email, &q.full) {
+        if !(q.has_at && email.len() == n) {
             self.try_field(email, How::Full, Field::Email, 0, Separators);
         }
-        if self.worth(Field::Title, e.title, &q.full) {
-            self.try_field(e.title, How::Full, Field::Title, 0, Separators);
-        }
+        self.try_field(e.title, How::Full, Field::Title, 0, Separators);
         self.best
     }
 }
@@ -229,10 +256,16 @@ enum How {
     Contiguous,
 }
 
-fn score_entry(matcher: &mut Matcher, arena: &Arena, query: &Query, e: &Entry) -> Option<Best> {
+fn score_entry(
+    matcher: &mut Matcher,
+    index: &SearchIndex,
+    query: &Query,
+    e: &Entry,
+) -> Option<Best> {
     Scorer {
         matcher,
-        arena,
+        arena: &index.arena,
+        forms: &index.forms,
         query,
         best: None,
     }
@@ -247,13 +280,15 @@ pub(super) fn score_slot(
     slot: u32,
 ) -> Option<Scored> {
     // Every field match needs all of the (whitespace-free) query's chars somewhere.
-    let e = index.entry_with(usize::try_from(slot).ok()?, query.compact.mask())?;
-    let best = score_entry(matcher, index.arena(), query, e)?;
+    let s = usize::try_from(slot).ok()?;
+    let e = index.entry_with(s, query.compact.mask(), query.has_at)?;
+    let best = score_entry(matcher, index, query, e)?;
     Some(Scored {
         slot,
         score: best.score,
-        name_len: e.name_len,
+        name_len: index.name_len(s),
         field: best.field,
         form: best.form,
+        resolved: true,
     })
 }

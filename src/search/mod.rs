@@ -5,18 +5,20 @@
 //! only runs the matcher (`matcher.rs`: ranking rules). `Searcher` keeps the matches of the
 //! previous queries and, while the user keeps typing, re-scores only those (`searcher.rs`).
 
+mod codec;
 mod hay;
 mod matcher;
 mod pinyin;
 mod searcher;
+mod table;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use hay::{Arena, Hay};
-use pinyin::PinyinForm;
+use hay::{Arena, Hay, WordStarts, fold_case, fold_hay};
+use pinyin::{Form, Scratch, Sink};
+use table::{Hasher, Table};
 
 pub use searcher::Searcher;
 
@@ -113,126 +115,274 @@ fn looks_like_email(s: &str) -> bool {
 /// Gives every index its own identity so a `Searcher` notices being handed another index.
 static NEXT_INDEX_UID: AtomicU64 = AtomicU64::new(1);
 
+/// Letters and digits: what a one-char query is answered for from `SearchIndex::cols`.
+pub(crate) const ALNUM: usize = 36;
+
+/// The column of a (case-folded) letter or digit.
+pub(crate) fn alnum_index(c: char) -> Option<usize> {
+    match c {
+        'a'..='z' => Some(c as usize - 'a' as usize),
+        '0'..='9' => Some(26 + c as usize - '0' as usize),
+        _ => None,
+    }
+}
+
+/// A column value for a candidate that has the char, in a field too long to encode where:
+/// the one-char path scores such candidates with the matcher instead.
+pub(crate) const COL_UNKNOWN: u16 = 1;
+
 /// A candidate as the matcher sees it; built once per insert. Small and flat: the text lives
-/// in the index's `Arena`.
-#[derive(Debug, Clone)]
+/// in the index's `Arena`, other pinyin spellings in `SearchIndex::forms`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Entry {
     pub(crate) name: Hay,
-    /// Chars in the whole name: shorter names win ties.
-    pub(crate) name_len: u32,
     pub(crate) email: Hay,
-    /// The part before the last `@`: what a query without `@` is matched against, so that
-    /// typing `e` does not find everyone at `acme.example`.
+    /// The part before the last `@` (a prefix of `email`'s text): what a query without `@`
+    /// is matched against, so that typing `e` does not find everyone at `acme.example`.
     pub(crate) email_local: Hay,
     pub(crate) employee_id: Hay,
     pub(crate) id: Hay,
     pub(crate) title: Hay,
-    /// None for names without Chinese characters.
-    pub(crate) pinyin: Option<PinyinForm>,
-    /// Other readings of the first character (rarely any). Kept apart so that the common
-    /// case reads no memory outside the entry.
-    pub(crate) more_pinyin: Box<[PinyinForm]>,
+    /// The name's most common pinyin spelling, when it has Chinese characters.
+    pub(crate) pinyin: Form,
+    pub(crate) has_pinyin: bool,
+    /// Other readings of the first character (rarely any): `forms[more_at..][..more_len]`.
+    pub(crate) more_len: u8,
+    pub(crate) more_at: u32,
 }
 
 impl Entry {
-    fn new(c: &Candidate, arena: &mut Arena) -> Entry {
-        let mut opt = |s: Option<&str>| s.map(|s| arena.lowered(s)).unwrap_or_default();
-        let email = opt(c.email.as_deref());
-        let email_local = opt(c
-            .email
-            .as_deref()
-            .map(|e| e.rsplit_once('@').map_or(e, |(l, _)| l)));
-        let employee_id = opt(c.employee_id.as_deref());
-        let title = opt(c.title.as_deref());
-        let id = arena.lowered(&c.id);
-        let name = arena.lowered(&c.name);
-        let mut forms = pinyin::pinyin_forms(&c.name, arena).into_iter();
-        let pinyin = forms.next();
-        let more_pinyin = forms.collect();
-        Entry {
-            name,
-            name_len: u32::try_from(c.name.chars().count()).unwrap_or(u32::MAX),
-            email,
-            email_local,
-            employee_id,
-            id,
-            title,
-            pinyin,
-            more_pinyin,
-        }
-    }
-
-    /// Every char any field has: a query needing another char cannot match.
-    fn mask(&self) -> u64 {
-        self.hays().fold(0, |m, h| m | h.mask())
-    }
-
-    fn hays(&self) -> impl Iterator<Item = Hay> + '_ {
-        let fields = [
-            self.name,
-            self.email,
-            self.email_local,
-            self.employee_id,
-            self.id,
-            self.title,
-        ];
-        let forms = self.pinyin_forms().flat_map(|f| [f.full, f.initials]);
-        fields.into_iter().chain(forms)
-    }
-
-    fn hays_mut(&mut self) -> impl Iterator<Item = &mut Hay> {
-        let fields = [
-            &mut self.name,
-            &mut self.email,
-            &mut self.email_local,
-            &mut self.employee_id,
-            &mut self.id,
-            &mut self.title,
-        ];
-        let forms = self
-            .pinyin
-            .iter_mut()
-            .chain(self.more_pinyin.iter_mut())
-            .flat_map(|f| [&mut f.full, &mut f.initials]);
-        fields.into_iter().chain(forms)
-    }
-
     /// Every pinyin spelling, most common reading first.
-    pub(crate) fn pinyin_forms(&self) -> impl Iterator<Item = &PinyinForm> {
-        self.pinyin.iter().chain(self.more_pinyin.iter())
+    pub(crate) fn forms<'a>(&'a self, more: &'a [Form]) -> impl Iterator<Item = &'a Form> {
+        let first = self.has_pinyin.then_some(&self.pinyin);
+        let rest = if self.more_len == 0 {
+            &[][..]
+        } else {
+            let at = self.more_at as usize;
+            more.get(at..at + usize::from(self.more_len))
+                .unwrap_or_default()
+        };
+        first.into_iter().chain(rest)
     }
 
-    pub(crate) fn pinyin_form(&self, k: usize) -> Option<&PinyinForm> {
-        self.pinyin_forms().nth(k)
+    pub(crate) fn form<'a>(&'a self, more: &'a [Form], k: usize) -> Option<&'a Form> {
+        self.forms(more).nth(k)
+    }
+
+    /// Every field with text of its own (the local part shares the email's).
+    fn own_hays<'a>(&'a self, more: &'a [Form]) -> impl Iterator<Item = Hay> + 'a {
+        let fields = [self.name, self.email, self.employee_id, self.id, self.title];
+        let forms = self.forms(more).flat_map(|f| [f.full, f.initials]);
+        fields.into_iter().chain(forms)
     }
 }
 
+/// The candidates as given (for `get` and for hits), as one string and five spans per
+/// candidate, so that saving and loading an index copies a few buffers.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Store {
+    pub(crate) text: String,
+    /// Per candidate: (start, len) of id, name, email, employee id, title; start `NONE`:
+    /// absent.
+    pub(crate) spans: Vec<[u32; 10]>,
+    pub(crate) kinds: Vec<Kind>,
+    /// Bytes of `text` no longer referenced.
+    pub(crate) garbage: usize,
+}
+
+const S_ID: usize = 0;
+const S_NAME: usize = 1;
+const S_EMAIL: usize = 2;
+const S_EMPLOYEE_ID: usize = 3;
+const S_TITLE: usize = 4;
+const NONE: u32 = u32::MAX;
+
+impl Store {
+    fn spans_of(&mut self, c: &Candidate) -> [u32; 10] {
+        let fields = [
+            Some(c.id.as_str()),
+            Some(c.name.as_str()),
+            c.email.as_deref(),
+            c.employee_id.as_deref(),
+            c.title.as_deref(),
+        ];
+        let mut spans = [NONE, 0, NONE, 0, NONE, 0, NONE, 0, NONE, 0];
+        for (k, f) in fields.into_iter().enumerate() {
+            let Some(f) = f else { continue };
+            let (Ok(start), Ok(len)) = (u32::try_from(self.text.len()), u32::try_from(f.len()))
+            else {
+                // Past 4 GB of text: keep the rest out rather than wrap around.
+                continue;
+            };
+            if start == NONE || start.checked_add(len).is_none() {
+                continue;
+            }
+            self.text.push_str(f);
+            spans[2 * k] = start;
+            spans[2 * k + 1] = len;
+        }
+        spans
+    }
+
+    fn push(&mut self, c: &Candidate) {
+        let spans = self.spans_of(c);
+        self.spans.push(spans);
+        self.kinds.push(c.kind);
+    }
+
+    fn replace(&mut self, slot: usize, c: &Candidate) {
+        let spans = self.spans_of(c);
+        if let Some(old) = self.spans.get_mut(slot) {
+            self.garbage += (0..5)
+                .filter(|k| old[2 * k] != NONE)
+                .map(|k| old[2 * k + 1] as usize)
+                .sum::<usize>();
+            *old = spans;
+        }
+        if self.garbage > 4096 && self.garbage * 2 > self.text.len() {
+            self.compact();
+        }
+    }
+
+    fn compact(&mut self) {
+        let old = std::mem::take(&mut self.text);
+        for spans in &mut self.spans {
+            for k in 0..5 {
+                if spans[2 * k] == NONE {
+                    continue;
+                }
+                let (s, l) = (spans[2 * k] as usize, spans[2 * k + 1] as usize);
+                let start = u32::try_from(self.text.len()).unwrap_or(NONE);
+                match old.get(s..s + l) {
+                    Some(t) if start != NONE => {
+                        self.text.push_str(t);
+                        spans[2 * k] = start;
+                    }
+                    _ => spans[2 * k] = NONE,
+                }
+            }
+        }
+        self.garbage = 0;
+    }
+
+    fn field(&self, slot: usize, k: usize) -> Option<&str> {
+        let spans = self.spans.get(slot)?;
+        let (start, len) = (spans[2 * k], spans[2 * k + 1]);
+        if start == NONE {
+            return None;
+        }
+        self.text.get(start as usize..start as usize + len as usize)
+    }
+
+    pub(crate) fn id(&self, slot: usize) -> &str {
+        self.field(slot, S_ID).unwrap_or_default()
+    }
+
+    pub(crate) fn kind(&self, slot: usize) -> Kind {
+        self.kinds.get(slot).copied().unwrap_or(Kind::User)
+    }
+
+    fn candidate(&self, slot: usize) -> Option<Candidate> {
+        let owned = |k| self.field(slot, k).map(str::to_owned);
+        Some(Candidate {
+            kind: *self.kinds.get(slot)?,
+            id: owned(S_ID).unwrap_or_default(),
+            name: owned(S_NAME).unwrap_or_default(),
+            email: owned(S_EMAIL),
+            employee_id: owned(S_EMPLOYEE_ID),
+            title: owned(S_TITLE),
+        })
+    }
+
+    fn key_hash_of(&self, slot: u32) -> u64 {
+        key_hash(self.kind(slot as usize), self.id(slot as usize))
+    }
+
+    fn email_hash_of(&self, slot: u32) -> u64 {
+        email_hash(self.field(slot as usize, S_EMAIL).unwrap_or_default())
+    }
+}
+
+fn key_hash(kind: Kind, id: &str) -> u64 {
+    let mut h = Hasher::new(kind as u64 + 1);
+    h.bytes(id.as_bytes());
+    h.finish()
+}
+
+/// Emails are looked up ignoring case: hashed and compared after folding each char.
+fn email_hash(email: &str) -> u64 {
+    let mut h = Hasher::new(3);
+    if email.is_ascii() {
+        let mut buf = [0u8; 64];
+        for chunk in email.as_bytes().chunks(64) {
+            let part = &mut buf[..chunk.len()];
+            part.copy_from_slice(chunk);
+            part.make_ascii_lowercase();
+            h.bytes(part);
+        }
+    } else {
+        let folded: String = email.chars().map(fold_case).collect();
+        for chunk in folded.as_bytes().chunks(64) {
+            h.bytes(chunk);
+        }
+    }
+    h.finish()
+}
+
+fn same_email(a: &str, b: &str) -> bool {
+    a.chars().map(fold_case).eq(b.chars().map(fold_case))
+}
+
 /// An index of candidates; insert is an upsert keyed by (kind, id).
+///
+/// Everything is kept in flat per-candidate arrays (slot order) and a few text buffers, so a
+/// scan reads memory in order and `to_bytes`/`from_bytes` are mostly copies.
 pub struct SearchIndex {
-    items: Vec<Candidate>,
-    entries: Vec<Entry>,
-    /// `entries[i].mask()`, kept apart: a scan tests all of these but reads only the entries
-    /// that pass.
-    masks: Vec<u64>,
-    arena: Arena,
-    users: HashMap<String, u32>,
-    depts: HashMap<String, u32>,
-    /// Lowercased email → slots, for pasted lists of addresses.
-    emails: HashMap<String, Vec<u32>>,
+    pub(crate) store: Store,
+    pub(crate) entries: Vec<Entry>,
+    /// Every char any field has: a query needing another char cannot match. Scans test all
+    /// of these but read only the entries that pass.
+    pub(crate) masks: Vec<u64>,
+    /// The same without the full email (for queries without `@`, which match only the local
+    /// part: `e` is in everyone's `acme.example`).
+    pub(crate) local_masks: Vec<u64>,
+    /// Chars in each whole name: shorter names win ties.
+    pub(crate) name_lens: Vec<u32>,
+    /// One column per letter and digit: for a query of just that char, each candidate's best
+    /// tier and start (`tier << 8 | 255 - start`; 0: no match; `COL_UNKNOWN`: score it).
+    /// The first keystroke reads one of these instead of any text.
+    pub(crate) cols: Vec<Vec<u16>>,
+    /// The other pinyin spellings of the entries that have some.
+    pub(crate) forms: Vec<Form>,
+    /// Pinyin spelling chars back to name chars, for highlighting (see `Form`).
+    pub(crate) maps: Vec<u32>,
+    pub(crate) arena: Arena,
+    /// (kind, id) → slot.
+    pub(crate) keys: Table,
+    /// Case-folded email → slots.
+    pub(crate) emails: Table,
+    scratch: Scratch,
+    form_buf: Vec<Form>,
     uid: u64,
-    generation: u64,
+    pub(crate) generation: u64,
 }
 
 impl Default for SearchIndex {
     fn default() -> SearchIndex {
         SearchIndex {
-            items: Vec::new(),
+            store: Store::default(),
             entries: Vec::new(),
             masks: Vec::new(),
+            local_masks: Vec::new(),
+            name_lens: Vec::new(),
+            cols: vec![Vec::new(); ALNUM],
+            forms: Vec::new(),
+            maps: Vec::new(),
             arena: Arena::default(),
-            users: HashMap::new(),
-            depts: HashMap::new(),
-            emails: HashMap::new(),
+            keys: Table::default(),
+            emails: Table::default(),
+            scratch: Scratch::default(),
+            form_buf: Vec::new(),
             uid: NEXT_INDEX_UID.fetch_add(1, Ordering::Relaxed),
             generation: 0,
         }
@@ -242,9 +392,29 @@ impl Default for SearchIndex {
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SearchIndex")
-            .field("len", &self.items.len())
+            .field("len", &self.entries.len())
             .field("generation", &self.generation)
             .finish_non_exhaustive()
+    }
+}
+
+impl Extend<Candidate> for SearchIndex {
+    /// Insert many candidates (the same as inserting them one by one, with room reserved
+    /// up front).
+    fn extend<I: IntoIterator<Item = Candidate>>(&mut self, items: I) {
+        let items = items.into_iter();
+        self.reserve(items.size_hint().0);
+        for c in items {
+            self.insert(c);
+        }
+    }
+}
+
+impl FromIterator<Candidate> for SearchIndex {
+    fn from_iter<I: IntoIterator<Item = Candidate>>(items: I) -> SearchIndex {
+        let mut index = SearchIndex::new();
+        index.extend(items);
+        index
     }
 }
 
@@ -253,55 +423,188 @@ impl SearchIndex {
         SearchIndex::default()
     }
 
+    /// Make room for `more` candidates.
+    pub fn reserve(&mut self, more: usize) {
+        self.entries.reserve(more);
+        self.masks.reserve(more);
+        self.local_masks.reserve(more);
+        self.name_lens.reserve(more);
+        self.store.spans.reserve(more);
+        self.store.kinds.reserve(more);
+        for col in &mut self.cols {
+            col.reserve(more);
+        }
+        let store = &self.store;
+        self.keys.reserve(more, |s| store.key_hash_of(s));
+        self.emails.reserve(more, |s| store.email_hash_of(s));
+    }
+
     /// Add a candidate, or replace the one with the same kind and id in place (it keeps its
     /// position, which is the final tie-break in ranking).
     pub fn insert(&mut self, c: Candidate) {
-        let entry = Entry::new(&c, &mut self.arena);
-        let slot = match self.slot(c.kind, &c.id) {
-            Some(slot) => {
-                let old_email = self.items[slot].email.clone();
-                self.unlink_email(old_email.as_deref(), slot);
-                self.items[slot] = c;
-                self.masks[slot] = entry.mask();
-                let old = std::mem::replace(&mut self.entries[slot], entry);
-                old.hays().for_each(|h| self.arena.release(h));
+        let existing = self.slot(c.kind, &c.id);
+        let Ok(slot) = u32::try_from(existing.unwrap_or(self.entries.len())) else {
+            // Over four billion candidates: nothing sensible to do but ignore more.
+            return;
+        };
+        let entry = self.make_entry(&c);
+        let cols = self.column_keys(&entry);
+        let (mask, local) = self.masks_of(&entry);
+        let name_len = u32::try_from(c.name.chars().count()).unwrap_or(u32::MAX);
+        let s = slot as usize;
+        match existing {
+            Some(_) => {
+                self.unlink_email(slot);
+                self.store.replace(s, &c);
+                if let Some(old) = self.entries.get_mut(s) {
+                    let old = std::mem::replace(old, entry);
+                    let released: usize = old.own_hays(&self.forms).map(|h| h.len()).sum();
+                    self.arena.garbage += released;
+                }
+                set(&mut self.masks, s, mask);
+                set(&mut self.local_masks, s, local);
+                set(&mut self.name_lens, s, name_len);
+                for (col, key) in self.cols.iter_mut().zip(cols) {
+                    set(col, s, key);
+                }
                 if self.arena.is_mostly_garbage() {
                     self.compact();
                 }
-                slot
             }
             None => {
-                let slot = self.items.len();
-                let Ok(key) = u32::try_from(slot) else {
-                    // Over four billion candidates: nothing sensible to do but ignore more.
-                    return;
-                };
-                let map = match c.kind {
-                    Kind::User => &mut self.users,
-                    Kind::Dept => &mut self.depts,
-                };
-                map.insert(c.id.clone(), key);
-                self.items.push(c);
-                self.masks.push(entry.mask());
+                self.store.push(&c);
                 self.entries.push(entry);
-                slot
+                self.masks.push(mask);
+                self.local_masks.push(local);
+                self.name_lens.push(name_len);
+                for (col, key) in self.cols.iter_mut().zip(cols) {
+                    col.push(key);
+                }
+                let store = &self.store;
+                self.keys
+                    .insert(key_hash(c.kind, &c.id), slot, |s| store.key_hash_of(s));
             }
-        };
-        let email = self.items[slot].email.clone();
-        self.link_email(email.as_deref(), slot);
+        }
+        self.link_email(slot);
         self.generation += 1;
     }
 
+    fn make_entry(&mut self, c: &Candidate) -> Entry {
+        let a = &mut self.arena;
+        let mut opt = |s: Option<&str>| s.map(|s| a.lowered(s)).unwrap_or_default();
+        let email = opt(c.email.as_deref());
+        let employee_id = opt(c.employee_id.as_deref());
+        let title = opt(c.title.as_deref());
+        let id = a.lowered(&c.id);
+        let name = a.lowered(&c.name);
+        let email_local = match c.email.as_deref() {
+            Some(e) => {
+                let local = e.rsplit_once('@').map_or(e, |(l, _)| l);
+                a.prefix(email, local.chars().count())
+            }
+            None => Hay::default(),
+        };
+        self.form_buf.clear();
+        let mut sink = Sink {
+            arena: &mut self.arena,
+            maps: &mut self.maps,
+            scratch: &mut self.scratch,
+        };
+        pinyin::pinyin_forms(&c.name, &mut sink, &mut self.form_buf);
+        let mut entry = Entry {
+            name,
+            email,
+            email_local,
+            employee_id,
+            id,
+            title,
+            ..Entry::default()
+        };
+        if let Some((first, more)) = self.form_buf.split_first() {
+            entry.pinyin = *first;
+            entry.has_pinyin = true;
+            if !more.is_empty() {
+                entry.more_at = u32::try_from(self.forms.len()).unwrap_or(u32::MAX);
+                entry.more_len = u8::try_from(more.len()).unwrap_or(u8::MAX);
+                self.forms.extend_from_slice(more);
+            }
+        }
+        entry
+    }
+
+    fn masks_of(&self, e: &Entry) -> (u64, u64) {
+        let all = e.own_hays(&self.forms).fold(0, |m, h| m | h.mask());
+        let local = e
+            .own_hays(&self.forms)
+            .filter(|h| *h != e.email)
+            .fold(e.email_local.mask(), |m, h| m | h.mask());
+        (all, local)
+    }
+
+    /// The `cols` values of an entry: its best tier and start for each one-char query, the
+    /// same as the matcher would find (see `matcher::tier`; a one-char needle is always
+    /// contiguous, so only where it first occurs at each quality matters).
+    fn column_keys(&self, e: &Entry) -> [u16; ALNUM] {
+        let mut keys = [0u16; ALNUM];
+        let mut long = false;
+        let mut field = |hay: Hay, field: Field, starts: WordStarts| {
+            let text = self.arena.text(hay);
+            let len = hay.len();
+            for (i, c) in text.chars().enumerate() {
+                let Some(k) = alnum_index(fold_hay(c, true)) else {
+                    continue;
+                };
+                if i > 255 {
+                    long = true;
+                    keys[k] = keys[k].max(COL_UNKNOWN);
+                    continue;
+                }
+                let quality = if i == 0 {
+                    if len == 1 {
+                        hay::Quality::Exact
+                    } else {
+                        hay::Quality::Prefix
+                    }
+                } else if starts.at(text, i) {
+                    hay::Quality::WordStart
+                } else {
+                    hay::Quality::Substring
+                };
+                let tier = matcher::tier(field, quality);
+                let key = (tier << 8 | (255 - i as u32)) as u16;
+                keys[k] = keys[k].max(key);
+            }
+        };
+        use WordStarts::{Every, Marked, Separators};
+        field(e.id, Field::Id, Separators);
+        field(e.employee_id, Field::EmployeeId, Separators);
+        field(e.email_local, Field::Email, Separators);
+        field(e.name, Field::Name, Separators);
+        for f in e.forms(&self.forms) {
+            field(f.full, Field::Pinyin, Marked(f.starts));
+            field(f.initials, Field::Initials, Every);
+        }
+        field(e.title, Field::Title, Separators);
+        if long {
+            // A start past 255 cannot be encoded: let the matcher score every char found.
+            for k in keys.iter_mut().filter(|k| **k != 0) {
+                *k = COL_UNKNOWN;
+            }
+        }
+        keys
+    }
+
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.entries.is_empty()
     }
 
-    pub fn get(&self, kind: Kind, id: &str) -> Option<&Candidate> {
-        self.slot(kind, id).and_then(|s| self.items.get(s))
+    /// The candidate with this kind and id, as inserted.
+    pub fn get(&self, kind: Kind, id: &str) -> Option<Candidate> {
+        self.slot(kind, id).and_then(|s| self.store.candidate(s))
     }
 
     /// Changes on every insert; a `Searcher` drops its cached matches when it changes.
@@ -315,22 +618,60 @@ impl SearchIndex {
         Searcher::new().search(self, query, limit)
     }
 
-    /// Rebuild the arena from the live entries, dropping the text of replaced ones.
+    /// Rebuild the arena (and the spellings' lists) from the live entries, dropping the text
+    /// of replaced ones.
     fn compact(&mut self) {
         let old = std::mem::take(&mut self.arena);
-        for e in &mut self.entries {
-            for hay in e.hays_mut() {
-                *hay = self.arena.copy(&old, *hay);
+        let old_maps = std::mem::take(&mut self.maps);
+        let old_forms = std::mem::take(&mut self.forms);
+        let copy_form = |arena: &mut Arena, maps: &mut Vec<u32>, f: &Form| {
+            let full = arena.copy(&old, f.full);
+            let initials = arena.copy(&old, f.initials);
+            let map_at = u32::try_from(maps.len()).unwrap_or(u32::MAX);
+            let at = f.map_at as usize;
+            let n = f.full.len() + f.initials.len();
+            maps.extend(old_maps.get(at..at + n).unwrap_or_default());
+            Form {
+                full,
+                initials,
+                map_at,
+                ..*f
             }
+        };
+        let (arena, maps) = (&mut self.arena, &mut self.maps);
+        for e in &mut self.entries {
+            let more: Vec<Form> = e.forms(&old_forms).skip(1).copied().collect();
+            if e.has_pinyin {
+                e.pinyin = copy_form(arena, maps, &e.pinyin);
+            }
+            if !more.is_empty() {
+                e.more_at = u32::try_from(self.forms.len()).unwrap_or(u32::MAX);
+                for f in &more {
+                    let f = copy_form(arena, maps, f);
+                    self.forms.push(f);
+                }
+            }
+            let local = e.email_local.len();
+            for hay in [
+                &mut e.name,
+                &mut e.email,
+                &mut e.employee_id,
+                &mut e.id,
+                &mut e.title,
+            ] {
+                *hay = arena.copy(&old, *hay);
+            }
+            e.email_local = arena.prefix(e.email, local);
         }
     }
 
     fn slot(&self, kind: Kind, id: &str) -> Option<usize> {
-        let map = match kind {
-            Kind::User => &self.users,
-            Kind::Dept => &self.depts,
-        };
-        map.get(id).and_then(|&s| usize::try_from(s).ok())
+        let store = &self.store;
+        self.keys
+            .find(key_hash(kind, id), |s| {
+                store.kind(s as usize) == kind && store.id(s as usize) == id
+            })
+            .map(|s| s as usize)
     }
 
     pub(crate) fn uid(&self) -> u64 {
@@ -341,9 +682,15 @@ impl SearchIndex {
         &self.entries
     }
 
-    /// The entry in `slot` if it has every char of `needed`.
-    pub(crate) fn entry_with(&self, slot: usize, needed: u64) -> Option<&Entry> {
-        let mask = *self.masks.get(slot)?;
+    /// The entry in `slot` if it has every char of `needed` (in the fields a query with or
+    /// without `@` is matched against).
+    pub(crate) fn entry_with(&self, slot: usize, needed: u64, has_at: bool) -> Option<&Entry> {
+        let masks = if has_at {
+            &self.masks
+        } else {
+            &self.local_masks
+        };
+        let mask = *masks.get(slot)?;
         if mask & needed == needed {
             self.entries.get(slot)
         } else {
@@ -351,42 +698,69 @@ impl SearchIndex {
         }
     }
 
-    pub(crate) fn arena(&self) -> &Arena {
-        &self.arena
-    }
-
-    pub(crate) fn candidate(&self, slot: usize) -> Option<&Candidate> {
-        self.items.get(slot)
-    }
-
-    /// Slots whose email equals `email`, ignoring case.
-    pub(crate) fn slots_with_email(&self, email: &str) -> &[u32] {
-        self.emails
-            .get(&email.to_lowercase())
-            .map_or(&[], Vec::as_slice)
-    }
-
-    fn link_email(&mut self, email: Option<&str>, slot: usize) {
-        let (Some(email), Ok(slot)) = (email, u32::try_from(slot)) else {
-            return;
-        };
-        let slots = self.emails.entry(email.to_lowercase()).or_default();
-        if !slots.contains(&slot) {
-            slots.push(slot);
-            slots.sort_unstable();
-        }
-    }
-
-    fn unlink_email(&mut self, email: Option<&str>, slot: usize) {
-        let (Some(email), Ok(slot)) = (email, u32::try_from(slot)) else {
-            return;
-        };
-        let key = email.to_lowercase();
-        if let Some(slots) = self.emails.get_mut(&key) {
-            slots.retain(|&s| s != slot);
-            if slots.is_empty() {
-                self.emails.remove(&key);
+    /// Start loading the entry in `slot` into the cache.
+    #[inline]
+    pub(crate) fn prefetch_entry(&self, slot: usize) {
+        if let Some(e) = self.entries.get(slot) {
+            let p: *const u8 = (e as *const Entry).cast();
+            for line in 0..std::mem::size_of::<Entry>().div_ceil(64) {
+                hay::prefetch(p.wrapping_add(line * 64));
             }
         }
+    }
+
+    /// Start loading the ASCII text of the entry in `slot` (all of one entry's ASCII fields
+    /// are stored together, from its email on).
+    #[inline]
+    pub(crate) fn prefetch_text(&self, slot: usize) {
+        if let Some(e) = self.entries.get(slot) {
+            let first = if e.email.len > 0 && !e.email.wide {
+                e.email.start
+            } else {
+                e.id.start
+            };
+            let p = self.arena.ascii.as_ptr().wrapping_add(first as usize);
+            hay::prefetch(p);
+            hay::prefetch(p.wrapping_add(64));
+        }
+    }
+
+    pub(crate) fn name_len(&self, slot: usize) -> u32 {
+        self.name_lens.get(slot).copied().unwrap_or(u32::MAX)
+    }
+
+    /// Slots whose email equals `email`, ignoring case, in slot order.
+    pub(crate) fn slots_with_email(&self, email: &str) -> Vec<u32> {
+        let store = &self.store;
+        let mut slots = self.emails.find_all(email_hash(email), |s| {
+            store
+                .field(s as usize, S_EMAIL)
+                .is_some_and(|e| same_email(e, email))
+        });
+        slots.sort_unstable();
+        slots.dedup();
+        slots
+    }
+
+    fn link_email(&mut self, slot: u32) {
+        let store = &self.store;
+        if let Some(email) = store.field(slot as usize, S_EMAIL) {
+            self.emails
+                .insert(email_hash(email), slot, |s| store.email_hash_of(s));
+        }
+    }
+
+    fn unlink_email(&mut self, slot: u32) {
+        let store = &self.store;
+        if let Some(email) = store.field(slot as usize, S_EMAIL) {
+            self.emails
+                .remove(email_hash(email), slot, |s| store.email_hash_of(s));
+        }
+    }
+}
+
+fn set<T>(v: &mut [T], i: usize, value: T) {
+    if let Some(x) = v.get_mut(i) {
+        *x = value;
     }
 }

@@ -14,60 +14,92 @@ use super::hay::{Arena, Hay, MAX_FIELD_CHARS};
 /// zeng; 单 → dan, not shan), and the first character is usually the surname.
 const MAX_ALTERNATE_READINGS: usize = 3;
 
-#[derive(Debug, Clone)]
-pub(crate) struct PinyinForm {
+/// One spelling of a name as the matcher sees it. Its maps back to the name (only needed to
+/// highlight the few hits shown) are in the index's `maps` at `map_at`: one entry per char of
+/// `full`, then one per char of `initials`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Form {
     pub(crate) full: Hay,
     /// Bit `i`: a syllable or word starts at char `i` of `full`.
     pub(crate) starts: u64,
     pub(crate) initials: Hay,
-    /// Only needed to highlight the few hits shown, so kept out of the scanned data.
-    maps: Box<Maps>,
+    pub(crate) map_at: u32,
 }
 
-#[derive(Debug, Clone)]
-struct Maps {
-    full: Box<[u32]>,
-    initials: Box<[u32]>,
-}
-
-impl PinyinForm {
+impl Form {
     /// The name char index for spelling char `i` of the full form or of the initials.
-    pub(crate) fn name_index(&self, initials: bool, i: u32) -> Option<usize> {
-        let map = if initials {
-            &self.maps.initials
-        } else {
-            &self.maps.full
-        };
+    pub(crate) fn name_index(&self, maps: &[u32], initials: bool, i: u32) -> Option<usize> {
         let i = usize::try_from(i).ok()?;
-        map.get(i).and_then(|&n| usize::try_from(n).ok())
+        let at = self.map_at as usize;
+        let at = if initials {
+            if i >= self.initials.len() {
+                return None;
+            }
+            at + self.full.len() + i
+        } else {
+            if i >= self.full.len() {
+                return None;
+            }
+            at + i
+        };
+        maps.get(at).map(|&n| n as usize)
     }
 }
 
-/// All spellings worth matching for `name`; empty when no char has a reading (a Latin name is
-/// matched on its own text only).
-pub(crate) fn pinyin_forms(name: &str, arena: &mut Arena) -> Vec<PinyinForm> {
+/// Where forms are written: the arena for their text and the flat list of maps.
+pub(crate) struct Sink<'a> {
+    pub(crate) arena: &'a mut Arena,
+    pub(crate) maps: &'a mut Vec<u32>,
+    pub(crate) scratch: &'a mut Scratch,
+}
+
+/// Buffers reused from one insert to the next.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    chars: Vec<char>,
+    readings: Vec<Option<&'static str>>,
+    spelling: Spelling,
+}
+
+/// All spellings worth matching for `name`, appended to `out`; none when no char has a
+/// reading (a Latin name is matched on its own text only).
+pub(crate) fn pinyin_forms(name: &str, sink: &mut Sink<'_>, out: &mut Vec<Form>) {
     if name.is_ascii() {
-        return Vec::new();
+        return;
     }
-    let chars: Vec<char> = name.chars().take(MAX_FIELD_CHARS).collect();
-    let readings: Vec<Option<&'static str>> = chars
-        .iter()
-        .map(|c| c.to_pinyin().map(|p| p.plain()))
-        .collect();
-    let Some(first) = readings.iter().position(Option::is_some) else {
-        return Vec::new();
+    let scratch = &mut *sink.scratch;
+    scratch.chars.clear();
+    scratch.chars.extend(name.chars().take(MAX_FIELD_CHARS));
+    scratch.readings.clear();
+    scratch.readings.extend(
+        scratch
+            .chars
+            .iter()
+            .map(|c| c.to_pinyin().map(|p| p.plain())),
+    );
+    let Some(first) = scratch.readings.iter().position(Option::is_some) else {
+        return;
     };
-    let mut forms = vec![build(&chars, &readings, 'v').finish(arena)];
-    for alt in alternate_readings(chars[first], readings[first]) {
-        let mut r = readings.clone();
-        r[first] = Some(alt);
-        forms.push(build(&chars, &r, 'v').finish(arena));
+    let primary = scratch.readings[first];
+    let mut spelling = std::mem::take(&mut scratch.spelling);
+    build(&mut spelling, &scratch.chars, &scratch.readings, None, 'v');
+    out.push(spelling.finish(sink.arena, sink.maps));
+    for alt in alternate_readings(scratch.chars[first], primary) {
+        build(
+            &mut spelling,
+            &scratch.chars,
+            &scratch.readings,
+            Some((first, alt)),
+            'v',
+        );
+        out.push(spelling.finish(sink.arena, sink.maps));
     }
     // IMEs spell ü as v (lv for 吕); romanized names and email handles use u.
-    if readings.iter().flatten().any(|s| s.contains('ü')) {
-        forms.push(build(&chars, &readings, 'u').finish(arena));
+    if scratch.readings.iter().flatten().any(|s| s.contains('ü')) {
+        build(&mut spelling, &scratch.chars, &scratch.readings, None, 'u');
+        out.push(spelling.finish(sink.arena, sink.maps));
     }
-    forms
+    sink.scratch.spelling = spelling;
 }
 
 /// Distinct toneless readings of `c` other than `primary`, at most `MAX_ALTERNATE_READINGS`.
@@ -89,7 +121,7 @@ fn alternate_readings(c: char, primary: Option<&str>) -> Vec<&'static str> {
 }
 
 /// Accumulates one spelling and its maps back to name chars.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Spelling {
     full: Vec<char>,
     starts: u64,
@@ -99,6 +131,14 @@ struct Spelling {
 }
 
 impl Spelling {
+    fn clear(&mut self) {
+        self.full.clear();
+        self.starts = 0;
+        self.full_map.clear();
+        self.initials.clear();
+        self.initials_map.clear();
+    }
+
     fn push_full(&mut self, c: char, from: u32, starts_word: bool) {
         if starts_word && self.full.len() < 64 {
             self.starts |= 1 << self.full.len();
@@ -112,27 +152,40 @@ impl Spelling {
         self.initials_map.push(from);
     }
 
-    fn finish(self, arena: &mut Arena) -> PinyinForm {
-        PinyinForm {
-            full: arena.push(self.full.into_iter()),
+    fn finish(&self, arena: &mut Arena, maps: &mut Vec<u32>) -> Form {
+        let full = arena.push(self.full.iter().copied());
+        let initials = arena.push(self.initials.iter().copied());
+        let map_at = u32::try_from(maps.len()).unwrap_or(u32::MAX);
+        // Cut to what the arena kept, so `name_index` can find the initials' part.
+        maps.extend(self.full_map.iter().take(full.len()));
+        maps.extend(self.initials_map.iter().take(initials.len()));
+        Form {
+            full,
             starts: self.starts,
-            initials: arena.push(self.initials.into_iter()),
-            maps: Box::new(Maps {
-                full: self.full_map.into_boxed_slice(),
-                initials: self.initials_map.into_boxed_slice(),
-            }),
+            initials,
+            map_at,
         }
     }
 }
 
-/// One spelling: each char with a reading becomes its syllable; whitespace is dropped;
-/// anything else passes through (lowercased by the arena), each Latin word contributing its
-/// first letter to the initials (`Anna 李` → `annali`, `al`).
-fn build(chars: &[char], readings: &[Option<&str>], u_umlaut: char) -> Spelling {
-    let mut out = Spelling::default();
+/// One spelling: each char with a reading becomes its syllable (`alt` replaces one char's
+/// reading); whitespace is dropped; anything else passes through (lowercased by the arena),
+/// each Latin word contributing its first letter to the initials (`Anna 李` → `annali`, `al`).
+fn build(
+    out: &mut Spelling,
+    chars: &[char],
+    readings: &[Option<&str>],
+    alt: Option<(usize, &str)>,
+    u_umlaut: char,
+) {
+    out.clear();
     let mut in_word = false;
-    for (i, (&c, reading)) in chars.iter().zip(readings).enumerate() {
+    for (i, (&c, &reading)) in chars.iter().zip(readings).enumerate() {
         let Ok(from) = u32::try_from(i) else { break };
+        let reading = match alt {
+            Some((at, r)) if at == i => Some(r),
+            _ => reading,
+        };
         match reading {
             Some(syllable) => {
                 for (k, p) in syllable.chars().enumerate() {
@@ -155,16 +208,27 @@ fn build(chars: &[char], readings: &[Option<&str>], u_umlaut: char) -> Spelling 
             }
         }
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn forms(name: &str) -> (Arena, Vec<u32>, Vec<Form>) {
+        let (mut arena, mut maps, mut scratch) = (Arena::default(), Vec::new(), Scratch::default());
+        let mut out = Vec::new();
+        let mut sink = Sink {
+            arena: &mut arena,
+            maps: &mut maps,
+            scratch: &mut scratch,
+        };
+        pinyin_forms(name, &mut sink, &mut out);
+        (arena, maps, out)
+    }
+
     fn spelled(name: &str) -> Vec<(String, String)> {
-        let mut arena = Arena::default();
-        pinyin_forms(name, &mut arena)
+        let (arena, _, forms) = forms(name);
+        forms
             .iter()
             .map(|f| {
                 (
@@ -185,13 +249,14 @@ mod tests {
 
     #[test]
     fn maps_point_back_to_name_chars() {
-        let forms = pinyin_forms("Anna 李", &mut Arena::default());
+        let (_, maps, forms) = forms("Anna 李");
         let f = &forms[0];
-        assert_eq!(&*f.maps.full, &[0, 1, 2, 3, 5, 5]);
-        assert_eq!(&*f.maps.initials, &[0, 5]);
-        assert_eq!(f.name_index(false, 4), Some(5));
+        assert_eq!(maps, [0, 1, 2, 3, 5, 5, 0, 5]);
+        assert_eq!(f.name_index(&maps, false, 4), Some(5));
+        assert_eq!(f.name_index(&maps, true, 1), Some(5));
         assert_eq!(f.starts, 0b10001);
-        assert_eq!(f.name_index(true, 9), None);
+        assert_eq!(f.name_index(&maps, true, 9), None);
+        assert_eq!(f.name_index(&maps, false, 6), None);
     }
 
     #[test]

@@ -3,21 +3,24 @@
 //! matches (see the matching rule in `matcher.rs`), so only those are re-scored. Large
 //! candidate sets are scored on several threads.
 
-use std::collections::HashSet;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashSet};
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::thread;
 
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use super::hay::{Arena, Needle, WordStarts, anchor, quality};
 use super::matcher::{Query, Scored, exact_email_score, rank, score_slot};
-use super::{Entry, Field, Hit, QueryKind, SearchIndex, classify};
+use super::{COL_UNKNOWN, Entry, Field, Hit, QueryKind, SearchIndex, alnum_index, classify};
 
 /// Queries kept for reuse. Typing one character at a time makes one per keystroke; backspace
 /// goes back to an earlier one for free. Bounds memory at this many match lists.
 const MAX_LAYERS: usize = 24;
 
-/// Below this many candidates one thread is faster than starting more.
+/// Candidates per chunk of a scan that threads take turns claiming; below two chunks one
+/// thread is faster than starting more.
 const PER_THREAD: usize = 4096;
 
 const MAX_THREADS: usize = 8;
@@ -67,68 +70,190 @@ fn score_range(
     pool: Pool<'_>,
     range: std::ops::Range<usize>,
 ) -> Vec<Scored> {
-    range
-        .filter_map(|i| score_slot(matcher, index, query, pool.slot(i)?))
-        .collect()
+    let mut out = Vec::with_capacity(range.len());
+    let end = range.end;
+    for i in range {
+        // Scanning is bound by memory latency more than by matching: ask for the data of
+        // the candidates a few ahead while scoring this one.
+        if let Some(e) = pool.slot(i + 8).filter(|_| i + 8 < end) {
+            index.prefetch_entry(e as usize);
+        }
+        if let Some(e) = pool.slot(i + 4).filter(|_| i + 4 < end) {
+            index.prefetch_text(e as usize);
+        }
+        if let Some(s) = pool
+            .slot(i)
+            .and_then(|slot| score_slot(matcher, index, query, slot))
+        {
+            out.push(s);
+        }
+    }
+    out
 }
 
-/// Score the whole pool, split into contiguous chunks over up to `matchers.len()` threads
-/// (the calling thread takes the first chunk), concatenated in order so the result does not
-/// depend on the thread count.
+/// Score the whole pool in chunks of `chunk` that the calling thread and up to
+/// `matchers.len() - 1` helpers claim in turn, so a helper that starts late (the machine is
+/// busy) only means the caller does more of the work. Chunks are put back in order, so the
+/// result does not depend on the thread count.
 fn score_pool(
     matchers: &mut [Matcher],
     index: &SearchIndex,
     query: &Query,
     pool: Pool<'_>,
+    chunk: usize,
 ) -> Vec<Scored> {
     let n = pool.len();
-    let threads = matchers.len().max(1);
-    let chunk = n.div_ceil(threads);
+    let chunk = chunk.max(1);
+    let chunks = n.div_ceil(chunk);
     let Some((own, others)) = matchers.split_first_mut() else {
         return Vec::new();
     };
-    if threads == 1 {
+    let helpers = others.len().min(chunks.saturating_sub(1));
+    if helpers == 0 {
         return score_range(own, index, query, pool, 0..n);
     }
-    thread::scope(|scope| {
-        let mut spawned = Vec::new();
-        for (t, m) in others.iter_mut().take(threads - 1).enumerate() {
-            let range = (chunk * (t + 1)).min(n)..(chunk * (t + 2)).min(n);
-            let part = range.clone();
-            let work = move || score_range(m, index, query, pool, part);
-            // A thread that cannot be started leaves its chunk to the calling thread.
-            let handle = thread::Builder::new().spawn_scoped(scope, work).ok();
-            spawned.push((handle, range));
+    let next = AtomicUsize::new(0);
+    let work = |m: &mut Matcher| {
+        let mut done = Vec::new();
+        loop {
+            let c = next.fetch_add(1, AtomicOrdering::Relaxed);
+            if c >= chunks {
+                return done;
+            }
+            let range = c * chunk..((c + 1) * chunk).min(n);
+            done.push((c, score_range(m, index, query, pool, range)));
         }
-        let mut out = score_range(own, index, query, pool, 0..chunk.min(n));
-        for (handle, range) in spawned {
-            match handle.map(|h| h.join()) {
-                Some(Ok(part)) => out.extend(part),
-                Some(Err(panic)) => std::panic::resume_unwind(panic),
-                None => {
-                    let mut m = new_matcher();
-                    out.extend(score_range(&mut m, index, query, pool, range));
-                }
+    };
+    let work = &work;
+    let mut parts = thread::scope(|scope| {
+        // A thread that cannot be started just leaves its share to the others.
+        let handles: Vec<_> = others
+            .iter_mut()
+            .take(helpers)
+            .filter_map(|m| {
+                thread::Builder::new()
+                    .spawn_scoped(scope, move || work(m))
+                    .ok()
+            })
+            .collect();
+        let mut parts = work(own);
+        for h in handles {
+            match h.join() {
+                Ok(p) => parts.extend(p),
+                Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        out
-    })
+        parts
+    });
+    parts.sort_unstable_by_key(|p| p.0);
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+    for (_, part) in parts {
+        out.extend(part);
+    }
+    out
 }
 
-/// The `limit` best of `hits`, best first, without sorting them all.
-fn top(hits: &[Scored], limit: usize, scratch: &mut Vec<Scored>) -> Vec<Scored> {
+/// A one-char query of a letter or digit, from the index's column for that char: no text is
+/// read. Scores are exact (see `SearchIndex::column_keys`); which field matched is left for
+/// the few hits shown (`resolved` false).
+fn column_scan(
+    matcher: &mut Matcher,
+    index: &SearchIndex,
+    query: &Query,
+    col: usize,
+) -> Vec<Scored> {
+    let Some(keys) = index.cols.get(col) else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(keys.iter().filter(|&&k| k != 0).count());
+    for (slot, (&key, &name_len)) in keys.iter().zip(&index.name_lens).enumerate() {
+        let Ok(slot) = u32::try_from(slot) else { break };
+        match key {
+            0 => {}
+            COL_UNKNOWN => out.extend(score_slot(matcher, index, query, slot)),
+            _ => out.push(Scored {
+                slot,
+                score: column_score(key),
+                name_len,
+                field: Field::Name,
+                form: 0,
+                resolved: false,
+            }),
+        }
+    }
+    out
+}
+
+/// The matcher's score for a column value `tier << 8 | 255 - start`.
+fn column_score(key: u16) -> u32 {
+    let (tier, start) = (u32::from(key >> 8), 255 - u32::from(key & 0xff));
+    tier << super::matcher::TIER_SHIFT | (u32::from(u16::MAX) - start)
+}
+
+/// What `rank` compares before the slot: higher is better.
+fn rank_key(s: &Scored) -> u64 {
+    u64::from(s.score) << 32 | u64::from(u32::MAX - s.name_len)
+}
+
+/// A kept hit in the heap of `top`, ordered so that the heap's top is the worst kept.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Kept {
+    key: u64,
+    slot: u32,
+    at: usize,
+}
+
+impl PartialOrd for Kept {
+    fn partial_cmp(&self, other: &Kept) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Kept {
+    fn cmp(&self, other: &Kept) -> Ordering {
+        // Same as `rank`: greater means worse.
+        other.key.cmp(&self.key).then(self.slot.cmp(&other.slot))
+    }
+}
+
+/// The `limit` best of `hits` (which are in slot order), best first. One pass keeping a heap
+/// of the best so far: since later slots lose ties, a hit needs a strictly better key than
+/// the worst kept one to get in, which most fail with a single comparison.
+fn top(hits: &[Scored], limit: usize) -> Vec<Scored> {
     let k = limit.min(hits.len());
     if k == 0 {
         return Vec::new();
     }
-    scratch.clear();
-    scratch.extend_from_slice(hits);
-    if k < scratch.len() {
-        scratch.select_nth_unstable_by(k - 1, rank);
-        scratch.truncate(k);
+    let mut heap: BinaryHeap<Kept> = BinaryHeap::with_capacity(k);
+    let mut bar = 0u64;
+    for (at, s) in hits.iter().enumerate() {
+        let key = rank_key(s);
+        if heap.len() < k {
+            heap.push(Kept {
+                key,
+                slot: s.slot,
+                at,
+            });
+            if heap.len() == k {
+                bar = heap.peek().map_or(0, |w| w.key);
+            }
+        } else if key > bar {
+            if let Some(mut worst) = heap.peek_mut() {
+                *worst = Kept {
+                    key,
+                    slot: s.slot,
+                    at,
+                };
+            }
+            bar = heap.peek().map_or(0, |w| w.key);
+        }
     }
-    scratch.sort_unstable_by(rank);
-    scratch.clone()
+    let mut best: Vec<Scored> = heap
+        .into_iter()
+        .filter_map(|w| hits.get(w.at).copied())
+        .collect();
+    best.sort_unstable_by(rank);
+    best
 }
 
 /// Stateful search for the TUI's search box: remembers the matches of the queries typed so
@@ -145,8 +270,9 @@ pub struct Searcher {
     generation: u64,
     layers: Vec<Layer>,
     total: usize,
-    scratch: Vec<Scored>,
     indices: Vec<u32>,
+    /// Answer one-char queries from the index's columns (off only to test them).
+    columns: bool,
 }
 
 impl Default for Searcher {
@@ -160,8 +286,8 @@ impl Default for Searcher {
             generation: 0,
             layers: Vec::new(),
             total: 0,
-            scratch: Vec::new(),
             indices: Vec::new(),
+            columns: true,
         }
     }
 }
@@ -203,6 +329,13 @@ impl Searcher {
         }
     }
 
+    /// Score one-char queries with the matcher too, to check the columns against it.
+    #[cfg(test)]
+    pub(crate) fn without_columns(mut self) -> Searcher {
+        self.columns = false;
+        self
+    }
+
     /// Split even small candidate sets over threads, to test that path.
     #[cfg(test)]
     pub(crate) fn with_tiny_chunks(mut self) -> Searcher {
@@ -239,9 +372,12 @@ impl Searcher {
             return Vec::new();
         };
         self.total = layer.hits.len();
-        let best = top(&layer.hits, limit, &mut self.scratch);
+        let best = top(&layer.hits, limit);
         best.iter()
-            .filter_map(|s| self.hit(index, &query, s))
+            .filter_map(|s| {
+                let s = self.resolve(index, &query, s);
+                self.hit(index, &query, &s)
+            })
             .collect()
     }
 
@@ -262,11 +398,34 @@ impl Searcher {
             Some(prev) => Pool::Hits(&prev.hits),
             None => Pool::All(u32::try_from(index.entries().len()).unwrap_or(u32::MAX)),
         };
-        let wanted = (pool.len() / self.per_thread.max(1)).clamp(1, self.threads);
-        while self.matchers.len() < wanted {
-            self.matchers.push(new_matcher());
-        }
-        let hits = score_pool(&mut self.matchers[..wanted], index, query, pool);
+        let single = match query.key.as_slice() {
+            [c] => alnum_index(*c),
+            _ => None,
+        };
+        let hits = match (pool, single.filter(|_| self.columns)) {
+            (Pool::All(_), Some(col)) => {
+                let m = self.matchers.first_mut();
+                let mut fallback = None;
+                let m = match m {
+                    Some(m) => m,
+                    None => fallback.insert(new_matcher()),
+                };
+                column_scan(m, index, query, col)
+            }
+            _ => {
+                let wanted = (pool.len() / self.per_thread.max(1)).clamp(1, self.threads);
+                while self.matchers.len() < wanted {
+                    self.matchers.push(new_matcher());
+                }
+                score_pool(
+                    &mut self.matchers[..wanted],
+                    index,
+                    query,
+                    pool,
+                    self.per_thread,
+                )
+            }
+        };
         self.layers.push(Layer {
             key: query.key.clone(),
             hits,
@@ -276,16 +435,33 @@ impl Searcher {
         }
     }
 
+    /// Find which field a hit from `column_scan` matched in (its score is already right).
+    fn resolve(&mut self, index: &SearchIndex, query: &Query, s: &Scored) -> Scored {
+        if s.resolved {
+            return *s;
+        }
+        let Some(m) = self.matchers.first_mut() else {
+            return *s;
+        };
+        match score_slot(m, index, query, s.slot) {
+            // `one_char_columns_agree_with_the_matcher` checks that the scores are equal.
+            Some(full) => Scored {
+                score: s.score,
+                ..full
+            },
+            None => *s,
+        }
+    }
+
     fn hit(&mut self, index: &SearchIndex, query: &Query, s: &Scored) -> Option<Hit> {
         let slot = usize::try_from(s.slot).ok()?;
-        let c = index.candidate(slot)?;
         let e = index.entries().get(slot)?;
         Some(Hit {
-            kind: c.kind,
-            id: c.id.clone(),
+            kind: index.store.kind(slot),
+            id: index.store.id(slot).to_string(),
             score: s.score,
             field: s.field,
-            name_positions: self.name_positions(index.arena(), e, query, s),
+            name_positions: self.name_positions(index, e, query, s),
         })
     }
 
@@ -293,12 +469,13 @@ impl Searcher {
     /// initials match the Chinese chars the matched letters were spelled from.
     fn name_positions(
         &mut self,
-        arena: &Arena,
+        index: &SearchIndex,
         e: &Entry,
         query: &Query,
         s: &Scored,
     ) -> Vec<usize> {
-        let form = e.pinyin_form(usize::from(s.form));
+        let arena: &Arena = &index.arena;
+        let form = e.form(&index.forms, usize::from(s.form));
         let (hay, needle, starts) = match (s.field, form) {
             (Field::Name, _) => (e.name, &query.full, WordStarts::Separators),
             (Field::Pinyin, Some(f)) => (f.full, &query.compact, WordStarts::Marked(f.starts)),
@@ -316,7 +493,7 @@ impl Searcher {
                 let initials = s.field == Field::Initials;
                 self.indices
                     .iter()
-                    .filter_map(|&i| f.name_index(initials, i))
+                    .filter_map(|&i| f.name_index(&index.maps, initials, i))
                     .collect()
             }
             _ => Vec::new(),
@@ -354,14 +531,12 @@ impl Searcher {
         let mut seen = HashSet::new();
         let mut hits = Vec::new();
         for email in emails {
-            for &slot in index.slots_with_email(email) {
-                let Some(c) = usize::try_from(slot).ok().and_then(|s| index.candidate(s)) else {
-                    continue;
-                };
+            for slot in index.slots_with_email(email) {
+                let s = slot as usize;
                 if seen.insert(slot) {
                     hits.push(Hit {
-                        kind: c.kind,
-                        id: c.id.clone(),
+                        kind: index.store.kind(s),
+                        id: index.store.id(s).to_string(),
                         score: exact_email_score(),
                         field: Field::Email,
                         name_positions: Vec::new(),

@@ -218,7 +218,10 @@ impl BenchExit {
         if v == "first-frame" {
             return BenchExit::FirstFrame;
         }
-        match v.strip_prefix("after-ms:").and_then(|n| n.parse::<u64>().ok()) {
+        match v
+            .strip_prefix("after-ms:")
+            .and_then(|n| n.parse::<u64>().ok())
+        {
             Some(ms) => BenchExit::After(std::time::Instant::now() + Duration::from_millis(ms)),
             None => BenchExit::Never,
         }

@@ -1,0 +1,337 @@
+//! Between snapshots and org files (the `export` format).
+
+use std::collections::HashMap;
+
+use super::{SnapDept, SnapUser, Snapshot, unix_now};
+use crate::fake::{OrgDept, OrgFile, OrgUser};
+use crate::model::{Dept, DeptRef, User};
+
+impl Snapshot {
+    /// Everything in it as an org file (members from `members` lists and users' dept_ids).
+    ///
+    /// The root comes first and has no parent, so the file stands on its own. Users are
+    /// ordered by first appearance in the departments' member lists, which keeps each
+    /// department's listing order for everyone who is in one department (an org file has no
+    /// per-department order of its own). References to departments or people that are not in
+    /// the snapshot are kept; `Org::lenient` ignores them.
+    pub fn to_org_file(&self) -> OrgFile {
+        // A child listing names its parent even when the child's own record does not.
+        let mut parent_of: HashMap<&str, &str> = HashMap::new();
+        for d in &self.depts {
+            for c in d.children.iter().flatten() {
+                parent_of.entry(c.as_str()).or_insert(d.dept.id.as_str());
+            }
+        }
+        let root = self.root.as_deref();
+        let mut depts: Vec<OrgDept> = Vec::with_capacity(self.depts.len());
+        let mut seen_dept: HashMap<&str, ()> = HashMap::with_capacity(self.depts.len());
+        let root_first = self
+            .depts
+            .iter()
+            .filter(|d| Some(d.dept.id.as_str()) == root)
+            .chain(
+                self.depts
+                    .iter()
+                    .filter(|d| Some(d.dept.id.as_str()) != root),
+            );
+        for d in root_first {
+            if seen_dept.insert(d.dept.id.as_str(), ()).is_some() {
+                continue;
+            }
+            let is_root = Some(d.dept.id.as_str()) == root;
+            let parent_id = if is_root {
+                None
+            } else {
+                d.dept
+                    .parent_id
+                    .clone()
+                    .or_else(|| parent_of.get(d.dept.id.as_str()).map(|p| p.to_string()))
+            };
+            depts.push(OrgDept {
+                id: d.dept.id.clone(),
+                name: d.dept.name.clone(),
+                parent_id,
+                order: d.dept.order,
+                leader_ids: d.dept.leader_ids.clone(),
+            });
+        }
+
+        // Extra memberships known only from member lists, per user.
+        let mut listed_in: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut order: Vec<&str> = Vec::with_capacity(self.users.len());
+        let mut placed: HashMap<&str, ()> = HashMap::with_capacity(self.users.len());
+        for d in &self.depts {
+            for m in d.members.iter().flatten() {
+                listed_in
+                    .entry(m.as_str())
+                    .or_default()
+                    .push(d.dept.id.as_str());
+                if placed.insert(m.as_str(), ()).is_none() {
+                    order.push(m.as_str());
+                }
+            }
+        }
+        let mut by_id: HashMap<&str, &User> = HashMap::with_capacity(self.users.len());
+        for u in &self.users {
+            by_id.entry(u.user.id.as_str()).or_insert(&u.user);
+            if placed.insert(u.user.id.as_str(), ()).is_none() {
+                order.push(u.user.id.as_str());
+            }
+        }
+        let users = order
+            .into_iter()
+            .filter_map(|id| by_id.get(id))
+            .map(|u| {
+                let mut org = org_user(u);
+                for d in listed_in.get(u.id.as_str()).into_iter().flatten() {
+                    if !org.dept_ids.iter().any(|x| x == d) {
+                        org.dept_ids.push(d.to_string());
+                    }
+                }
+                org
+            })
+            .collect();
+        OrgFile { depts, users }
+    }
+
+    /// A complete snapshot of an org file (every listing loaded). Paths are the department
+    /// names from the top down, as the fake server reports them; `provider` is `org-file`.
+    pub fn from_org_file(file: &OrgFile, profile: &str) -> Snapshot {
+        let index: HashMap<&str, usize> = file
+            .depts
+            .iter()
+            .enumerate()
+            .rev() // the first of duplicate ids wins, as in `Org::lenient`
+            .map(|(i, d)| (d.id.as_str(), i))
+            .collect();
+        let paths = dept_paths(&file.depts, &index);
+        let is_top = |d: &OrgDept| {
+            d.parent_id
+                .as_deref()
+                .is_none_or(|p| p.is_empty() || p == "0")
+        };
+        let root = file.depts.iter().find(|d| is_top(d)).map(|d| d.id.clone());
+
+        let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, d) in file.depts.iter().enumerate() {
+            if index.get(d.id.as_str()) != Some(&i) || is_top(d) {
+                continue;
+            }
+            if let Some(p) = d.parent_id.as_deref().filter(|p| index.contains_key(p)) {
+                children.entry(p).or_default().push(i);
+            }
+        }
+        for list in children.values_mut() {
+            list.sort_by(|&a, &b| {
+                let (x, y) = (&file.depts[a], &file.depts[b]);
+                (x.order.unwrap_or(i64::MAX), &x.name, &x.id).cmp(&(
+                    y.order.unwrap_or(i64::MAX),
+                    &y.name,
+                    &y.id,
+                ))
+            });
+        }
+        let mut members: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut seen_user: HashMap<&str, ()> = HashMap::with_capacity(file.users.len());
+        let mut users = Vec::with_capacity(file.users.len());
+        for u in &file.users {
+            if seen_user.insert(u.id.as_str(), ()).is_some() {
+                continue;
+            }
+            let mut refs = Vec::with_capacity(u.dept_ids.len());
+            for d in &u.dept_ids {
+                if let Some(&i) = index.get(d.as_str()) {
+                    members.entry(d.as_str()).or_default().push(u.id.clone());
+                    refs.push(DeptRef {
+                        id: d.clone(),
+                        name: file.depts[i].name.clone(),
+                        path: paths.get(i).cloned(),
+                    });
+                }
+            }
+            users.push(SnapUser {
+                user: model_user(u, refs),
+                detailed: true,
+            });
+        }
+        let depts = file
+            .depts
+            .iter()
+            .enumerate()
+            .filter(|(i, d)| index.get(d.id.as_str()) == Some(i))
+            .map(|(i, d)| {
+                let kids = children
+                    .get(d.id.as_str())
+                    .map(|v| v.iter().map(|&k| file.depts[k].id.clone()).collect())
+                    .unwrap_or_default();
+                let mine = members.remove(d.id.as_str()).unwrap_or_default();
+                SnapDept {
+                    dept: Dept {
+                        id: d.id.clone(),
+                        name: d.name.clone(),
+                        parent_id: d.parent_id.clone().filter(|_| !is_top(d)),
+                        path: paths.get(i).cloned(),
+                        order: d.order,
+                        leader_ids: d.leader_ids.clone(),
+                        member_count: u64::try_from(mine.len()).ok(),
+                    },
+                    children: Some(kids),
+                    members: Some(mine),
+                }
+            })
+            .collect();
+        Snapshot {
+            profile: profile.to_string(),
+            provider: "org-file".into(),
+            saved_at: unix_now(),
+            root,
+            depts,
+            users,
+        }
+    }
+}
+
+/// Names from the top down for every department (`paths[i]` for `depts[i]`), each computed
+/// once from its parent's. A missing parent ends a path; a cycle is cut where it closes.
+fn dept_paths(depts: &[OrgDept], index: &HashMap<&str, usize>) -> Vec<String> {
+    let mut paths: Vec<Option<String>> = vec![None; depts.len()];
+    let mut chain = Vec::new();
+    for start in 0..depts.len() {
+        // Climb to the first ancestor with a known path (or the top), then fill downwards.
+        chain.clear();
+        let mut cur = Some(start);
+        let mut base: Option<String> = None;
+        while let Some(i) = cur {
+            if let Some(p) = &paths[i] {
+                base = Some(p.clone());
+                break;
+            }
+            if chain.contains(&i) || chain.len() > depts.len() {
+                break;
+            }
+            chain.push(i);
+            cur = depts[i]
+                .parent_id
+                .as_deref()
+                .and_then(|p| index.get(p).copied());
+        }
+        for &i in chain.iter().rev() {
+            let name = depts[i].name.as_deref().unwrap_or_default();
+            let path = match &base {
+                Some(b) => format!("{b}/{name}"),
+                None => name.to_string(),
+            };
+            paths[i] = Some(path.clone());
+            base = Some(path);
+        }
+    }
+    paths.into_iter().map(Option::unwrap_or_default).collect()
+}
+
+fn org_user(u: &User) -> OrgUser {
+    OrgUser {
+        id: u.id.clone(),
+        name: u.name.clone(),
+        email: u.email.clone(),
+        mobile: u.mobile.clone(),
+        title: u.title.clone(),
+        employee_id: u.employee_id.clone(),
+        status: u.status,
+        leader_id: u.leader_id.clone(),
+        dept_ids: u.dept_ids.clone(),
+        city: u.city.clone(),
+        work_place: u.work_place.clone(),
+    }
+}
+
+fn model_user(u: &OrgUser, depts: Vec<DeptRef>) -> User {
+    User {
+        id: u.id.clone(),
+        name: u.name.clone(),
+        email: u.email.clone(),
+        mobile: u.mobile.clone(),
+        title: u.title.clone(),
+        employee_id: u.employee_id.clone(),
+        status: Some(u.status_or_active()),
+        leader_id: u.leader_id.clone(),
+        dept_ids: u.dept_ids.clone(),
+        depts,
+        city: u.city.clone(),
+        work_place: u.work_place.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::Directory;
+
+    #[test]
+    fn org_file_round_trip_keeps_structure() {
+        let file = crate::fake::generate::demo();
+        let snap = Snapshot::from_org_file(&file, "t");
+        assert_eq!(snap.root.as_deref(), Some("d00000"));
+        let root = &snap.depts[0];
+        assert_eq!(root.dept.path.as_deref(), Some("Acme 集团"));
+        assert!(root.children.as_ref().is_some_and(|c| !c.is_empty()));
+        let back = snap.to_org_file();
+        let offline = crate::providers::offline::OfflineDirectory::from_snapshot(&snap).unwrap();
+        let a = crate::fake::Org::new(file.clone()).unwrap();
+        let b = crate::fake::Org::new(back).unwrap();
+        for d in a.depts() {
+            let ids = |o: &crate::fake::Org| -> Vec<String> {
+                o.children(&d.id).iter().map(|c| c.id.clone()).collect()
+            };
+            assert_eq!(ids(&a), ids(&b), "children of {}", d.id);
+            // An org file cannot keep every department's member order (someone in two
+            // departments has one place in the file): the same people here, and the exact
+            // order from the offline directory, which reads the snapshot's lists.
+            let ms = |o: &crate::fake::Org| -> Vec<String> {
+                o.members(&d.id).iter().map(|u| u.id.clone()).collect()
+            };
+            let (mut x, mut y) = (ms(&a), ms(&b));
+            let listed = x.clone();
+            x.sort();
+            y.sort();
+            assert_eq!(x, y, "members of {}", d.id);
+            let page = block(offline.members(&d.id, None)).unwrap();
+            let got: Vec<String> = page.items.into_iter().map(|u| u.id).collect();
+            assert_eq!(got, listed, "offline members of {}", d.id);
+            assert_eq!(a.path(&d.id), b.path(&d.id));
+        }
+    }
+
+    fn block<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn paths_survive_cycles_and_missing_parents() {
+        let d = |id: &str, parent: Option<&str>| OrgDept {
+            id: id.into(),
+            name: Some(id.to_uppercase()),
+            parent_id: parent.map(str::to_string),
+            ..OrgDept::default()
+        };
+        let depts = vec![
+            d("r", None),
+            d("a", Some("r")),
+            d("b", Some("a")),
+            d("x", Some("y")),
+            d("y", Some("x")),
+            d("o", Some("gone")),
+        ];
+        let index = depts
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.as_str(), i))
+            .collect();
+        let p = dept_paths(&depts, &index);
+        assert_eq!(p[2], "R/A/B");
+        assert_eq!(p[5], "O");
+        assert!(p[3].ends_with("X") && p[4].ends_with('Y'));
+    }
+}

@@ -1,0 +1,233 @@
+//! Recording what a session loads, to save it as a snapshot.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::{SnapDept, SnapUser, Snapshot, unix_now};
+use crate::directory::{Directory, ProviderKind};
+use crate::error::Result;
+use crate::model::{Dept, EmailMatch, Page, User};
+
+/// A `Directory` that passes every call through and remembers what came back, so that a
+/// session that walked the org (a CLI crawl, the browser) can be saved as a snapshot.
+/// A listing counts as loaded only once all its pages came back in sequence.
+pub struct Recorder {
+    inner: std::sync::Arc<dyn Directory>,
+    state: Mutex<Recorded>,
+}
+
+#[derive(Default)]
+struct Recorded {
+    root: Option<String>,
+    dept_order: Vec<String>,
+    depts: HashMap<String, Dept>,
+    children: HashMap<String, Vec<String>>,
+    members: HashMap<String, Vec<String>>,
+    /// Listings under way, keyed by (department, token of the page expected next).
+    partial_children: HashMap<(String, String), Vec<String>>,
+    partial_members: HashMap<(String, String), Vec<String>>,
+    user_order: Vec<String>,
+    users: HashMap<String, SnapUser>,
+}
+
+impl Recorded {
+    fn dept(&mut self, d: &Dept) {
+        match self.depts.get_mut(&d.id) {
+            Some(old) => {
+                // A listing may leave out what get-department said; keep the richer fields.
+                let path = d.path.clone().or_else(|| old.path.take());
+                let count = d.member_count.or(old.member_count);
+                *old = d.clone();
+                old.path = path;
+                old.member_count = count;
+            }
+            None => {
+                self.dept_order.push(d.id.clone());
+                self.depts.insert(d.id.clone(), d.clone());
+            }
+        }
+    }
+
+    fn user(&mut self, u: &User, detailed: bool) {
+        match self.users.get_mut(&u.id) {
+            // A reduced listing record never replaces a detailed one.
+            Some(old) if old.detailed && !detailed => {}
+            Some(old) => {
+                *old = SnapUser {
+                    user: u.clone(),
+                    detailed,
+                }
+            }
+            None => {
+                self.user_order.push(u.id.clone());
+                self.users.insert(
+                    u.id.clone(),
+                    SnapUser {
+                        user: u.clone(),
+                        detailed,
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// Accumulate one page of a listing; returns the whole listing when this was its last page.
+fn listing_page(
+    partial: &mut HashMap<(String, String), Vec<String>>,
+    dept_id: &str,
+    token: Option<&str>,
+    ids: impl Iterator<Item = String>,
+    next: Option<&str>,
+) -> Option<Vec<String>> {
+    let mut so_far = match token {
+        None => Vec::new(),
+        Some(t) => partial.remove(&(dept_id.to_string(), t.to_string()))?,
+    };
+    so_far.extend(ids);
+    match next {
+        Some(n) => {
+            partial.insert((dept_id.to_string(), n.to_string()), so_far);
+            None
+        }
+        None => Some(so_far),
+    }
+}
+
+impl Recorder {
+    pub fn new(inner: std::sync::Arc<dyn Directory>) -> Recorder {
+        Recorder {
+            inner,
+            state: Mutex::new(Recorded::default()),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Recorded) -> T) -> T {
+        // A panic while holding the lock cannot leave the maps inconsistent in a way that
+        // matters for a cache, so a poisoned lock is used as is.
+        let mut guard = match self.state.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut guard)
+    }
+
+    /// Everything recorded so far.
+    pub fn snapshot(&self, profile: &str, provider: &str) -> Snapshot {
+        self.with(|r| {
+            let depts = r
+                .dept_order
+                .iter()
+                .filter_map(|id| {
+                    Some(SnapDept {
+                        dept: r.depts.get(id)?.clone(),
+                        children: r.children.get(id).cloned(),
+                        members: r.members.get(id).cloned(),
+                    })
+                })
+                .collect();
+            let users = r
+                .user_order
+                .iter()
+                .filter_map(|id| r.users.get(id).cloned())
+                .collect();
+            Snapshot {
+                profile: profile.to_string(),
+                provider: provider.to_string(),
+                saved_at: unix_now(),
+                root: r.root.clone(),
+                depts,
+                users,
+            }
+        })
+    }
+}
+
+#[async_trait]
+impl Directory for Recorder {
+    fn kind(&self) -> ProviderKind {
+        self.inner.kind()
+    }
+
+    async fn root(&self) -> Result<Dept> {
+        let d = self.inner.root().await?;
+        self.with(|r| {
+            r.root = Some(d.id.clone());
+            r.dept(&d);
+        });
+        Ok(d)
+    }
+
+    async fn dept(&self, id: &str) -> Result<Dept> {
+        let d = self.inner.dept(id).await?;
+        self.with(|r| r.dept(&d));
+        Ok(d)
+    }
+
+    async fn children(&self, dept_id: &str, page: Option<&str>) -> Result<Page<Dept>> {
+        let p = self.inner.children(dept_id, page).await?;
+        self.with(|r| {
+            for d in &p.items {
+                r.dept(d);
+            }
+            let ids = p.items.iter().map(|d| d.id.clone());
+            let done = listing_page(
+                &mut r.partial_children,
+                dept_id,
+                page,
+                ids,
+                p.next_page.as_deref(),
+            );
+            if let Some(all) = done {
+                r.children.insert(dept_id.to_string(), all);
+            }
+        });
+        Ok(p)
+    }
+
+    async fn members(&self, dept_id: &str, page: Option<&str>) -> Result<Page<User>> {
+        let p = self.inner.members(dept_id, page).await?;
+        self.with(|r| {
+            for u in &p.items {
+                r.user(u, false);
+            }
+            let ids = p.items.iter().map(|u| u.id.clone());
+            let done = listing_page(
+                &mut r.partial_members,
+                dept_id,
+                page,
+                ids,
+                p.next_page.as_deref(),
+            );
+            if let Some(all) = done {
+                r.members.insert(dept_id.to_string(), all);
+            }
+        });
+        Ok(p)
+    }
+
+    async fn user(&self, id: &str) -> Result<User> {
+        let u = self.inner.user(id).await?;
+        self.with(|r| r.user(&u, true));
+        Ok(u)
+    }
+
+    async fn users(&self, ids: &[String]) -> Result<Vec<User>> {
+        let us = self.inner.users(ids).await?;
+        self.with(|r| us.iter().for_each(|u| r.user(u, true)));
+        Ok(us)
+    }
+
+    async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<EmailMatch>> {
+        let found = self.inner.users_by_emails(emails).await?;
+        self.with(|r| {
+            found
+                .iter()
+                .filter_map(|m| m.user.as_ref())
+                .for_each(|u| r.user(u, true))
+        });
+        Ok(found)
+    }
+}
