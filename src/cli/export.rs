@@ -8,7 +8,6 @@ use super::tree::crawl_with_people;
 use crate::directory::Directory;
 use crate::error::{Result, exit};
 use crate::fake::{OrgDept, OrgFile, OrgUser};
-use crate::model::User;
 use crate::text::sanitize;
 
 pub async fn run(dir: Arc<dyn Directory>, format: &str, dept: Option<&str>) -> Result<i32> {
@@ -32,7 +31,7 @@ pub async fn run(dir: Arc<dyn Directory>, format: &str, dept: Option<&str>) -> R
     let users: Vec<OrgUser> = found
         .unique_users()
         .into_iter()
-        .map(|u| org_user(people.get(&u.id).unwrap_or(u)))
+        .map(|u| OrgUser::from(people.get(&u.id).unwrap_or(u)))
         .collect();
     let file = OrgFile { depts, users };
     let text = match format {
@@ -41,22 +40,6 @@ pub async fn run(dir: Arc<dyn Directory>, format: &str, dept: Option<&str>) -> R
     };
     output::emit(&text)?;
     Ok(exit::OK)
-}
-
-fn org_user(u: &User) -> OrgUser {
-    OrgUser {
-        id: u.id.clone(),
-        name: u.name.clone(),
-        email: u.email.clone(),
-        mobile: u.mobile.clone(),
-        title: u.title.clone(),
-        employee_id: u.employee_id.clone(),
-        status: u.status,
-        leader_id: u.leader_id.clone(),
-        dept_ids: u.dept_ids.clone(),
-        city: u.city.clone(),
-        work_place: u.work_place.clone(),
-    }
 }
 
 const CSV_HEADER: &str =

@@ -53,6 +53,25 @@ pub struct OrgUser {
     pub work_place: Option<String>,
 }
 
+impl From<&crate::model::User> for OrgUser {
+    /// A person as the org file records them (what `export` writes).
+    fn from(u: &crate::model::User) -> OrgUser {
+        OrgUser {
+            id: u.id.clone(),
+            name: u.name.clone(),
+            email: u.email.clone(),
+            mobile: u.mobile.clone(),
+            title: u.title.clone(),
+            employee_id: u.employee_id.clone(),
+            status: u.status,
+            leader_id: u.leader_id.clone(),
+            dept_ids: u.dept_ids.clone(),
+            city: u.city.clone(),
+            work_place: u.work_place.clone(),
+        }
+    }
+}
+
 impl OrgUser {
     pub fn status_or_active(&self) -> UserStatus {
         self.status.unwrap_or(UserStatus::Active)

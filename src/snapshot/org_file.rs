@@ -82,7 +82,7 @@ impl Snapshot {
             .into_iter()
             .filter_map(|id| by_id.get(id))
             .map(|u| {
-                let mut org = org_user(u);
+                let mut org = OrgUser::from(*u);
                 for d in listed_in.get(u.id.as_str()).into_iter().flatten() {
                     if !org.dept_ids.iter().any(|x| x == d) {
                         org.dept_ids.push(d.to_string());
@@ -226,22 +226,6 @@ fn dept_paths(depts: &[OrgDept], index: &HashMap<&str, usize>) -> Vec<String> {
         }
     }
     paths.into_iter().map(Option::unwrap_or_default).collect()
-}
-
-fn org_user(u: &User) -> OrgUser {
-    OrgUser {
-        id: u.id.clone(),
-        name: u.name.clone(),
-        email: u.email.clone(),
-        mobile: u.mobile.clone(),
-        title: u.title.clone(),
-        employee_id: u.employee_id.clone(),
-        status: u.status,
-        leader_id: u.leader_id.clone(),
-        dept_ids: u.dept_ids.clone(),
-        city: u.city.clone(),
-        work_place: u.work_place.clone(),
-    }
 }
 
 fn model_user(u: &OrgUser, depts: Vec<DeptRef>) -> User {
