@@ -7,11 +7,14 @@
 //! ```text
 //! 0   8  magic "ORGTSNAP"
 //! 8   4  format version (u32)
-//! 12  8  payload length in bytes (u64)
-//! 20  8  checksum of the payload (u64, see `format::checksum`)
-//! 28  …  payload, postcard-encoded: profile, provider, saved_at, root, the department and
-//!        people counts, then the departments and the people in parts of 4,096 records,
-//!        each part a postcard byte string of its own (decoded in parallel)
+//! 12  8  length of the head in bytes (u64)
+//! 20  8  checksum of the head (u64, see `format::checksum`)
+//! 28  …  the head, postcard-encoded: profile, provider, saved_at, root, the department and
+//!        people counts, the departments in parts of 4,096 records (each part a postcard
+//!        byte string of its own, decoded in parallel), and the table of the people's parts
+//!        (length and checksum of each)
+//! …   …  the people's parts, one after another: up to 4,096 people each, in tree order
+//!        (the root's members first), so a start reads the head and the first part only
 //! ```
 //!
 //! The version is checked before anything else is decoded, so a file written by another
@@ -21,12 +24,14 @@
 //! Writes are atomic (temp file, fsync, rename), so a reader sees the old file or the new
 //! one, never half of one.
 //!
-//! Submodules: `format` (payload layout, checksum, parallel decoding), `org_file` (to and
-//! from org files), `search` (reading in place for `orgtui search`), `recorder` (a
-//! `Directory` that records what passes through, for saving).
+//! Submodules: `format` (layout, checksum, parallel decoding), `org_file` (to and from org
+//! files), `people` (the head at once and the people part by part, for a fast start),
+//! `search` (reading in place for `orgtui search`), `recorder` (a `Directory` that records
+//! what passes through, for saving).
 
 mod format;
 mod org_file;
+mod people;
 mod recorder;
 mod search;
 
@@ -40,11 +45,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Dept, User};
 
-use format::{HEADER_LEN, MAGIC, check, checksum, decode_checked, encode, payload_in};
+use format::{check, decode_checked, encode, payload_in};
+pub use people::{People, SnapshotHead, open};
 pub use recorder::Recorder;
 pub use search::{SearchRecord, SearchRecords};
 
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: the people in separately checked parts after the head (1 checked the whole file at
+/// once).
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -76,9 +84,14 @@ pub struct SnapUser {
 impl Snapshot {
     /// How long ago it was saved; zero when `saved_at` is in the future (clock changes).
     pub fn age(&self, now: SystemTime) -> Duration {
-        let saved = UNIX_EPOCH + Duration::from_secs(self.saved_at);
-        now.duration_since(saved).unwrap_or_default()
+        age_of(self.saved_at, now)
     }
+}
+
+/// The age of something saved at `saved_at` (Unix seconds); zero when that is in the future.
+fn age_of(saved_at: u64, now: SystemTime) -> Duration {
+    let saved = UNIX_EPOCH + Duration::from_secs(saved_at);
+    now.duration_since(saved).unwrap_or_default()
 }
 
 pub(crate) fn unix_now() -> u64 {
@@ -136,15 +149,12 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// Atomic: write to a temp file in the same directory, fsync, rename over `path` (a crash
 /// never leaves a broken snapshot; the old one survives a failed write). Creates the
-/// directory.
+/// directory. People are written in tree order (see `Snapshot::people_tree_first`), not in
+/// the order `snap` holds them.
 pub fn save(path: &Path, snap: &Snapshot) -> std::io::Result<()> {
-    let payload = encode(snap)?;
-    let mut header = Vec::with_capacity(HEADER_LEN);
-    header.extend_from_slice(MAGIC);
-    header.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    header.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    header.extend_from_slice(&checksum(&payload).to_le_bytes());
-    write_atomic(path, &[&header, &payload])
+    let chunks = encode(snap)?;
+    let chunks: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+    write_atomic(path, &chunks)
 }
 
 /// Tells concurrent writers in one process apart (the pid does across processes).
@@ -249,7 +259,7 @@ impl SnapshotBytes {
 
     /// The profile it was saved for.
     pub fn profile(&self) -> std::result::Result<&str, LoadError> {
-        Ok(payload_in(&self.0)?.profile)
+        Ok(payload_in(&self.0, false)?.profile)
     }
 }
 

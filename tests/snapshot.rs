@@ -89,14 +89,25 @@ fn round_trip() {
         let path = dir.path().join(format!("nested/dir/s{n}.snap"));
         let snap = sample(n, "a");
         snapshot::save(&path, &snap).unwrap();
-        assert_eq!(snapshot::load(&path).unwrap(), snap, "{n} people");
+        let loaded = snapshot::load(&path).unwrap();
+        assert_eq!(loaded, snap.clone().into_saved_order(), "{n} people");
+        // The people come back in tree order: the root's members first (u0, u4, u8, …),
+        // then those of its sub-departments in order; d2's listing is not loaded, so its
+        // people come last.
+        let order: Vec<&str> = loaded.users.iter().map(|u| u.user.id.as_str()).collect();
+        if n == 9000 {
+            assert_eq!(order[..3], ["u0", "u4", "u8"]);
+            assert_eq!(order[2250..2252], ["u1", "u5"]);
+            assert_eq!(order[4500..4502], ["u3", "u7"]);
+            assert_eq!(order[6750..6752], ["u2", "u6"]);
+        }
     }
     assert!(temp_files(&dir.path().join("nested/dir")).is_empty());
     // Saving again replaces it.
     let path = dir.path().join("nested/dir/s1.snap");
     let other = sample(3, "b");
     snapshot::save(&path, &other).unwrap();
-    assert_eq!(snapshot::load(&path).unwrap(), other);
+    assert_eq!(snapshot::load(&path).unwrap(), other.into_saved_order());
 }
 
 /// `orgtui search` reads records in place through mirrors of the model types; they must
@@ -107,6 +118,7 @@ fn search_records_agree_with_the_model() {
     let path = dir.path().join("s.snap");
     let snap = sample(9000, "c");
     snapshot::save(&path, &snap).unwrap();
+    let snap = snap.into_saved_order();
     let bytes = SnapshotBytes::read(&path).unwrap();
     assert_eq!(bytes.profile().unwrap(), "work-c");
     let records = bytes.search_records().unwrap();
@@ -122,6 +134,95 @@ fn search_records_agree_with_the_model() {
         assert_eq!(&records.dept(i).unwrap(), d);
     }
     assert!(records.user(snap.users.len()).is_err());
+}
+
+/// The browser's start: the head at once, the people read and checked part by part.
+#[test]
+fn open_reads_the_head_then_the_people_part_by_part() {
+    let dir = temp();
+    let path = dir.path().join("s.snap");
+    let snap = sample(9000, "o");
+    snapshot::save(&path, &snap).unwrap();
+    let whole = snapshot::load(&path).unwrap();
+    let (head, people) = snapshot::open(&path).unwrap();
+    assert_eq!(head.profile, "work-o");
+    assert_eq!(head.provider, "feishu");
+    assert_eq!(head.saved_at, snap.saved_at);
+    assert_eq!(head.root.as_deref(), Some("d0"));
+    assert_eq!(head.depts, snap.depts);
+    assert_eq!(head.user_count, 9000);
+    let parts: Vec<Vec<SnapUser>> = people.map(Result::unwrap).collect();
+    assert_eq!(
+        parts.iter().map(Vec::len).collect::<Vec<_>>(),
+        [4096, 4096, 808]
+    );
+    assert_eq!(parts.concat(), whole.users);
+    // The same split of a snapshot already in memory.
+    let (head2, people2) = whole.clone().split();
+    assert_eq!(head2, head);
+    assert_eq!(people2.flatten().flatten().collect::<Vec<_>>(), whole.users);
+
+    assert!(matches!(
+        snapshot::open(&dir.path().join("none.snap")),
+        Err(LoadError::Missing)
+    ));
+}
+
+#[test]
+fn open_finds_damage_in_the_head_and_in_each_part() {
+    let dir = temp();
+    let path = dir.path().join("s.snap");
+    snapshot::save(&path, &sample(9000, "p")).unwrap();
+    let good = std::fs::read(&path).unwrap();
+    let head_len = u64::from_le_bytes(good[12..20].try_into().unwrap()) as usize;
+    let write = |bytes: &[u8]| std::fs::write(&path, bytes).unwrap();
+
+    // A flipped bit in the head: refused before anything is shown.
+    let mut bad = good.clone();
+    bad[28 + head_len / 2] ^= 4;
+    write(&bad);
+    assert!(matches!(snapshot::open(&path), Err(LoadError::Corrupt(_))));
+    // A flipped bit in the second part: the head and the first part are fine, the second
+    // part is reported, and nothing after it is read.
+    let mut bad = good.clone();
+    let at = good.len() - 1000;
+    bad[at] ^= 4;
+    write(&bad);
+    let (_, mut people) = snapshot::open(&path).unwrap();
+    assert_eq!(people.next().unwrap().unwrap().len(), 4096);
+    assert_eq!(people.next().unwrap().unwrap().len(), 4096);
+    match people.next() {
+        Some(Err(LoadError::Corrupt(msg))) => assert!(!msg.contains('\n'), "{msg}"),
+        other => panic!("damaged last part: {other:?}"),
+    }
+    assert!(people.next().is_none());
+    // Truncated or extended files: the lengths no longer add up.
+    for len in [
+        0,
+        10,
+        28,
+        28 + head_len - 1,
+        28 + head_len + 5,
+        good.len() - 1,
+    ] {
+        write(&good[..len]);
+        assert!(
+            matches!(snapshot::open(&path), Err(LoadError::Corrupt(_))),
+            "truncated to {len}"
+        );
+    }
+    let mut longer = good.clone();
+    longer.push(0);
+    write(&longer);
+    assert!(matches!(snapshot::open(&path), Err(LoadError::Corrupt(_))));
+    // Another version is never decoded.
+    let mut other = good.clone();
+    other[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
+    write(&other);
+    assert!(matches!(
+        snapshot::open(&path),
+        Err(LoadError::Incompatible { .. })
+    ));
 }
 
 #[test]
@@ -262,7 +363,7 @@ fn write_failing_midway_keeps_the_previous_snapshot() {
     }
     let dir = temp();
     let path = dir.path().join("s.snap");
-    let previous = sample(10, "old");
+    let previous = sample(10, "old").into_saved_order();
     snapshot::save(&path, &previous).unwrap();
     let status = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
@@ -286,8 +387,8 @@ fn write_failing_midway_keeps_the_previous_snapshot() {
 fn readers_never_see_a_partial_file() {
     let dir = temp();
     let path = dir.path().join("s.snap");
-    let old = sample(6000, "old");
-    let new = sample(6500, "new");
+    let old = sample(6000, "old").into_saved_order();
+    let new = sample(6500, "new").into_saved_order();
     snapshot::save(&path, &old).unwrap();
     let done = AtomicBool::new(false);
     std::thread::scope(|s| {

@@ -84,13 +84,40 @@ impl Harness {
             saves: 0,
             server: Some(server),
         };
+        // As at launch: the departments and the first part of the people before the first
+        // frame, the other parts after the server has answered (the late case: whatever
+        // the server said meanwhile must win).
+        let mut rest = None;
         if let Some(snap) = snapshot {
-            let fx = orgtui::tui::persist::restore(&mut h.app, snap);
-            h.queue.extend(fx);
+            let (head, mut people) = snap.split();
+            h.queue
+                .extend(orgtui::tui::persist::restore_head(&mut h.app, head));
+            if let Some(part) = people.next() {
+                let part = part.unwrap();
+                let cands = orgtui::tui::persist::people_candidates(&part);
+                let fx = orgtui::tui::persist::restore_people(&mut h.app, part, cands);
+                h.queue.extend(fx);
+            }
+            h.app.restoring = true;
+            rest = Some(people);
         }
         let fx = h.app.init();
         h.queue.extend(fx);
         h.settle().await;
+        if let Some(people) = rest {
+            for part in people {
+                let part = part.unwrap();
+                let cands = orgtui::tui::persist::people_candidates(&part);
+                h.send(Msg::Loaded(Box::new(Loaded::SnapshotPeople {
+                    part,
+                    cands,
+                })))
+                .await;
+            }
+            h.send(Msg::Loaded(Box::new(Loaded::SnapshotDone(Ok(())))))
+                .await;
+            assert!(!h.app.restoring);
+        }
         h
     }
 
@@ -146,7 +173,7 @@ impl Harness {
                     );
                     fx
                 }
-                Effect::CancelCrawl => Vec::new(),
+                Effect::CancelCrawl | Effect::IndexReserve(_) => Vec::new(),
                 Effect::SaveSnapshot => {
                     self.saves += 1;
                     Vec::new()
@@ -747,4 +774,93 @@ async fn starts_from_the_snapshot_and_revalidation_replaces_what_changed() {
     h.keys("l").await;
     assert!(!h.app.tree.node("d00001").unwrap().members.contains(&gone));
     assert_eq!(h.selected(), selected, "the selection did not move");
+}
+
+/// The snapshot's people arrive after the first frame, possibly after the server has already
+/// answered: what the server said is newer and must stay.
+#[test]
+fn snapshot_people_arriving_late_never_replace_fresher_records() {
+    use orgtui::model::{Dept, DeptRef, Page, User};
+    use orgtui::snapshot::{SnapDept, SnapUser, Snapshot};
+    let person = |id: &str, name: &str, detailed: bool| SnapUser {
+        user: User {
+            id: id.into(),
+            name: Some(name.into()),
+            title: Some("old title".into()),
+            depts: vec![DeptRef {
+                id: "d0".into(),
+                name: Some("Root".into()),
+                path: Some("Root".into()),
+            }],
+            ..User::default()
+        },
+        detailed,
+    };
+    let snap = Snapshot {
+        root: Some("d0".into()),
+        depts: vec![SnapDept {
+            dept: Dept {
+                id: "d0".into(),
+                name: Some("Root".into()),
+                ..Dept::default()
+            },
+            children: Some(vec![]),
+            members: Some(vec!["u1".into(), "u2".into(), "u3".into()]),
+        }],
+        users: vec![
+            person("u1", "Old One", true),
+            person("u2", "Old Two", false),
+            person("u3", "Three", true),
+        ],
+        ..Snapshot::default()
+    };
+    let (head, people) = snap.split();
+    let mut app = App::new("t", KeyMap::default());
+    orgtui::tui::persist::restore_head(&mut app, head);
+    app.restoring = true;
+    // The server's listing of the root comes first, with new names and no departments.
+    let listed = |id: &str, name: &str| User {
+        id: id.into(),
+        name: Some(name.into()),
+        ..User::default()
+    };
+    app.update(Msg::Loaded(Box::new(Loaded::Members {
+        dept: "d0".into(),
+        result: Ok(Page {
+            items: vec![listed("u1", "New One"), listed("u2", "New Two")],
+            next_page: None,
+        }),
+    })));
+    for part in people {
+        let part = part.unwrap();
+        let cands = orgtui::tui::persist::people_candidates(&part);
+        app.update(Msg::Loaded(Box::new(Loaded::SnapshotPeople {
+            part,
+            cands,
+        })));
+    }
+    app.update(Msg::Loaded(Box::new(Loaded::SnapshotDone(Ok(())))));
+    assert!(!app.restoring);
+    let u1 = app.user("u1").unwrap();
+    assert_eq!(u1.name.as_deref(), Some("New One"));
+    // What the listing left out still comes from the snapshot's full record.
+    assert_eq!(u1.title.as_deref(), Some("old title"));
+    assert_eq!(u1.depts.len(), 1);
+    assert_eq!(app.user("u2").unwrap().name.as_deref(), Some("New Two"));
+    assert_eq!(app.user("u3").unwrap().name.as_deref(), Some("Three"));
+    // Each person is held once.
+    for id in ["u1", "u2", "u3"] {
+        let places = usize::from(app.details.contains_key(id))
+            + usize::from(app.tree.users.contains_key(id));
+        assert_eq!(places, 1, "{id}");
+    }
+    // Saved again, everyone is there, the full records as full ones.
+    let again = orgtui::tui::persist::capture(&app, "t", "wps");
+    let mut saved: Vec<_> = again
+        .users
+        .iter()
+        .map(|u| (u.user.id.as_str(), u.detailed))
+        .collect();
+    saved.sort();
+    assert_eq!(saved, [("u1", true), ("u2", false), ("u3", true)]);
 }

@@ -253,9 +253,11 @@ async fn run_tui(cli: &Cli) -> Result<i32> {
     // Start from what was loaded last time; a snapshot that cannot be read is set aside
     // with a note (and replaced on the next save), never a failure.
     // Offline, the session has it loaded already (for --org-file it is the file's).
-    let loaded = session.snapshot.take().map(Ok);
+    // Only the departments are decoded here; the browser decodes the people after its
+    // first frame.
+    let loaded = session.snapshot.take().map(|s| Ok(s.split()));
     let (snapshot, note) =
-        match loaded.or_else(|| session.snapshot_path.as_deref().map(crate::snapshot::load)) {
+        match loaded.or_else(|| session.snapshot_path.as_deref().map(snapshot::open)) {
             None | Some(Err(crate::snapshot::LoadError::Missing)) => (None, None),
             Some(Ok(s)) => (Some(s), None),
             Some(Err(e)) => {

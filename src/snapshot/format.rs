@@ -40,14 +40,14 @@ pub(super) fn checksum(data: &[u8]) -> u64 {
 
 /// Records per part of the payload. Parts are decoded on separate threads: materializing a
 /// 100,000-person snapshot is over a million small allocations, the bulk of loading it.
-const PART_LEN: usize = 4096;
+pub(super) const PART_LEN: usize = 4096;
 
-/// The payload as written: the small fields, then the departments and the people in parts of
-/// `PART_LEN` records, each part itself postcard-encoded, so that they can be decoded in
-/// parallel. `PayloadIn` is the same layout read back (postcard writes `&str` and `String`
-/// alike).
+/// The head as written: the small fields, the departments in parts of `PART_LEN` records
+/// (each itself postcard-encoded, so they can be decoded in parallel), and the table of the
+/// people's parts that follow the head in the file. `HeadIn` is the same layout read back
+/// (postcard writes `&str` and `String` alike).
 #[derive(Serialize)]
-struct PayloadOut<'a> {
+struct HeadOut<'a> {
     profile: &'a str,
     provider: &'a str,
     saved_at: u64,
@@ -55,11 +55,11 @@ struct PayloadOut<'a> {
     dept_count: u64,
     user_count: u64,
     depts: Vec<BlobOut>,
-    users: Vec<BlobOut>,
+    parts: Vec<PartInfo>,
 }
 
 #[derive(Deserialize)]
-pub(super) struct PayloadIn<'a> {
+pub(super) struct HeadIn<'a> {
     #[serde(borrow)]
     pub(super) profile: &'a str,
     #[serde(borrow)]
@@ -71,7 +71,26 @@ pub(super) struct PayloadIn<'a> {
     pub(super) user_count: u64,
     #[serde(borrow)]
     pub(super) depts: Vec<BlobIn<'a>>,
-    #[serde(borrow)]
+    pub(super) parts: Vec<PartInfo>,
+}
+
+/// One part of the people: its length in bytes and its own checksum, so a part can be read
+/// and checked without the rest of the file.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub(super) struct PartInfo {
+    pub(super) len: u64,
+    pub(super) sum: u64,
+}
+
+/// A whole snapshot's contents, read in place: the head's fields, and every part.
+pub(super) struct PayloadIn<'a> {
+    pub(super) profile: &'a str,
+    pub(super) provider: &'a str,
+    pub(super) saved_at: u64,
+    pub(super) root: Option<&'a str>,
+    pub(super) dept_count: u64,
+    pub(super) user_count: u64,
+    pub(super) depts: Vec<BlobIn<'a>>,
     pub(super) users: Vec<BlobIn<'a>>,
 }
 
@@ -114,8 +133,15 @@ fn encode_parts<T: Serialize>(items: &[T]) -> std::io::Result<Vec<BlobOut>> {
         .collect()
 }
 
-pub(super) fn encode(snap: &Snapshot) -> std::io::Result<Vec<u8>> {
-    let payload = PayloadOut {
+/// The whole file, as the chunks to write one after another: the header and the head, then
+/// each part of the people (in tree order, see `Snapshot::people_tree_first`).
+pub(super) fn encode(snap: &Snapshot) -> std::io::Result<Vec<Vec<u8>>> {
+    let user_parts: Vec<Vec<u8>> = snap
+        .people_tree_first()
+        .chunks(PART_LEN)
+        .map(|part| postcard::to_allocvec(part).map_err(std::io::Error::other))
+        .collect::<std::io::Result<_>>()?;
+    let head = HeadOut {
         profile: &snap.profile,
         provider: &snap.provider,
         saved_at: snap.saved_at,
@@ -123,9 +149,24 @@ pub(super) fn encode(snap: &Snapshot) -> std::io::Result<Vec<u8>> {
         dept_count: snap.depts.len() as u64,
         user_count: snap.users.len() as u64,
         depts: encode_parts(&snap.depts)?,
-        users: encode_parts(&snap.users)?,
+        parts: user_parts
+            .iter()
+            .map(|p| PartInfo {
+                len: p.len() as u64,
+                sum: checksum(p),
+            })
+            .collect(),
     };
-    postcard::to_allocvec(&payload).map_err(std::io::Error::other)
+    let head = postcard::to_allocvec(&head).map_err(std::io::Error::other)?;
+    let mut first = Vec::with_capacity(HEADER_LEN + head.len());
+    first.extend_from_slice(MAGIC);
+    first.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    first.extend_from_slice(&(head.len() as u64).to_le_bytes());
+    first.extend_from_slice(&checksum(&head).to_le_bytes());
+    first.extend_from_slice(&head);
+    let mut chunks = vec![first];
+    chunks.extend(user_parts);
+    Ok(chunks)
 }
 
 /// Decodes one part's sequence straight onto the end of a `Vec`, so the parts one thread
@@ -171,6 +212,15 @@ fn decode_into<'a, T: Deserialize<'a>>(
         }
     }
     Ok(())
+}
+
+/// Decode one part on its own.
+pub(super) fn decode_part<'a, T: Deserialize<'a>>(
+    part: &'a [u8],
+) -> std::result::Result<Vec<T>, String> {
+    let mut out = Vec::new();
+    decode_into(&[BlobIn(part)], &mut out)?;
+    Ok(out)
 }
 
 /// Decode every part, on up to 8 threads each taking a contiguous run of parts, and join
@@ -225,16 +275,17 @@ fn decode_parts<'a, T: Deserialize<'a> + Send>(
     })
 }
 
-/// Magic, version, length and checksum. The version is checked before anything is decoded.
-pub(super) fn check(bytes: &[u8]) -> std::result::Result<(), LoadError> {
+/// The fixed header: magic, version, the head's length and checksum. The version is checked
+/// before anything else is looked at.
+pub(super) fn check_header(header: &[u8]) -> std::result::Result<(u64, u64), LoadError> {
     let corrupt = |m: &str| LoadError::Corrupt(m.to_string());
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+    if header.get(..MAGIC.len()) != Some(MAGIC.as_slice()) {
         return Err(corrupt("not an orgtui snapshot (bad magic)"));
     }
     let (Some(version), Some(len), Some(sum)) = (
-        bytes.get(8..12).and_then(|b| b.try_into().ok()),
-        bytes.get(12..20).and_then(|b| b.try_into().ok()),
-        bytes.get(20..28).and_then(|b| b.try_into().ok()),
+        header.get(8..12).and_then(|b| b.try_into().ok()),
+        header.get(12..20).and_then(|b| b.try_into().ok()),
+        header.get(20..28).and_then(|b| b.try_into().ok()),
     ) else {
         return Err(corrupt("truncated header"));
     };
@@ -242,34 +293,96 @@ pub(super) fn check(bytes: &[u8]) -> std::result::Result<(), LoadError> {
     if version != FORMAT_VERSION {
         return Err(LoadError::Incompatible { found: version });
     }
-    let payload = bytes.get(HEADER_LEN..).unwrap_or_default();
-    let len = u64::from_le_bytes(len);
-    if len != payload.len() as u64 {
+    Ok((u64::from_le_bytes(len), u64::from_le_bytes(sum)))
+}
+
+/// The head's bytes, checked against the header's length and checksum and parsed. `rest` is
+/// the number of bytes the file has after the head, which the parts must fill exactly.
+pub(super) fn check_head(
+    head: &[u8],
+    sum: u64,
+    rest: u64,
+) -> std::result::Result<HeadIn<'_>, LoadError> {
+    if checksum(head) != sum {
+        return Err(LoadError::Corrupt("checksum mismatch in the head".into()));
+    }
+    let h = match postcard::take_from_bytes::<HeadIn>(head) {
+        Ok((h, [])) => h,
+        Ok(_) => return Err(LoadError::Corrupt("trailing bytes after the head".into())),
+        Err(e) => return Err(LoadError::Corrupt(format!("cannot decode: {e}"))),
+    };
+    let parts = h
+        .parts
+        .iter()
+        .try_fold(0u64, |total, p| total.checked_add(p.len));
+    if parts != Some(rest) {
         return Err(LoadError::Corrupt(format!(
-            "length mismatch (header says {len} bytes, file has {})",
-            payload.len()
+            "length mismatch (the head lists {} bytes of people, the file has {rest})",
+            parts.map_or_else(|| "too many".to_string(), |n| n.to_string())
         )));
     }
-    if checksum(payload) != u64::from_le_bytes(sum) {
-        return Err(corrupt("checksum mismatch"));
+    Ok(h)
+}
+
+/// Check a part read on its own against its entry in the head.
+pub(super) fn check_part(part: &[u8], info: PartInfo) -> std::result::Result<(), LoadError> {
+    if part.len() as u64 != info.len || checksum(part) != info.sum {
+        return Err(LoadError::Corrupt("checksum mismatch in the people".into()));
     }
     Ok(())
 }
 
-/// The payload's small fields and its parts, still encoded. `bytes` must have passed `check`.
-pub(super) fn payload_in(bytes: &[u8]) -> std::result::Result<PayloadIn<'_>, LoadError> {
-    let payload = bytes.get(HEADER_LEN..).unwrap_or_default();
-    match postcard::take_from_bytes::<PayloadIn>(payload) {
-        Ok((p, [])) => Ok(p),
-        Ok(_) => Err(LoadError::Corrupt(
-            "trailing bytes after the contents".into(),
-        )),
-        Err(e) => Err(LoadError::Corrupt(format!("cannot decode: {e}"))),
+/// Check a whole file held in memory: header, head and every part.
+pub(super) fn check(bytes: &[u8]) -> std::result::Result<(), LoadError> {
+    payload_in(bytes, true).map(|_| ())
+}
+
+/// The whole file's contents, read in place. `verify`: check the checksums (tests of the
+/// decoders' robustness turn it off to reach them with damaged bytes).
+pub(super) fn payload_in(
+    bytes: &[u8],
+    verify: bool,
+) -> std::result::Result<PayloadIn<'_>, LoadError> {
+    let (len, sum) = check_header(bytes)?;
+    let rest = bytes.get(HEADER_LEN..).unwrap_or_default();
+    let head_len = usize::try_from(len).unwrap_or(usize::MAX);
+    let (Some(head), Some(parts)) = (rest.get(..head_len), rest.get(head_len..)) else {
+        return Err(LoadError::Corrupt(format!(
+            "length mismatch (header says {len} bytes of head, file has {})",
+            rest.len()
+        )));
+    };
+    let sum = if verify { sum } else { checksum(head) };
+    let h = check_head(head, sum, parts.len() as u64)?;
+    let mut users = Vec::with_capacity(h.parts.len());
+    let mut at = 0usize;
+    for info in &h.parts {
+        // check_head made sure the lengths add up to what there is.
+        let end = at.saturating_add(usize::try_from(info.len).unwrap_or(usize::MAX));
+        let part = parts.get(at..end).unwrap_or_default();
+        if verify {
+            check_part(part, *info)?;
+        }
+        users.push(BlobIn(part));
+        at = end;
     }
+    Ok(PayloadIn {
+        profile: h.profile,
+        provider: h.provider,
+        saved_at: h.saved_at,
+        root: h.root,
+        dept_count: h.dept_count,
+        user_count: h.user_count,
+        depts: h.depts,
+        users,
+    })
 }
 
 pub(super) fn decode_checked(bytes: &[u8]) -> std::result::Result<Snapshot, LoadError> {
-    let p = payload_in(bytes)?;
+    decode_payload(payload_in(bytes, false)?)
+}
+
+fn decode_payload(p: PayloadIn<'_>) -> std::result::Result<Snapshot, LoadError> {
     Ok(Snapshot {
         profile: p.profile.to_string(),
         provider: p.provider.to_string(),
@@ -300,27 +413,19 @@ mod tests {
         assert_ne!(checksum(&[]), checksum(&[0]));
     }
 
-    /// Damage that the checksum cannot see (the checksum recomputed over it) must still never
-    /// panic the decoders.
+    /// Damage that the checksums cannot see (turned off here) must still never panic the
+    /// decoders.
     #[test]
     fn decoders_survive_damage_behind_a_valid_checksum() {
-        let with_header = |payload: &[u8]| {
-            let mut b = MAGIC.to_vec();
-            b.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-            b.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-            b.extend_from_slice(&checksum(payload).to_le_bytes());
-            b.extend_from_slice(payload);
-            b
-        };
         let try_all = |bytes: Vec<u8>| {
-            let _ = decode(&bytes);
-            if check(&bytes).is_ok() {
-                let sb = SnapshotBytes(bytes);
-                let _ = sb.profile();
-                if let Ok(r) = sb.search_records() {
-                    for i in 0..r.users.len().min(3) {
-                        let _ = r.user(i);
-                    }
+            if let Ok(p) = payload_in(&bytes, false) {
+                let _ = decode_payload(p);
+            }
+            let sb = SnapshotBytes(bytes);
+            let _ = sb.profile();
+            if let Ok(r) = sb.search_records() {
+                for i in 0..r.users.len().min(3) {
+                    let _ = r.user(i);
                 }
             }
         };
@@ -328,35 +433,36 @@ mod tests {
             &crate::fake::generate::generate(&crate::fake::generate::GenSpec::new(30, 4, 3)),
             "t",
         );
-        let good = encode(&snap).unwrap();
-        assert_eq!(decode(&with_header(&good)).unwrap(), snap);
+        let good: Vec<u8> = encode(&snap).unwrap().concat();
+        let sorted = |mut s: Snapshot| {
+            s.users.sort_by(|a, b| a.user.id.cmp(&b.user.id));
+            s
+        };
+        assert_eq!(sorted(decode(&good).unwrap()), sorted(snap));
         let mut rng = fastrand::Rng::with_seed(11);
         for round in 0..3000 {
             let mut bad = good.clone();
+            // Past the fixed header: damage there is reported before anything is decoded.
+            let i = HEADER_LEN + rng.usize(..bad.len() - HEADER_LEN);
             match round % 4 {
-                0 => {
-                    let i = rng.usize(..bad.len());
-                    bad[i] ^= 1 << rng.u8(..8);
-                }
-                1 => bad.truncate(rng.usize(..bad.len())),
-                2 => {
-                    let i = rng.usize(..bad.len());
-                    bad[i] = 0xff;
-                }
-                _ => {
-                    let i = rng.usize(..bad.len());
-                    bad.insert(i, rng.u8(..));
-                }
+                0 => bad[i] ^= 1 << rng.u8(..8),
+                1 => bad.truncate(i),
+                2 => bad[i] = 0xff,
+                _ => bad.insert(i, rng.u8(..)),
             }
-            try_all(with_header(&bad));
+            try_all(bad);
         }
         for n in [0, 1, 2, 10, 100, 1000] {
-            let garbage: Vec<u8> = (0..n).map(|_| rng.u8(..)).collect();
-            try_all(with_header(&garbage));
+            let mut garbage = good[..HEADER_LEN].to_vec();
+            garbage.extend((0..n).map(|_| rng.u8(..)));
+            try_all(garbage);
         }
-        // Huge counts and lengths claimed by a tiny payload.
-        try_all(with_header(&[
+        // Huge counts and lengths claimed by a tiny head.
+        let mut tiny = good[..HEADER_LEN].to_vec();
+        tiny[12..20].copy_from_slice(&12u64.to_le_bytes());
+        tiny.extend([
             0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
-        ]));
+        ]);
+        try_all(tiny);
     }
 }

@@ -47,7 +47,7 @@ struct Loc {
 impl SnapshotBytes {
     /// The search fields of every record, without decoding the rest.
     pub fn search_records(&self) -> std::result::Result<SearchRecords<'_>, LoadError> {
-        let payload = payload_in(&self.0)?;
+        let payload = payload_in(&self.0, false)?;
         let mut depts = Vec::new();
         let mut dept_at = Vec::new();
         scan(&payload.depts, |d: SnapDeptLite, at| {

@@ -11,7 +11,7 @@ use ratatui::crossterm::event::{
 use ratatui::layout::{Position, Rect};
 
 use super::keys::{Action, KeyMap};
-use super::tree::{Load, RowKind, Tree, merge_user};
+use super::tree::{Load, RowKind, Tree, merge_listing};
 use crate::crawl::ProgressView;
 use crate::model::{Dept, EmailMatch, Page, User};
 use crate::search::{self, Candidate, Hit, Kind, QueryKind};
@@ -65,6 +65,13 @@ pub enum Loaded {
     CrawlProgress(ProgressView),
     /// The crawl ended: how many departments and people, or why not.
     CrawlDone(Result<ProgressView, String>),
+    /// A part of the snapshot's people, decoded off the UI thread, with their candidates.
+    SnapshotPeople {
+        part: Vec<crate::snapshot::SnapUser>,
+        cands: Vec<Candidate>,
+    },
+    /// Every part of the snapshot's people has arrived, or the rest cannot be read.
+    SnapshotDone(Result<(), String>),
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +112,8 @@ pub enum Effect {
         id: String,
     },
     IndexAdd(Vec<Candidate>),
+    /// Make room in the search index for this many more candidates (they are on the way).
+    IndexReserve(usize),
     Search {
         generation: u64,
         query: String,
@@ -216,12 +225,16 @@ pub struct App {
     /// Full records from get-user.
     pub details: HashMap<String, User>,
     pub detail_errors: HashMap<String, String>,
-    /// Details that came from the snapshot: shown, and fetched again when selected.
-    pub stale_details: HashSet<String>,
+    /// People whose details were fetched this session. Other details (from the snapshot)
+    /// are shown, and fetched again when selected. Kept this way round so a start from a
+    /// 100,000-person snapshot does not fill a set with everyone.
+    pub fresh_details: HashSet<String>,
     /// Age of the snapshot the app started from, shown until its first refresh is done.
     pub snapshot_age: Option<std::time::Duration>,
     /// Browsing a snapshot or an org file with no server behind it.
     pub offline: bool,
+    /// The snapshot's people are still arriving (see `persist`): a save now would lose them.
+    pub restoring: bool,
     /// Departments fetched one by one (for jumps and people's departments).
     pub extra_depts: HashMap<String, Dept>,
     pub message: Option<(String, Level)>,
@@ -251,9 +264,10 @@ impl App {
             search: SearchState::default(),
             details: HashMap::new(),
             detail_errors: HashMap::new(),
-            stale_details: HashSet::new(),
+            fresh_details: HashSet::new(),
             snapshot_age: None,
             offline: false,
+            restoring: false,
             extra_depts: HashMap::new(),
             message: None,
             root_error: None,
@@ -287,7 +301,11 @@ impl App {
             Msg::Loaded(l) => {
                 if !matches!(
                     *l,
-                    Loaded::CrawlFound(_) | Loaded::CrawlProgress(_) | Loaded::CrawlDone(_)
+                    Loaded::CrawlFound(_)
+                        | Loaded::CrawlProgress(_)
+                        | Loaded::CrawlDone(_)
+                        | Loaded::SnapshotPeople { .. }
+                        | Loaded::SnapshotDone(_)
                 ) {
                     self.in_flight = self.in_flight.saturating_sub(1);
                 }
@@ -318,6 +336,7 @@ impl App {
                 !matches!(
                     e,
                     Effect::IndexAdd(_)
+                        | Effect::IndexReserve(_)
                         | Effect::Search { .. }
                         | Effect::Quit
                         | Effect::Crawl(_)
@@ -507,7 +526,7 @@ impl App {
             && self.ticks >= at + DETAIL_DEBOUNCE_TICKS
         {
             self.detail_wanted = None;
-            if !self.details.contains_key(&id) || self.stale_details.contains(&id) {
+            if !self.fresh_details.contains(&id) {
                 fx.push(Effect::LoadUser(id));
             }
         }
@@ -537,6 +556,9 @@ impl App {
                     // The snapshot was of another org (or the root moved): start over.
                     self.tree = Tree::default();
                     self.details.clear();
+                    self.fresh_details.clear();
+                    // Parts of that snapshot still arriving are dropped too.
+                    self.snapshot_age = None;
                     self.selected = 0;
                     self.scroll = 0;
                 }
@@ -556,7 +578,7 @@ impl App {
             Loaded::User { id, result } => match result {
                 Ok(user) => {
                     self.detail_errors.remove(&id);
-                    self.stale_details.remove(&id);
+                    self.fresh_details.insert(id.clone());
                     let fx = self.after_user_details(&user);
                     self.details.insert(id, user);
                     fx
@@ -638,6 +660,7 @@ impl App {
                         self.search.remote = vec![ResultRow::UserId(id.clone())];
                         let cand = user_candidate(&u);
                         let fx = self.after_user_details(&u);
+                        self.fresh_details.insert(id.clone());
                         self.details.insert(id, u.clone());
                         self.remember_user(u);
                         self.clamp_search_selection();
@@ -648,6 +671,20 @@ impl App {
                     }
                     // Not a user id after all: the fuzzy results stand.
                     return self.activate_if_ready();
+                }
+                Vec::new()
+            }
+            Loaded::SnapshotPeople { part, cands } => {
+                if self.snapshot_age.is_none() {
+                    return Vec::new();
+                }
+                super::persist::restore_people(self, part, cands)
+            }
+            Loaded::SnapshotDone(result) => {
+                self.restoring = false;
+                if let Err(e) = result {
+                    crate::log::warn(&format!("snapshot partly read: {e}"));
+                    self.error(&format!("snapshot partly read: {e}"));
                 }
                 Vec::new()
             }
@@ -757,7 +794,7 @@ impl App {
                 ));
                 let next = page.next_page;
                 if refreshing {
-                    let ids = self.tree.upsert_users(page.items);
+                    let ids = self.take_users(page.items);
                     if let Some(n) = self.tree.node_mut(dept)
                         && let Some(fresh) = n.fresh_members.as_mut()
                     {
@@ -768,7 +805,8 @@ impl App {
                         }
                     }
                 } else {
-                    self.tree.add_members(dept, page.items);
+                    let ids = self.take_users(page.items);
+                    self.tree.add_member_ids(dept, ids);
                     if next.is_none()
                         && let Some(n) = self.tree.node_mut(dept)
                     {
@@ -822,12 +860,23 @@ impl App {
     }
 
     fn remember_user(&mut self, u: User) {
-        match self.tree.users.get_mut(&u.id) {
-            Some(old) => merge_user(old, u),
-            None => {
-                self.tree.users.insert(u.id.clone(), u);
-            }
-        }
+        self.take_users(vec![u]);
+    }
+
+    /// Record people from a listing or a batch read, each in one place: merged into their
+    /// full record when we have one, else into the tree's. Returns their ids.
+    fn take_users(&mut self, users: Vec<User>) -> Vec<String> {
+        users
+            .into_iter()
+            .map(|u| match self.details.get_mut(&u.id) {
+                Some(full) => {
+                    let id = u.id.clone();
+                    merge_listing(full, u);
+                    id
+                }
+                None => self.tree.upsert_user(u),
+            })
+            .collect()
     }
 
     // ---- crawling ----
@@ -868,7 +917,8 @@ impl App {
         self.tree.add_children(&id, found.children);
         if let Some(members) = found.members {
             cands.extend(members.iter().map(user_candidate));
-            self.tree.add_members(&id, members);
+            let ids = self.take_users(members);
+            self.tree.add_member_ids(&id, ids);
             if let Some(n) = self.tree.node_mut(&id)
                 && n.members_load != Load::Loading
             {
@@ -1002,7 +1052,8 @@ impl App {
         match self.selected_kind() {
             Some(RowKind::Dept(id) | RowKind::Error(id) | RowKind::Loading(id)) => self.retry(&id),
             Some(RowKind::User { id, .. }) => {
-                self.details.remove(&id);
+                // What is shown stays until the new record replaces it.
+                self.fresh_details.remove(&id);
                 self.detail_errors.remove(&id);
                 vec![Effect::LoadUser(id)]
             }
@@ -1059,9 +1110,7 @@ impl App {
     /// A person selected: plan to fetch their details once the selection rests.
     fn note_selection(&mut self) -> Vec<Effect> {
         match self.selected_kind() {
-            Some(RowKind::User { id, .. })
-                if !self.details.contains_key(&id) || self.stale_details.contains(&id) =>
-            {
+            Some(RowKind::User { id, .. }) if !self.fresh_details.contains(&id) => {
                 self.detail_wanted = Some((id, self.ticks));
                 Vec::new()
             }

@@ -1,23 +1,42 @@
 //! Between the app and the on-disk snapshot: start from what was loaded last time (drawn at
 //! once, marked stale, checked against the server as departments are shown), and save what
 //! is loaded now.
+//!
+//! A start is in two steps so the first frame does not wait for everyone: `restore_head`
+//! puts the departments and their listings in place (the tree can be drawn), then the people
+//! arrive in parts (`restore_people`), decoded off the UI thread. Each person is held once:
+//! a detailed record lives in `app.details` only, a listing record in `tree.users` only.
 
 use std::time::SystemTime;
 
 use super::app::{App, Effect, dept_candidate, user_candidate};
-use super::tree::{Load, Tree};
-use crate::snapshot::{SnapDept, SnapUser, Snapshot};
+use super::tree::{Load, Tree, merge_listing};
+use crate::search::Candidate;
+use crate::snapshot::{SnapDept, SnapUser, Snapshot, SnapshotHead};
 
-/// Fill `app` from `snap`. Returns the effects that index everything for search.
-pub fn restore(app: &mut App, snap: Snapshot) -> Vec<Effect> {
-    let Some(root) = snap.root.clone() else {
+/// The most people room is made for in advance.
+const MAX_RESERVE: usize = 4_000_000;
+
+/// Fill `app`'s tree from a snapshot's departments. Returns the effects that index them.
+pub fn restore_head(app: &mut App, head: SnapshotHead) -> Vec<Effect> {
+    let age = head.age(SystemTime::now());
+    let Some(root) = head.root else {
         return Vec::new();
     };
-    app.snapshot_age = Some(snap.age(SystemTime::now()));
+    app.snapshot_age = Some(age);
+    // Room for everyone up front: growing these maps and the index step by step would hold
+    // the old and the new tables at once, a large part of the peak memory at 100,000
+    // people. The count comes from the file, so it is only trusted up to a bound. Reserved
+    // room nobody uses is never touched, so costs no memory.
+    let people = usize::try_from(head.user_count)
+        .unwrap_or(0)
+        .min(MAX_RESERVE);
     let mut tree = Tree::default();
-    let mut cands = Vec::with_capacity(snap.depts.len() + snap.users.len());
-    let mut listings = Vec::new();
-    for d in snap.depts {
+    tree.users.reserve(people);
+    app.details.reserve(people);
+    let mut cands = Vec::with_capacity(head.depts.len());
+    let mut listings = Vec::with_capacity(head.depts.len());
+    for d in head.depts {
         cands.push(dept_candidate(&d.dept));
         let id = d.dept.id.clone();
         if id == root {
@@ -27,14 +46,6 @@ pub fn restore(app: &mut App, snap: Snapshot) -> Vec<Effect> {
             tree.upsert_depts(&parent, vec![d.dept]);
         }
         listings.push((id, d.children, d.members));
-    }
-    for u in snap.users {
-        cands.push(user_candidate(&u.user));
-        if u.detailed {
-            app.stale_details.insert(u.user.id.clone());
-            app.details.insert(u.user.id.clone(), u.user.clone());
-        }
-        tree.users.insert(u.user.id.clone(), u.user);
     }
     for (id, children, members) in listings {
         if let Some(n) = tree.node_mut(&id) {
@@ -54,15 +65,53 @@ pub fn restore(app: &mut App, snap: Snapshot) -> Vec<Effect> {
     }
     tree.rebuild();
     app.tree = tree;
-    // Candidates go to the search thread in chunks, so the first results come quickly.
-    cands
-        .chunks(4096)
-        .map(|c| Effect::IndexAdd(c.to_vec()))
-        .collect()
+    vec![
+        Effect::IndexReserve(cands.len() + people),
+        Effect::IndexAdd(cands),
+    ]
+}
+
+/// The search candidates of a part of the snapshot's people (built off the UI thread).
+pub fn people_candidates(part: &[SnapUser]) -> Vec<Candidate> {
+    part.iter().map(|u| user_candidate(&u.user)).collect()
+}
+
+/// Add a part of the snapshot's people, with its candidates. Anything already loaded from
+/// the server this session is newer and stays.
+pub fn restore_people(app: &mut App, part: Vec<SnapUser>, cands: Vec<Candidate>) -> Vec<Effect> {
+    for u in part {
+        let id = &u.user.id;
+        if u.detailed {
+            if !app.details.contains_key(id) {
+                // A listing that came in meanwhile is newer; the snapshot's record fills in
+                // what listings leave out.
+                let mut full = u.user;
+                if let Some(listed) = app.tree.users.remove(&full.id) {
+                    merge_listing(&mut full, listed);
+                }
+                app.details.insert(full.id.clone(), full);
+            }
+        } else if !app.tree.users.contains_key(id) && !app.details.contains_key(id) {
+            app.tree.users.insert(id.clone(), u.user);
+        }
+    }
+    vec![Effect::IndexAdd(cands)]
+}
+
+/// Fill `app` from a whole snapshot at once (tests, benchmarks).
+pub fn restore(app: &mut App, snap: Snapshot) -> Vec<Effect> {
+    let (head, people) = snap.split();
+    let mut fx = restore_head(app, head);
+    for part in people.flatten() {
+        let cands = people_candidates(&part);
+        fx.extend(restore_people(app, part, cands));
+    }
+    fx
 }
 
 /// What the app has loaded, as a snapshot. Listings still loading are left out (not saved as
-/// complete); people are saved with their most detailed record.
+/// complete); people are saved with their most detailed record (in tree order, see
+/// `snapshot::save`).
 pub fn capture(app: &App, profile: &str, provider: &str) -> Snapshot {
     let done = |load: &Load, list: &Vec<String>| load.is_done().then(|| list.clone());
     let depts = app
@@ -75,21 +124,22 @@ pub fn capture(app: &App, profile: &str, provider: &str) -> Snapshot {
             members: done(&n.members_load, &n.members),
         })
         .collect();
-    let users = app
+    // Full records first; a listing record only for people without one (a person whose
+    // listing arrived after their details is in both maps).
+    let full = app.details.values().map(|u| SnapUser {
+        user: u.clone(),
+        detailed: true,
+    });
+    let listed = app
         .tree
         .users
         .values()
-        .map(|u| match app.details.get(&u.id) {
-            Some(full) => SnapUser {
-                user: full.clone(),
-                detailed: true,
-            },
-            None => SnapUser {
-                user: u.clone(),
-                detailed: false,
-            },
-        })
-        .collect();
+        .filter(|u| !app.details.contains_key(&u.id))
+        .map(|u| SnapUser {
+            user: u.clone(),
+            detailed: false,
+        });
+    let users = full.chain(listed).collect();
     Snapshot {
         profile: profile.to_string(),
         provider: provider.to_string(),

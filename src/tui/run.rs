@@ -23,19 +23,22 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use super::app::{App, Effect, Loaded, Msg, SEARCH_LIMIT, TICKS_PER_SEC};
 use super::clipboard::{self, ClipboardMode, TermEnv};
 use super::keys::KeyMap;
+use super::persist;
 use crate::crawl::{CrawlOptions, Progress, crawl_with};
 use crate::directory::Directory;
 use crate::error::{Error, Result};
 use crate::model::Dept;
 use crate::search::{Candidate, SearchIndex, Searcher};
+use crate::snapshot::{People, SnapshotHead};
 
 pub struct Options {
     /// Shown at the left of the status bar: profile and provider.
     pub title: String,
     pub profile: String,
     pub provider: String,
-    /// What was loaded last time, to draw at once.
-    pub snapshot: Option<crate::snapshot::Snapshot>,
+    /// What was loaded last time, to draw at once: the departments and the first part of
+    /// the people before the first frame, the other people decoded on a thread after it.
+    pub snapshot: Option<(SnapshotHead, People)>,
     /// Where to save what is loaded (on quit and after a crawl); None: don't.
     pub snapshot_path: Option<std::path::PathBuf>,
     /// No server: a snapshot or an org file.
@@ -111,7 +114,7 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
     let size = terminal.size().map_err(ui_err)?;
     app.update(Msg::Resize(size.width, size.height));
     let mut effects = match opts.snapshot.take() {
-        Some(snap) => super::persist::restore(&mut app, snap),
+        Some((head, people)) => start_from_snapshot(&mut app, head, people, &tx),
         None => Vec::new(),
     };
     effects.extend(app.init());
@@ -135,6 +138,7 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
                 }
                 Effect::SaveSnapshot => save_snapshot(&app, &opts, false),
                 Effect::Quit => {
+                    finish_restoring(&mut app, &mut rx).await;
                     save_snapshot(&app, &opts, true);
                     return Ok(());
                 }
@@ -192,6 +196,9 @@ fn perform(
         Effect::IndexAdd(c) => {
             let _ = search.send(SearchCmd::Add(c));
         }
+        Effect::IndexReserve(n) => {
+            let _ = search.send(SearchCmd::Reserve(n));
+        }
         Effect::Search { generation, query } => {
             let _ = search.send(SearchCmd::Query { generation, query });
         }
@@ -236,6 +243,67 @@ impl BenchExit {
     }
 }
 
+/// Restore the snapshot's departments and its first part of people (saved in tree order, so
+/// those on the first screen) now, and decode the other parts on a thread that sends them
+/// as messages: the first frame does not wait for a 100,000-person org.
+fn start_from_snapshot(
+    app: &mut App,
+    head: SnapshotHead,
+    mut people: People,
+    tx: &UnboundedSender<Msg>,
+) -> Vec<Effect> {
+    let mut fx = persist::restore_head(app, head);
+    match people.next() {
+        None => return fx,
+        Some(Ok(part)) => {
+            let cands = persist::people_candidates(&part);
+            fx.extend(persist::restore_people(app, part, cands));
+        }
+        Some(Err(e)) => {
+            fx.extend(app.update(Msg::Loaded(Box::new(Loaded::SnapshotDone(Err(
+                e.to_string(),
+            ))))));
+            return fx;
+        }
+    }
+    app.restoring = true;
+    let tx = tx.clone();
+    std::thread::spawn(move || {
+        let send = |l: Loaded| tx.send(Msg::Loaded(Box::new(l))).is_ok();
+        for part in people {
+            let part = match part {
+                Ok(p) => p,
+                Err(e) => {
+                    send(Loaded::SnapshotDone(Err(e.to_string())));
+                    return;
+                }
+            };
+            let cands = persist::people_candidates(&part);
+            if !send(Loaded::SnapshotPeople { part, cands }) {
+                return;
+            }
+        }
+        send(Loaded::SnapshotDone(Ok(())));
+    });
+    fx
+}
+
+/// Before saving on quit: take in the snapshot's people still arriving, or the save would
+/// lose them. Other messages are of no use any more.
+async fn finish_restoring(app: &mut App, rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>) {
+    while app.restoring {
+        match rx.recv().await {
+            Some(Msg::Loaded(l))
+                if matches!(*l, Loaded::SnapshotPeople { .. } | Loaded::SnapshotDone(_)) =>
+            {
+                app.update(Msg::Loaded(l));
+            }
+            Some(_) => {}
+            None => return,
+        }
+    }
+}
+
 /// Save what is loaded, atomically. On quit it is written before returning (the process is
 /// about to end); otherwise on a blocking thread. Offline sessions have nothing new to save.
 fn save_snapshot(app: &App, opts: &Options, now: bool) {
@@ -243,6 +311,11 @@ fn save_snapshot(app: &App, opts: &Options, now: bool) {
         return;
     };
     if app.tree.root.is_none() {
+        return;
+    }
+    if app.restoring {
+        // Only after a crawl, which takes longer than restoring: the next save has it all.
+        crate::log::warn("snapshot not saved: still reading the previous one");
         return;
     }
     let snap = super::persist::capture(app, &opts.profile, &opts.provider);
@@ -393,6 +466,7 @@ pub async fn request(effect: Effect, dir: &dyn Directory) -> Option<Loaded> {
             }
         }
         Effect::IndexAdd(_)
+        | Effect::IndexReserve(_)
         | Effect::Search { .. }
         | Effect::Copy { .. }
         | Effect::Crawl(_)
@@ -406,6 +480,7 @@ pub async fn request(effect: Effect, dir: &dyn Directory) -> Option<Loaded> {
 
 pub enum SearchCmd {
     Add(Vec<Candidate>),
+    Reserve(usize),
     Query { generation: u64, query: String },
 }
 
@@ -426,6 +501,7 @@ fn spawn_search_worker(tx: UnboundedSender<Msg>) -> std_mpsc::Sender<SearchCmd> 
                             index.insert(c);
                         }
                     }
+                    SearchCmd::Reserve(n) => index.reserve(n),
                     SearchCmd::Query { generation, query } => latest = Some((generation, query)),
                 }
             }

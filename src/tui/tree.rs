@@ -166,17 +166,19 @@ impl Tree {
 
     /// Record people (merged with what we knew) and return their ids.
     pub fn upsert_users(&mut self, page: Vec<User>) -> Vec<String> {
-        let mut ids = Vec::with_capacity(page.len());
-        for u in page {
-            ids.push(u.id.clone());
-            match self.users.get_mut(&u.id) {
-                Some(old) => merge_user(old, u),
-                None => {
-                    self.users.insert(u.id.clone(), u);
-                }
+        page.into_iter().map(|u| self.upsert_user(u)).collect()
+    }
+
+    /// Record one person (merged with what we knew) and return their id.
+    pub fn upsert_user(&mut self, u: User) -> String {
+        let id = u.id.clone();
+        match self.users.get_mut(&u.id) {
+            Some(old) => merge_user(old, u),
+            None => {
+                self.users.insert(u.id.clone(), u);
             }
         }
-        ids
+        id
     }
 
     /// Add a page of sub-departments of `parent`. Known ones keep their state and children.
@@ -196,6 +198,11 @@ impl Tree {
     pub fn add_members(&mut self, dept: &str, page: Vec<User>) {
         // Merged: keep what we knew when the new record is thinner (listings can be).
         let ids = self.upsert_users(page);
+        self.add_member_ids(dept, ids);
+    }
+
+    /// Add people already recorded to `dept`'s members, each once.
+    pub fn add_member_ids(&mut self, dept: &str, ids: Vec<String>) {
         if let Some(n) = self.depts.get_mut(dept) {
             for id in ids {
                 if !n.members.contains(&id) {
@@ -283,6 +290,17 @@ impl Tree {
     /// The row index of `kind`, if visible.
     pub fn position(&self, kind: &RowKind) -> Option<usize> {
         self.rows.iter().position(|r| &r.kind == kind)
+    }
+}
+
+/// A listing's record merged into a full one: the listing's values are newer, but its
+/// departments may lack the paths the full record has, and those are kept then.
+pub fn merge_listing(full: &mut User, listing: User) {
+    let thinner = listing.depts.iter().any(|d| d.path.is_none());
+    let depts = thinner.then(|| std::mem::take(&mut full.depts));
+    merge_user(full, listing);
+    if let Some(d) = depts {
+        full.depts = d;
     }
 }
 

@@ -1,0 +1,196 @@
+//! A snapshot split for a fast start: the head (small fields and every department, which is
+//! all the first frame of the tree needs) decoded at once, and the people handed over in
+//! parts, still encoded, to be decoded off the UI thread one part at a time. Decoding a part
+//! and moving it into the app keeps only one part's worth of temporary memory alive, where
+//! decoding the whole snapshot first would hold every person twice.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use super::format::{
+    HEADER_LEN, PART_LEN, PartInfo, check_head, check_header, check_part, decode_part,
+};
+use super::{LoadError, SnapDept, SnapUser, Snapshot};
+
+/// What a snapshot holds besides its people.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapshotHead {
+    pub profile: String,
+    pub provider: String,
+    /// Unix seconds when written.
+    pub saved_at: u64,
+    pub root: Option<String>,
+    pub depts: Vec<SnapDept>,
+    /// How many people follow.
+    pub user_count: u64,
+}
+
+impl SnapshotHead {
+    /// How long ago it was saved (see `Snapshot::age`).
+    pub fn age(&self, now: std::time::SystemTime) -> std::time::Duration {
+        super::age_of(self.saved_at, now)
+    }
+}
+
+/// The people of a snapshot, a part at a time (at most `PART_LEN` each, in snapshot order:
+/// people saved in tree order, so the first part holds those on the first screen).
+pub struct People(Source);
+
+enum Source {
+    /// Parts still in the file, read and checked one at a time. The file stays open: a
+    /// newer snapshot saved meanwhile replaces the name, not what this handle reads.
+    File {
+        file: File,
+        parts: std::vec::IntoIter<PartInfo>,
+    },
+    /// Already decoded (a snapshot built in memory, such as an org file's).
+    Decoded(std::vec::IntoIter<SnapUser>),
+}
+
+impl Iterator for People {
+    type Item = std::result::Result<Vec<SnapUser>, LoadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.0 {
+            Source::File { file, parts } => {
+                let info = parts.next()?;
+                let part = read_part(file, info);
+                if part.is_err() {
+                    // Nothing after a bad part is trusted.
+                    parts.by_ref().for_each(drop);
+                }
+                Some(part)
+            }
+            Source::Decoded(users) => {
+                let part: Vec<SnapUser> = users.by_ref().take(PART_LEN).collect();
+                (!part.is_empty()).then_some(Ok(part))
+            }
+        }
+    }
+}
+
+fn read_part(file: &mut File, info: PartInfo) -> std::result::Result<Vec<SnapUser>, LoadError> {
+    let len = usize::try_from(info.len)
+        .map_err(|_| LoadError::Corrupt("a part of the people is too large".into()))?;
+    let mut bytes = vec![0; len];
+    file.read_exact(&mut bytes)
+        .map_err(|e| LoadError::Io(e.to_string()))?;
+    check_part(&bytes, info)?;
+    decode_part(&bytes).map_err(LoadError::Corrupt)
+}
+
+/// Read a snapshot's head (checked, departments decoded) and leave its people in the file,
+/// to be read part by part. Reads a few hundred kilobytes where the whole file is tens of
+/// megabytes for a 100,000-person org.
+pub fn open(path: &Path) -> std::result::Result<(SnapshotHead, People), LoadError> {
+    let io = |e: std::io::Error| LoadError::Io(e.to_string());
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(LoadError::Missing),
+        Err(e) => return Err(io(e)),
+    };
+    let size = file.metadata().map_err(io)?.len();
+    let mut header = [0u8; HEADER_LEN];
+    let got = read_up_to(&mut file, &mut header).map_err(io)?;
+    let (head_len, sum) = check_header(header.get(..got).unwrap_or_default())?;
+    let rest = size.saturating_sub(HEADER_LEN as u64);
+    if head_len > rest {
+        return Err(LoadError::Corrupt(format!(
+            "length mismatch (header says {head_len} bytes of head, file has {rest})"
+        )));
+    }
+    // Bounded by the file's size, checked just above.
+    let mut head = vec![0; usize::try_from(head_len).unwrap_or_default()];
+    file.read_exact(&mut head).map_err(io)?;
+    let h = check_head(&head, sum, rest - head_len)?;
+    let mut depts = Vec::with_capacity(usize::try_from(h.dept_count).unwrap_or(0).min(1 << 20));
+    for part in &h.depts {
+        depts.extend(decode_part::<SnapDept>(part.0).map_err(LoadError::Corrupt)?);
+    }
+    let head_out = SnapshotHead {
+        profile: h.profile.to_string(),
+        provider: h.provider.to_string(),
+        saved_at: h.saved_at,
+        root: h.root.map(str::to_string),
+        depts,
+        user_count: h.user_count,
+    };
+    let people = People(Source::File {
+        file,
+        parts: h.parts.into_iter(),
+    });
+    Ok((head_out, people))
+}
+
+/// Like `read_exact`, but a short file is not an error: returns how much was read.
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read(&mut buf[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(got)
+}
+
+impl Snapshot {
+    /// The same split for a snapshot already in memory.
+    pub fn split(self) -> (SnapshotHead, People) {
+        let head = SnapshotHead {
+            profile: self.profile,
+            provider: self.provider,
+            saved_at: self.saved_at,
+            root: self.root,
+            depts: self.depts,
+            user_count: self.users.len() as u64,
+        };
+        (head, People(Source::Decoded(self.users.into_iter())))
+    }
+}
+
+impl Snapshot {
+    /// This snapshot as `load` returns it after `save`: the same, with the people in the
+    /// order they are saved (`people_tree_first`).
+    pub fn into_saved_order(self) -> Snapshot {
+        let users = self.people_tree_first().into_iter().cloned().collect();
+        Snapshot { users, ..self }
+    }
+
+    /// The people in the order they are saved: members department by department, breadth
+    /// first from the root (the root's members, then those of its sub-departments, …), then
+    /// anyone in no complete listing. The browser opens on the root, so the first part read
+    /// back holds the people on its first screen.
+    pub(super) fn people_tree_first(&self) -> Vec<&SnapUser> {
+        let by_id: HashMap<&str, &SnapUser> =
+            self.users.iter().map(|u| (u.user.id.as_str(), u)).collect();
+        let depts: HashMap<&str, &SnapDept> =
+            self.depts.iter().map(|d| (d.dept.id.as_str(), d)).collect();
+        let mut out = Vec::with_capacity(self.users.len());
+        let mut placed: HashSet<&str> = HashSet::with_capacity(self.users.len());
+        let mut visited: HashSet<&str> = HashSet::new();
+        let mut queue: VecDeque<&str> = self.root.as_deref().into_iter().collect();
+        while let Some(id) = queue.pop_front() {
+            let Some(d) = depts.get(id).filter(|_| visited.insert(id)) else {
+                continue;
+            };
+            for m in d.members.iter().flatten() {
+                if let Some(u) = by_id.get(m.as_str())
+                    && placed.insert(m)
+                {
+                    out.push(*u);
+                }
+            }
+            queue.extend(d.children.iter().flatten().map(String::as_str));
+        }
+        out.extend(
+            self.users
+                .iter()
+                .filter(|u| !placed.contains(u.user.id.as_str())),
+        );
+        out
+    }
+}
