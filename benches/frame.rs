@@ -65,16 +65,20 @@ fn loaded_app(users: usize, depts: usize) -> App {
             members.entry(d).or_default().push(user.clone());
         }
     }
-    let tree = &mut app.tree;
-    tree.set_root(root.expect("a root department"));
+    app.tree.set_root(root.expect("a root department"));
     for id in &ids {
         if let Some(kids) = children.remove(id) {
-            tree.add_children(id, kids);
+            app.tree.add_children(id, kids);
         }
         if let Some(people) = members.remove(id) {
-            tree.add_members(id, people);
+            let listed = people
+                .into_iter()
+                .map(|u| app.people.merge_listing(u))
+                .collect();
+            app.tree.add_member_ids(id, listed);
         }
     }
+    let tree = &mut app.tree;
     for id in &ids {
         if let Some(n) = tree.node_mut(id) {
             n.expanded = true;

@@ -93,9 +93,8 @@ impl Harness {
             h.queue
                 .extend(orgtui::tui::persist::restore_head(&mut h.app, head));
             if let Some(part) = people.next() {
-                let part = part.unwrap();
-                let cands = orgtui::tui::persist::people_candidates(&part);
-                let fx = orgtui::tui::persist::restore_people(&mut h.app, part, cands);
+                let part = orgtui::tui::persist::people_records(part.unwrap());
+                let fx = orgtui::tui::persist::restore_people(&mut h.app, part);
                 h.queue.extend(fx);
             }
             h.app.restoring = true;
@@ -106,13 +105,9 @@ impl Harness {
         h.settle().await;
         if let Some(people) = rest {
             for part in people {
-                let part = part.unwrap();
-                let cands = orgtui::tui::persist::people_candidates(&part);
-                h.send(Msg::Loaded(Box::new(Loaded::SnapshotPeople {
-                    part,
-                    cands,
-                })))
-                .await;
+                let part = orgtui::tui::persist::people_records(part.unwrap());
+                h.send(Msg::Loaded(Box::new(Loaded::SnapshotPeople(part))))
+                    .await;
             }
             h.send(Msg::Loaded(Box::new(Loaded::SnapshotDone(Ok(())))))
                 .await;
@@ -348,11 +343,11 @@ async fn detail_pane_shows_everything_about_a_person() {
     let Some(RowKind::User { id, .. }) = h.selected() else {
         panic!("a person is selected: {:?}", h.selected())
     };
-    let user = h
-        .app
-        .details
-        .get(&id)
-        .expect("details fetched after the selection rests");
+    assert!(
+        h.app.people.is_full(&id),
+        "details fetched after the selection rests"
+    );
+    let user = h.app.user(&id).unwrap();
     let want = demo_user(&id);
     assert_eq!(user.email.as_deref(), want["email"].as_str());
     let leader = want["leader_id"].as_str().unwrap();
@@ -832,12 +827,8 @@ fn snapshot_people_arriving_late_never_replace_fresher_records() {
         }),
     })));
     for part in people {
-        let part = part.unwrap();
-        let cands = orgtui::tui::persist::people_candidates(&part);
-        app.update(Msg::Loaded(Box::new(Loaded::SnapshotPeople {
-            part,
-            cands,
-        })));
+        let part = orgtui::tui::persist::people_records(part.unwrap());
+        app.update(Msg::Loaded(Box::new(Loaded::SnapshotPeople(part))));
     }
     app.update(Msg::Loaded(Box::new(Loaded::SnapshotDone(Ok(())))));
     assert!(!app.restoring);
@@ -848,12 +839,8 @@ fn snapshot_people_arriving_late_never_replace_fresher_records() {
     assert_eq!(u1.depts.len(), 1);
     assert_eq!(app.user("u2").unwrap().name.as_deref(), Some("New Two"));
     assert_eq!(app.user("u3").unwrap().name.as_deref(), Some("Three"));
-    // Each person is held once.
-    for id in ["u1", "u2", "u3"] {
-        let places = usize::from(app.details.contains_key(id))
-            + usize::from(app.tree.users.contains_key(id));
-        assert_eq!(places, 1, "{id}");
-    }
+    assert!(app.people.is_full("u1") && !app.people.is_full("u2"));
+    assert_eq!(app.people.len(), 3);
     // Saved again, everyone is there, the full records as full ones.
     let again = orgtui::tui::persist::capture(&app, "t", "wps");
     let mut saved: Vec<_> = again

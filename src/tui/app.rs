@@ -11,7 +11,8 @@ use ratatui::crossterm::event::{
 use ratatui::layout::{Position, Rect};
 
 use super::keys::{Action, KeyMap};
-use super::tree::{Load, RowKind, Tree, merge_listing};
+use super::roster::Roster;
+use super::tree::{Load, RowKind, Tree};
 use crate::crawl::ProgressView;
 use crate::model::{Dept, EmailMatch, Page, User};
 use crate::search::{self, Candidate, Hit, Kind, QueryKind};
@@ -66,10 +67,7 @@ pub enum Loaded {
     /// The crawl ended: how many departments and people, or why not.
     CrawlDone(Result<ProgressView, String>),
     /// A part of the snapshot's people, decoded off the UI thread, with their candidates.
-    SnapshotPeople {
-        part: Vec<crate::snapshot::SnapUser>,
-        cands: Vec<Candidate>,
-    },
+    SnapshotPeople(super::persist::PeopleRecords),
     /// Every part of the snapshot's people has arrived, or the rest cannot be read.
     SnapshotDone(Result<(), String>),
 }
@@ -222,8 +220,8 @@ pub struct App {
     pub selected: usize,
     pub scroll: usize,
     pub search: SearchState,
-    /// Full records from get-user.
-    pub details: HashMap<String, User>,
+    /// Everyone we know, each once: full records (get-user) and listing records.
+    pub people: Roster,
     pub detail_errors: HashMap<String, String>,
     /// People whose details were fetched this session. Other details (from the snapshot)
     /// are shown, and fetched again when selected. Kept this way round so a start from a
@@ -262,7 +260,7 @@ impl App {
             selected: 0,
             scroll: 0,
             search: SearchState::default(),
-            details: HashMap::new(),
+            people: Roster::default(),
             detail_errors: HashMap::new(),
             fresh_details: HashSet::new(),
             snapshot_age: None,
@@ -304,7 +302,7 @@ impl App {
                     Loaded::CrawlFound(_)
                         | Loaded::CrawlProgress(_)
                         | Loaded::CrawlDone(_)
-                        | Loaded::SnapshotPeople { .. }
+                        | Loaded::SnapshotPeople(_)
                         | Loaded::SnapshotDone(_)
                 ) {
                     self.in_flight = self.in_flight.saturating_sub(1);
@@ -555,7 +553,7 @@ impl App {
                 if self.tree.root.as_ref().is_some_and(|old| *old != id) {
                     // The snapshot was of another org (or the root moved): start over.
                     self.tree = Tree::default();
-                    self.details.clear();
+                    self.people.clear();
                     self.fresh_details.clear();
                     // Parts of that snapshot still arriving are dropped too.
                     self.snapshot_age = None;
@@ -580,7 +578,7 @@ impl App {
                     self.detail_errors.remove(&id);
                     self.fresh_details.insert(id.clone());
                     let fx = self.after_user_details(&user);
-                    self.details.insert(id, user);
+                    self.people.set_full(&user);
                     fx
                 }
                 Err(e) => {
@@ -661,8 +659,7 @@ impl App {
                         let cand = user_candidate(&u);
                         let fx = self.after_user_details(&u);
                         self.fresh_details.insert(id.clone());
-                        self.details.insert(id, u.clone());
-                        self.remember_user(u);
+                        self.people.set_full(&u);
                         self.clamp_search_selection();
                         let mut fx = fx;
                         fx.push(Effect::IndexAdd(vec![cand]));
@@ -674,11 +671,11 @@ impl App {
                 }
                 Vec::new()
             }
-            Loaded::SnapshotPeople { part, cands } => {
+            Loaded::SnapshotPeople(part) => {
                 if self.snapshot_age.is_none() {
                     return Vec::new();
                 }
-                super::persist::restore_people(self, part, cands)
+                super::persist::restore_people(self, part)
             }
             Loaded::SnapshotDone(result) => {
                 self.restoring = false;
@@ -860,22 +857,14 @@ impl App {
     }
 
     fn remember_user(&mut self, u: User) {
-        self.take_users(vec![u]);
+        self.people.merge_listing(u);
     }
 
-    /// Record people from a listing or a batch read, each in one place: merged into their
-    /// full record when we have one, else into the tree's. Returns their ids.
+    /// Record people from a listing: merged into what we knew of them. Returns their ids.
     fn take_users(&mut self, users: Vec<User>) -> Vec<String> {
         users
             .into_iter()
-            .map(|u| match self.details.get_mut(&u.id) {
-                Some(full) => {
-                    let id = u.id.clone();
-                    merge_listing(full, u);
-                    id
-                }
-                None => self.tree.upsert_user(u),
-            })
+            .map(|u| self.people.merge_listing(u))
             .collect()
     }
 
@@ -1005,7 +994,7 @@ impl App {
             }
             Some(RowKind::User { id, .. }) => {
                 // "Open the detail": fetch it now rather than after the debounce.
-                if self.details.contains_key(&id) {
+                if self.people.is_full(&id) {
                     Vec::new()
                 } else {
                     self.detail_wanted = None;
@@ -1188,7 +1177,7 @@ impl App {
             Some(ResultRow::Email { user: Some(id), .. }) => Some(id.clone()),
             _ => None,
         };
-        if let Some(id) = id.filter(|id| !self.details.contains_key(id)) {
+        if let Some(id) = id.filter(|id| !self.people.is_full(id)) {
             self.detail_wanted = Some((id, self.ticks));
         }
     }
@@ -1236,17 +1225,13 @@ impl App {
             self.info("select a person to jump to their leader");
             return Vec::new();
         };
-        let leader = self
-            .details
-            .get(&id)
-            .and_then(|u| u.leader_id.clone())
-            .or_else(|| self.tree.users.get(&id).and_then(|u| u.leader_id.clone()));
+        let leader = self.user(&id).and_then(|u| u.leader_id);
         match leader {
             Some(l) => self.start_jump(RowKind::User {
                 id: l,
                 dept: String::new(),
             }),
-            None if self.details.contains_key(&id) => {
+            None if self.people.is_full(&id) => {
                 self.info("no leader on record");
                 Vec::new()
             }
@@ -1276,15 +1261,15 @@ impl App {
             jump.dept = match &jump.target {
                 RowKind::Dept(id) => Some(id.clone()),
                 RowKind::User { id, .. } => {
-                    let known = self.details.get(id).or_else(|| self.tree.users.get(id));
-                    match known.and_then(|u| u.dept_ids.first().cloned()) {
+                    let known = self.user(id);
+                    match known.and_then(|u| u.dept_ids.into_iter().next()) {
                         Some(d) => Some(d),
                         None if self.detail_errors.contains_key(id) => {
                             self.error("cannot find where that person sits");
                             return Vec::new();
                         }
                         None => {
-                            let fx = if self.details.contains_key(id) {
+                            let fx = if self.people.is_full(id) {
                                 self.error("that person is in no department");
                                 return Vec::new();
                             } else {
@@ -1423,8 +1408,7 @@ impl App {
         let (text, what) = match self.selected_kind() {
             Some(RowKind::User { id, .. }) => {
                 if email {
-                    let user = self.details.get(&id).or_else(|| self.tree.users.get(&id));
-                    match user.and_then(|u| u.email.clone()) {
+                    match self.user(&id).and_then(|u| u.email) {
                         Some(e) => (e, "email"),
                         None => {
                             self.info("no email on record");
@@ -1459,16 +1443,13 @@ impl App {
     }
 
     /// A person's name for display, from whatever we have.
-    pub fn display_name(&self, id: &str) -> Option<&str> {
-        self.details
-            .get(id)
-            .and_then(|u| u.name.as_deref())
-            .or_else(|| self.tree.users.get(id).and_then(|u| u.name.as_deref()))
+    pub fn display_name(&self, id: &str) -> Option<String> {
+        self.people.get(id)?.name
     }
 
     /// The best record we have for a person.
-    pub fn user(&self, id: &str) -> Option<&User> {
-        self.details.get(id).or_else(|| self.tree.users.get(id))
+    pub fn user(&self, id: &str) -> Option<User> {
+        self.people.get(id)
     }
 }
 

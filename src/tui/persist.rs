@@ -4,13 +4,13 @@
 //!
 //! A start is in two steps so the first frame does not wait for everyone: `restore_head`
 //! puts the departments and their listings in place (the tree can be drawn), then the people
-//! arrive in parts (`restore_people`), decoded off the UI thread. Each person is held once:
-//! a detailed record lives in `app.details` only, a listing record in `tree.users` only.
+//! arrive in parts (`restore_people`), decoded off the UI thread.
 
 use std::time::SystemTime;
 
 use super::app::{App, Effect, dept_candidate, user_candidate};
-use super::tree::{Load, Tree, merge_listing};
+use super::roster::Record;
+use super::tree::{Load, Tree};
 use crate::search::Candidate;
 use crate::snapshot::{SnapDept, SnapUser, Snapshot, SnapshotHead};
 
@@ -32,8 +32,7 @@ pub fn restore_head(app: &mut App, head: SnapshotHead) -> Vec<Effect> {
         .unwrap_or(0)
         .min(MAX_RESERVE);
     let mut tree = Tree::default();
-    tree.users.reserve(people);
-    app.details.reserve(people);
+    app.people.reserve(people);
     let mut cands = Vec::with_capacity(head.depts.len());
     let mut listings = Vec::with_capacity(head.depts.len());
     for d in head.depts {
@@ -71,31 +70,31 @@ pub fn restore_head(app: &mut App, head: SnapshotHead) -> Vec<Effect> {
     ]
 }
 
-/// The search candidates of a part of the snapshot's people (built off the UI thread).
-pub fn people_candidates(part: &[SnapUser]) -> Vec<Candidate> {
-    part.iter().map(|u| user_candidate(&u.user)).collect()
+/// A part of the snapshot's people as the app stores them, with their search candidates:
+/// built off the UI thread.
+pub fn people_records(part: Vec<SnapUser>) -> PeopleRecords {
+    let cands = part.iter().map(|u| user_candidate(&u.user)).collect();
+    let records = part
+        .into_iter()
+        .map(|u| (u.user.id.clone(), Record::new(&u.user, u.detailed)))
+        .collect();
+    PeopleRecords { records, cands }
 }
 
-/// Add a part of the snapshot's people, with its candidates. Anything already loaded from
-/// the server this session is newer and stays.
-pub fn restore_people(app: &mut App, part: Vec<SnapUser>, cands: Vec<Candidate>) -> Vec<Effect> {
-    for u in part {
-        let id = &u.user.id;
-        if u.detailed {
-            if !app.details.contains_key(id) {
-                // A listing that came in meanwhile is newer; the snapshot's record fills in
-                // what listings leave out.
-                let mut full = u.user;
-                if let Some(listed) = app.tree.users.remove(&full.id) {
-                    merge_listing(&mut full, listed);
-                }
-                app.details.insert(full.id.clone(), full);
-            }
-        } else if !app.tree.users.contains_key(id) && !app.details.contains_key(id) {
-            app.tree.users.insert(id.clone(), u.user);
-        }
+/// See `people_records`.
+#[derive(Debug, Clone)]
+pub struct PeopleRecords {
+    pub records: Vec<(String, Record)>,
+    pub cands: Vec<Candidate>,
+}
+
+/// Add a part of the snapshot's people. Anything already loaded from the server this
+/// session is newer and stays (see `Roster::restore`).
+pub fn restore_people(app: &mut App, part: PeopleRecords) -> Vec<Effect> {
+    for (id, record) in part.records {
+        app.people.restore(&id, record);
     }
-    vec![Effect::IndexAdd(cands)]
+    vec![Effect::IndexAdd(part.cands)]
 }
 
 /// Fill `app` from a whole snapshot at once (tests, benchmarks).
@@ -103,8 +102,7 @@ pub fn restore(app: &mut App, snap: Snapshot) -> Vec<Effect> {
     let (head, people) = snap.split();
     let mut fx = restore_head(app, head);
     for part in people.flatten() {
-        let cands = people_candidates(&part);
-        fx.extend(restore_people(app, part, cands));
+        fx.extend(restore_people(app, people_records(part)));
     }
     fx
 }
@@ -124,22 +122,11 @@ pub fn capture(app: &App, profile: &str, provider: &str) -> Snapshot {
             members: done(&n.members_load, &n.members),
         })
         .collect();
-    // Full records first; a listing record only for people without one (a person whose
-    // listing arrived after their details is in both maps).
-    let full = app.details.values().map(|u| SnapUser {
-        user: u.clone(),
-        detailed: true,
-    });
-    let listed = app
-        .tree
-        .users
-        .values()
-        .filter(|u| !app.details.contains_key(&u.id))
-        .map(|u| SnapUser {
-            user: u.clone(),
-            detailed: false,
-        });
-    let users = full.chain(listed).collect();
+    let users = app
+        .people
+        .iter()
+        .map(|(user, detailed)| SnapUser { user, detailed })
+        .collect();
     Snapshot {
         profile: profile.to_string(),
         provider: provider.to_string(),

@@ -105,7 +105,9 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
     let search = spawn_search_worker(tx.clone());
     let env = TermEnv::from_env();
-    let mut app = App::new(opts.title.clone(), opts.keymap.clone());
+    // Never dropped: the process ends when the browser does, and freeing a 100,000-person
+    // org piece by piece would only delay the exit by tens of milliseconds.
+    let mut app = std::mem::ManuallyDrop::new(App::new(opts.title.clone(), opts.keymap.clone()));
     app.no_color = opts.no_color;
     app.offline = opts.offline;
     if let Some(note) = opts.note.take() {
@@ -256,8 +258,7 @@ fn start_from_snapshot(
     match people.next() {
         None => return fx,
         Some(Ok(part)) => {
-            let cands = persist::people_candidates(&part);
-            fx.extend(persist::restore_people(app, part, cands));
+            fx.extend(persist::restore_people(app, persist::people_records(part)));
         }
         Some(Err(e)) => {
             fx.extend(app.update(Msg::Loaded(Box::new(Loaded::SnapshotDone(Err(
@@ -278,8 +279,7 @@ fn start_from_snapshot(
                     return;
                 }
             };
-            let cands = persist::people_candidates(&part);
-            if !send(Loaded::SnapshotPeople { part, cands }) {
+            if !send(Loaded::SnapshotPeople(persist::people_records(part))) {
                 return;
             }
         }
@@ -294,7 +294,7 @@ async fn finish_restoring(app: &mut App, rx: &mut tokio::sync::mpsc::UnboundedRe
     while app.restoring {
         match rx.recv().await {
             Some(Msg::Loaded(l))
-                if matches!(*l, Loaded::SnapshotPeople { .. } | Loaded::SnapshotDone(_)) =>
+                if matches!(*l, Loaded::SnapshotPeople(_) | Loaded::SnapshotDone(_)) =>
             {
                 app.update(Msg::Loaded(l));
             }

@@ -1,11 +1,11 @@
-//! The department tree as the TUI holds it: departments and people loaded so far, each
-//! department's load state, and a flat list of the rows currently visible (open departments
+//! The department tree as the TUI holds it: departments loaded so far, each department's
+//! load state and listings (people by id: their records are in `roster`), and a flat list of the rows currently visible (open departments
 //! only). The row list is rebuilt when the shape changes (expand, collapse, a page arrives),
 //! never per frame; drawing takes only the slice on screen.
 
 use std::collections::HashMap;
 
-use crate::model::{Dept, User};
+use crate::model::Dept;
 
 /// Where a listing stands.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -118,8 +118,6 @@ pub struct Row {
 pub struct Tree {
     pub root: Option<String>,
     pub depts: HashMap<String, DeptNode>,
-    /// People as listed (may be reduced records); details live in the app.
-    pub users: HashMap<String, User>,
     rows: Vec<Row>,
 }
 
@@ -164,23 +162,6 @@ impl Tree {
         ids
     }
 
-    /// Record people (merged with what we knew) and return their ids.
-    pub fn upsert_users(&mut self, page: Vec<User>) -> Vec<String> {
-        page.into_iter().map(|u| self.upsert_user(u)).collect()
-    }
-
-    /// Record one person (merged with what we knew) and return their id.
-    pub fn upsert_user(&mut self, u: User) -> String {
-        let id = u.id.clone();
-        match self.users.get_mut(&u.id) {
-            Some(old) => merge_user(old, u),
-            None => {
-                self.users.insert(u.id.clone(), u);
-            }
-        }
-        id
-    }
-
     /// Add a page of sub-departments of `parent`. Known ones keep their state and children.
     pub fn add_children(&mut self, parent: &str, page: Vec<Dept>) {
         let ids = self.upsert_depts(parent, page);
@@ -192,13 +173,6 @@ impl Tree {
                 }
             }
         }
-    }
-
-    /// Add a page of members of `dept`.
-    pub fn add_members(&mut self, dept: &str, page: Vec<User>) {
-        // Merged: keep what we knew when the new record is thinner (listings can be).
-        let ids = self.upsert_users(page);
-        self.add_member_ids(dept, ids);
     }
 
     /// Add people already recorded to `dept`'s members, each once.
@@ -293,45 +267,6 @@ impl Tree {
     }
 }
 
-/// A listing's record merged into a full one: the listing's values are newer, but its
-/// departments may lack the paths the full record has, and those are kept then.
-pub fn merge_listing(full: &mut User, listing: User) {
-    let thinner = listing.depts.iter().any(|d| d.path.is_none());
-    let depts = thinner.then(|| std::mem::take(&mut full.depts));
-    merge_user(full, listing);
-    if let Some(d) = depts {
-        full.depts = d;
-    }
-}
-
-/// Fill the gaps in `old` from `new`, and take `new`'s values where it has them.
-pub fn merge_user(old: &mut User, new: User) {
-    fn keep(old: &mut Option<String>, new: Option<String>) {
-        if new.is_some() {
-            *old = new;
-        }
-    }
-    keep(&mut old.name, new.name);
-    keep(&mut old.email, new.email);
-    keep(&mut old.mobile, new.mobile);
-    keep(&mut old.title, new.title);
-    keep(&mut old.employee_id, new.employee_id);
-    keep(&mut old.leader_id, new.leader_id);
-    keep(&mut old.city, new.city);
-    keep(&mut old.work_place, new.work_place);
-    if new.status.is_some() {
-        old.status = new.status;
-    }
-    for d in new.dept_ids {
-        if !old.dept_ids.contains(&d) {
-            old.dept_ids.push(d);
-        }
-    }
-    if !new.depts.is_empty() {
-        old.depts = new.depts;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,20 +280,12 @@ mod tests {
         }
     }
 
-    fn user(id: &str) -> User {
-        User {
-            id: id.into(),
-            name: Some(id.into()),
-            ..User::default()
-        }
-    }
-
     #[test]
     fn rows_follow_open_departments() {
         let mut t = Tree::default();
         t.set_root(dept("r", None));
         t.add_children("r", vec![dept("a", None), dept("b", None)]);
-        t.add_members("r", vec![user("u1")]);
+        t.add_member_ids("r", vec!["u1".into()]);
         t.rebuild();
         assert_eq!(t.rows().len(), 1);
         t.node_mut("r").unwrap().expanded = true;

@@ -72,7 +72,7 @@ fn person<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
             theme.dim(),
         )];
     };
-    let full = app.details.get(id);
+    let full = app.people.is_full(id);
     let mut lines = vec![
         Line::styled(clean(u.name.as_deref().unwrap_or(id)), theme.accent()),
         Line::styled(clean(u.title.as_deref().unwrap_or("")), theme.dim()),
@@ -83,17 +83,17 @@ fn person<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
         field(theme, "Status", u.status.map(|s| s.as_str().to_string())),
         field(theme, "City", opt(u.city.as_deref())),
         field(theme, "Work place", opt(u.work_place.as_deref())),
-        field(theme, "Leader", leader(app, u)),
+        field(theme, "Leader", leader(app, &u)),
         field(theme, "ID", Some(clean(id))),
         Line::raw(""),
         Line::styled("Departments", theme.dim()),
     ];
     lines.extend(
-        departments(app, u)
+        departments(app, &u)
             .into_iter()
             .map(|p| Line::raw(format!("  {p}"))),
     );
-    if full.is_none() {
+    if !full {
         lines.push(Line::raw(""));
         match app.detail_errors.get(id) {
             Some(e) => lines.push(Line::styled(
@@ -112,7 +112,7 @@ fn person<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
 fn leader(app: &App, u: &User) -> Option<String> {
     let id = u.leader_id.as_deref()?;
     Some(match app.display_name(id) {
-        Some(name) => format!("{} ({})", clean(name), clean(id)),
+        Some(name) => format!("{} ({})", clean(&name), clean(id)),
         None => clean(id),
     })
 }
@@ -163,7 +163,7 @@ fn department<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
         .leader_ids
         .iter()
         .map(|l| match app.display_name(l) {
-            Some(name) => clean(name),
+            Some(name) => clean(&name),
             None => clean(l),
         })
         .collect();

@@ -95,7 +95,10 @@ fn result_line<'a>(app: &App, theme: &Theme, row: &ResultRow, width: usize) -> L
             email,
             user: Some(id),
         } => {
-            let name = app.display_name(id).map(clean).unwrap_or_else(|| clean(id));
+            let name = app
+                .display_name(id)
+                .map(|n| clean(&n))
+                .unwrap_or_else(|| clean(id));
             Line::from(vec![
                 Span::styled("✓ ", theme.ok()),
                 Span::raw(fit(&name, width.saturating_sub(2))),
@@ -114,7 +117,7 @@ fn result_line<'a>(app: &App, theme: &Theme, row: &ResultRow, width: usize) -> L
             Span::styled("  not found", theme.error()),
         ]),
         ResultRow::UserId(id) => {
-            let name = app.display_name(id).map(clean).unwrap_or_default();
+            let name = app.display_name(id).map(|n| clean(&n)).unwrap_or_default();
             Line::from(vec![
                 Span::styled("# ", theme.ok()),
                 Span::raw(fit(&name, width.saturating_sub(2))),
@@ -135,6 +138,7 @@ fn hit_line<'a>(app: &App, theme: &Theme, h: &Hit, width: usize) -> Line<'a> {
     let (icon, name, extra) = match h.kind {
         Kind::User => {
             let u = app.user(&h.id);
+            let u = u.as_ref();
             let name = u
                 .and_then(|u| u.name.as_deref())
                 .unwrap_or(&h.id)

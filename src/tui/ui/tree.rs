@@ -79,6 +79,7 @@ fn row_line<'a>(app: &App, theme: &Theme, row: &Row, width: usize) -> Line<'a> {
         }
         RowKind::User { id, dept } => {
             let user = app.user(id);
+            let user = user.as_ref();
             let leader = app
                 .tree
                 .node(dept)

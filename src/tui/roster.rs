@@ -1,0 +1,272 @@
+//! Everyone the browser knows, each person once and compactly.
+//!
+//! A `User` is a dozen separately allocated strings and vectors: about a kilobyte a person
+//! once the map around it is counted, which is most of the memory of a 100,000-person org.
+//! Here a person is one allocation: their record postcard-encoded (~150 bytes), decoded when
+//! shown, which is a few people per frame. Updates (a listing page, a full record) decode,
+//! merge and encode again; they come a page at a time.
+
+use std::collections::HashMap;
+
+use crate::model::User;
+
+/// One person as stored: their encoded record, and whether it is a full record (from
+/// get-user or a batch read: departments with paths) or as a listing gave it.
+#[derive(Debug, Clone)]
+pub struct Record {
+    bytes: Box<[u8]>,
+    full: bool,
+}
+
+impl Record {
+    /// Encode `user`. A record that cannot be encoded (postcard only fails on lengths past
+    /// what fits in memory) is kept as an empty record of the id.
+    pub fn new(user: &User, full: bool) -> Record {
+        let bytes = postcard::to_allocvec(user)
+            .or_else(|_| {
+                postcard::to_allocvec(&User {
+                    id: user.id.clone(),
+                    ..User::default()
+                })
+            })
+            .unwrap_or_default();
+        Record {
+            bytes: bytes.into_boxed_slice(),
+            full,
+        }
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.full
+    }
+
+    /// The record, decoded. Only this module encodes records, so decoding does not fail;
+    /// if it ever did, the person would show as unknown rather than take the app down.
+    pub fn user(&self) -> Option<User> {
+        postcard::from_bytes(&self.bytes).ok()
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Roster {
+    records: HashMap<Box<str>, Record>,
+}
+
+impl Roster {
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Room for `more` people (see `persist::restore_head`).
+    pub fn reserve(&mut self, more: usize) {
+        self.records.reserve(more);
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.records.contains_key(id)
+    }
+
+    /// True when we hold a full record of `id`.
+    pub fn is_full(&self, id: &str) -> bool {
+        self.records.get(id).is_some_and(Record::is_full)
+    }
+
+    /// The best record we have of `id`, decoded.
+    pub fn get(&self, id: &str) -> Option<User> {
+        self.records.get(id)?.user()
+    }
+
+    /// A full record (get-user, batch read): replaces what we had.
+    pub fn set_full(&mut self, user: &User) {
+        self.records
+            .insert(user.id.as_str().into(), Record::new(user, true));
+    }
+
+    /// A record from a listing: merged into what we had (a full record keeps the paths its
+    /// departments have), or added. Returns the id.
+    pub fn merge_listing(&mut self, user: User) -> String {
+        let id = user.id.clone();
+        let merged = match self.records.get(id.as_str()) {
+            Some(old) => {
+                let full = old.full;
+                let Some(mut known) = old.user() else {
+                    self.records
+                        .insert(id.as_str().into(), Record::new(&user, false));
+                    return id;
+                };
+                if full {
+                    merge_listing(&mut known, user);
+                } else {
+                    merge_user(&mut known, user);
+                }
+                Record::new(&known, full)
+            }
+            None => Record::new(&user, false),
+        };
+        self.records.insert(id.as_str().into(), merged);
+        id
+    }
+
+    /// A record from the snapshot: older than anything this session loaded. Added when the
+    /// person is new; a full one also fills in what a listing loaded meanwhile left out.
+    pub fn restore(&mut self, id: &str, record: Record) {
+        match self.records.get(id) {
+            None => {
+                self.records.insert(id.into(), record);
+            }
+            Some(now) if record.full && !now.full => {
+                let (Some(mut full), Some(listed)) = (record.user(), now.user()) else {
+                    return;
+                };
+                merge_listing(&mut full, listed);
+                self.set_full(&full);
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Forget everyone (the server turned out to be another org).
+    pub fn clear(&mut self) {
+        self.records.clear();
+    }
+
+    /// Everyone, decoded one at a time, with whether the record is full.
+    pub fn iter(&self) -> impl Iterator<Item = (User, bool)> + '_ {
+        self.records
+            .values()
+            .filter_map(|r| Some((r.user()?, r.full)))
+    }
+}
+
+/// A listing's record merged into a full one: the listing's values are newer, but its
+/// departments may lack the paths the full record has, and those are kept then.
+pub fn merge_listing(full: &mut User, listing: User) {
+    let thinner = listing.depts.iter().any(|d| d.path.is_none());
+    let depts = thinner.then(|| std::mem::take(&mut full.depts));
+    merge_user(full, listing);
+    if let Some(d) = depts {
+        full.depts = d;
+    }
+}
+
+/// Fill the gaps in `old` from `new`, and take `new`'s values where it has them.
+pub fn merge_user(old: &mut User, new: User) {
+    fn keep(old: &mut Option<String>, new: Option<String>) {
+        if new.is_some() {
+            *old = new;
+        }
+    }
+    keep(&mut old.name, new.name);
+    keep(&mut old.email, new.email);
+    keep(&mut old.mobile, new.mobile);
+    keep(&mut old.title, new.title);
+    keep(&mut old.employee_id, new.employee_id);
+    keep(&mut old.leader_id, new.leader_id);
+    keep(&mut old.city, new.city);
+    keep(&mut old.work_place, new.work_place);
+    if new.status.is_some() {
+        old.status = new.status;
+    }
+    for d in new.dept_ids {
+        if !old.dept_ids.contains(&d) {
+            old.dept_ids.push(d);
+        }
+    }
+    if !new.depts.is_empty() {
+        old.depts = new.depts;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DeptRef;
+
+    fn user(id: &str, name: &str) -> User {
+        User {
+            id: id.into(),
+            name: Some(name.into()),
+            ..User::default()
+        }
+    }
+
+    #[test]
+    fn listings_merge_and_full_records_keep_their_paths() {
+        let mut r = Roster::default();
+        r.merge_listing(User {
+            title: Some("Engineer".into()),
+            ..user("u1", "Ann")
+        });
+        assert!(!r.is_full("u1"));
+        r.merge_listing(user("u1", "Anna"));
+        let u = r.get("u1").unwrap();
+        assert_eq!(u.name.as_deref(), Some("Anna"));
+        assert_eq!(u.title.as_deref(), Some("Engineer"));
+
+        let with_path = DeptRef {
+            id: "d1".into(),
+            name: Some("Ops".into()),
+            path: Some("Acme/Ops".into()),
+        };
+        r.set_full(&User {
+            depts: vec![with_path.clone()],
+            ..user("u1", "Anna")
+        });
+        assert!(r.is_full("u1"));
+        // A listing with departments but no paths: the name is taken, the paths kept.
+        r.merge_listing(User {
+            depts: vec![DeptRef {
+                path: None,
+                ..with_path.clone()
+            }],
+            ..user("u1", "Anna B")
+        });
+        let u = r.get("u1").unwrap();
+        assert!(r.is_full("u1"));
+        assert_eq!(u.name.as_deref(), Some("Anna B"));
+        assert_eq!(u.depts, vec![with_path]);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r.get("u2"), None);
+    }
+
+    #[test]
+    fn snapshot_records_never_replace_newer_ones() {
+        let mut r = Roster::default();
+        r.merge_listing(user("u1", "New"));
+        r.set_full(&user("u2", "New full"));
+        let old = |id: &str, full| {
+            Record::new(
+                &User {
+                    title: Some("old title".into()),
+                    ..user(id, "Old")
+                },
+                full,
+            )
+        };
+        r.restore("u1", old("u1", true));
+        r.restore("u2", old("u2", true));
+        r.restore("u3", old("u3", false));
+        let u1 = r.get("u1").unwrap();
+        assert_eq!(u1.name.as_deref(), Some("New"));
+        assert_eq!(u1.title.as_deref(), Some("old title"));
+        assert!(r.is_full("u1"));
+        assert_eq!(r.get("u2").unwrap().name.as_deref(), Some("New full"));
+        assert_eq!(r.get("u2").unwrap().title, None);
+        assert_eq!(r.get("u3").unwrap().name.as_deref(), Some("Old"));
+        assert!(!r.is_full("u3"));
+        let mut all: Vec<_> = r.iter().map(|(u, full)| (u.id, full)).collect();
+        all.sort();
+        assert_eq!(
+            all,
+            [
+                ("u1".into(), true),
+                ("u2".into(), true),
+                ("u3".into(), false)
+            ]
+        );
+    }
+}
