@@ -106,9 +106,25 @@ fn draw(b: Bencher, (users, depts): (usize, usize)) {
     });
 }
 
-/// Rebuilding the row list after a shape change (expand/collapse), for scale.
+/// Rebuilding the whole row list (the start, or a new root), for scale.
 #[divan::bench(sample_count = 10)]
 fn rebuild_rows(b: Bencher) {
     let mut app = loaded_app(100_000, 5_000);
     b.bench_local(|| app.tree.rebuild());
+}
+
+/// What a page arriving, an expand or a collapse costs: the rows of one department (one
+/// halfway down the list) recomputed, with every department open.
+#[divan::bench(sample_count = 50)]
+fn refresh_one_department(b: Bencher) {
+    let mut app = loaded_app(100_000, 5_000);
+    let rows = app.tree.rows();
+    let id = rows[rows.len() / 2..]
+        .iter()
+        .find_map(|r| match &r.kind {
+            orgtui::tui::tree::RowKind::Dept(id) => Some(id.clone()),
+            _ => None,
+        })
+        .expect("a department row");
+    b.bench_local(|| app.tree.refresh(&id));
 }

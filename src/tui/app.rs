@@ -772,7 +772,7 @@ impl App {
                 }
             }
         }
-        self.tree.rebuild();
+        self.tree.refresh(dept);
         self.reselect(key);
         fx
     }
@@ -828,7 +828,7 @@ impl App {
                 }
             }
         }
-        self.tree.rebuild();
+        self.tree.refresh(dept);
         self.reselect(key);
         fx
     }
@@ -925,7 +925,7 @@ impl App {
         // Rows change only for open departments; the rest is drawn from node data.
         if visible {
             let key = self.selected_kind();
-            self.tree.rebuild();
+            self.tree.refresh(&id);
             self.reselect(key);
         }
         vec![Effect::IndexAdd(cands)]
@@ -975,7 +975,7 @@ impl App {
         }
         let leaders = n.dept.leader_ids.clone();
         fx.extend(self.want_names(&leaders));
-        self.tree.rebuild();
+        self.tree.refresh(id);
         self.reselect(key);
         fx
     }
@@ -1015,7 +1015,7 @@ impl App {
             && n.expanded
         {
             n.expanded = false;
-            self.tree.rebuild();
+            self.tree.refresh(id);
             self.reselect(Some(kind));
             return;
         }

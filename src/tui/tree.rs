@@ -225,40 +225,74 @@ impl Tree {
     pub fn rebuild(&mut self) {
         let mut rows = Vec::with_capacity(self.rows.len().max(64));
         if let Some(root) = self.root.clone() {
-            let mut stack: Vec<(u16, RowKind)> = vec![(0, RowKind::Dept(root))];
-            while let Some((depth, kind)) = stack.pop() {
-                if let RowKind::Dept(id) = &kind
-                    && let Some(n) = self.depts.get(id)
-                    && n.expanded
-                {
-                    // Pushed in reverse so they pop in order: sub-departments, then
-                    // members, then a status row.
-                    let d = depth.saturating_add(1);
-                    if n.error().is_some() {
-                        stack.push((d, RowKind::Error(id.clone())));
-                    } else if n.is_loading() && n.children.is_empty() && n.members.is_empty() {
-                        stack.push((d, RowKind::Loading(id.clone())));
-                    }
-                    for m in n.members.iter().rev() {
-                        stack.push((
-                            d,
-                            RowKind::User {
-                                id: m.clone(),
-                                dept: id.clone(),
-                            },
-                        ));
-                    }
-                    for c in n.children.iter().rev() {
-                        // Guard against a department listed as its own descendant.
-                        if depth < 64 {
-                            stack.push((d, RowKind::Dept(c.clone())));
-                        }
-                    }
-                }
-                rows.push(Row { depth, kind });
-            }
+            self.walk(root, 0, &mut rows);
         }
         self.rows = rows;
+    }
+
+    /// Recompute only the rows of department `id` and what is open under it, after a change
+    /// there (a page arrived, it was opened or closed). With every department of a
+    /// 100,000-person org open, a full rebuild takes tens of milliseconds; this takes time
+    /// in proportion to the department's own rows. Nothing to do when it is not visible.
+    pub fn refresh(&mut self, id: &str) {
+        let is_it = |r: &Row| matches!(&r.kind, RowKind::Dept(d) if d == id);
+        let Some(at) = self.rows.iter().position(is_it) else {
+            return;
+        };
+        if self
+            .rows
+            .get(at + 1..)
+            .is_some_and(|rest| rest.iter().any(is_it))
+        {
+            // Shown in two places (a server listing it twice over): redo everything.
+            self.rebuild();
+            return;
+        }
+        let depth = self.rows.get(at).map_or(0, |r| r.depth);
+        let end = self
+            .rows
+            .get(at + 1..)
+            .and_then(|rest| rest.iter().position(|r| r.depth <= depth))
+            .map_or(self.rows.len(), |p| at + 1 + p);
+        let mut rows = Vec::new();
+        self.walk(id.to_string(), depth, &mut rows);
+        self.rows.splice(at..end, rows);
+    }
+
+    /// Push the row of department `start` at `depth` and, when open, everything under it.
+    fn walk(&self, start: String, depth: u16, rows: &mut Vec<Row>) {
+        let mut stack: Vec<(u16, RowKind)> = vec![(depth, RowKind::Dept(start))];
+        while let Some((depth, kind)) = stack.pop() {
+            if let RowKind::Dept(id) = &kind
+                && let Some(n) = self.depts.get(id)
+                && n.expanded
+            {
+                // Pushed in reverse so they pop in order: sub-departments, then
+                // members, then a status row.
+                let d = depth.saturating_add(1);
+                if n.error().is_some() {
+                    stack.push((d, RowKind::Error(id.clone())));
+                } else if n.is_loading() && n.children.is_empty() && n.members.is_empty() {
+                    stack.push((d, RowKind::Loading(id.clone())));
+                }
+                for m in n.members.iter().rev() {
+                    stack.push((
+                        d,
+                        RowKind::User {
+                            id: m.clone(),
+                            dept: id.clone(),
+                        },
+                    ));
+                }
+                for c in n.children.iter().rev() {
+                    // Guard against a department listed as its own descendant.
+                    if depth < 64 {
+                        stack.push((d, RowKind::Dept(c.clone())));
+                    }
+                }
+            }
+            rows.push(Row { depth, kind });
+        }
     }
 
     /// The row index of `kind`, if visible.
@@ -307,6 +341,44 @@ mod tests {
             ]
         );
         assert_eq!(t.chain_to("b"), Some(vec!["r".into(), "b".into()]));
+    }
+
+    /// Refreshing one department's rows gives the same rows as rebuilding them all.
+    #[test]
+    fn refresh_equals_rebuild() {
+        let mut t = Tree::default();
+        t.set_root(dept("r", None));
+        t.add_children("r", vec![dept("a", None), dept("b", None)]);
+        t.add_children("a", vec![dept("a1", None)]);
+        t.add_member_ids("a", vec!["u1".into(), "u2".into()]);
+        t.add_member_ids("b", vec!["u3".into()]);
+        t.add_member_ids("r", vec!["u0".into()]);
+        for id in ["r", "a", "b"] {
+            t.node_mut(id).unwrap().expanded = true;
+        }
+        t.rebuild();
+        let check = |t: &mut Tree, id: &str| {
+            t.refresh(id);
+            let refreshed = t.rows().to_vec();
+            t.rebuild();
+            assert_eq!(refreshed, t.rows(), "after a change under {id}");
+        };
+        // More members under a, a1 opened, a closed, b's load failing, the root closed.
+        t.add_member_ids("a", vec!["u4".into()]);
+        check(&mut t, "a");
+        t.add_member_ids("a1", vec!["u5".into()]);
+        t.node_mut("a1").unwrap().expanded = true;
+        check(&mut t, "a1");
+        t.node_mut("a").unwrap().expanded = false;
+        check(&mut t, "a");
+        t.node_mut("b").unwrap().members_load = Load::Failed("boom".into());
+        check(&mut t, "b");
+        t.node_mut("r").unwrap().expanded = false;
+        check(&mut t, "r");
+        assert_eq!(t.rows().len(), 1);
+        // Not visible: nothing changes.
+        t.refresh("a1");
+        assert_eq!(t.rows().len(), 1);
     }
 
     #[test]
