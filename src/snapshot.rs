@@ -171,6 +171,7 @@ pub(crate) fn write_atomic(path: &Path, chunks: &[&[u8]]) -> std::io::Result<()>
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "snapshot".into());
+    remove_abandoned_temps(dir, &name);
     let temp = dir.join(format!(
         ".{name}.{}.{}.tmp",
         std::process::id(),
@@ -197,6 +198,37 @@ pub(crate) fn write_atomic(path: &Path, chunks: &[&[u8]]) -> std::io::Result<()>
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// A temp file untouched for this long was left by a writer that died mid-save (a save
+/// takes well under a second); newer ones may belong to a writer still at work.
+const ABANDONED_AFTER: Duration = Duration::from_secs(600);
+
+/// Remove the temp files of earlier saves of `name` that were killed before their rename.
+/// Best effort: anything unexpected is left alone.
+fn remove_abandoned_temps(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else {
+            continue;
+        };
+        if !(file_name.starts_with(&prefix) && file_name.ends_with(".tmp")) {
+            continue;
+        }
+        let abandoned = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > ABANDONED_AFTER);
+        if abandoned {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 #[derive(Debug)]

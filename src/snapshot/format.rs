@@ -42,6 +42,10 @@ pub(super) fn checksum(data: &[u8]) -> u64 {
 /// 100,000-person snapshot is over a million small allocations, the bulk of loading it.
 pub(super) const PART_LEN: usize = 4096;
 
+/// The first part of the people is smaller: the browser decodes it before its first frame,
+/// and a screenful of people is all that frame needs.
+pub(super) const FIRST_PART_LEN: usize = 512;
+
 /// The head as written: the small fields, the departments in parts of `PART_LEN` records
 /// (each itself postcard-encoded, so they can be decoded in parallel), and the table of the
 /// people's parts that follow the head in the file. `HeadIn` is the same layout read back
@@ -136,9 +140,11 @@ fn encode_parts<T: Serialize>(items: &[T]) -> std::io::Result<Vec<BlobOut>> {
 /// The whole file, as the chunks to write one after another: the header and the head, then
 /// each part of the people (in tree order, see `Snapshot::people_tree_first`).
 pub(super) fn encode(snap: &Snapshot) -> std::io::Result<Vec<Vec<u8>>> {
-    let user_parts: Vec<Vec<u8>> = snap
-        .people_tree_first()
-        .chunks(PART_LEN)
+    let people = snap.people_tree_first();
+    let (first, rest) = people.split_at(people.len().min(FIRST_PART_LEN));
+    let user_parts: Vec<Vec<u8>> = std::iter::once(first)
+        .filter(|p| !p.is_empty())
+        .chain(rest.chunks(PART_LEN))
         .map(|part| postcard::to_allocvec(part).map_err(std::io::Error::other))
         .collect::<std::io::Result<_>>()?;
     let head = HeadOut {

@@ -11,7 +11,8 @@ use std::io::Read;
 use std::path::Path;
 
 use super::format::{
-    HEADER_LEN, PART_LEN, PartInfo, check_head, check_header, check_part, decode_part,
+    FIRST_PART_LEN, HEADER_LEN, PART_LEN, PartInfo, check_head, check_header, check_part,
+    decode_part,
 };
 use super::{LoadError, SnapDept, SnapUser, Snapshot};
 
@@ -35,8 +36,9 @@ impl SnapshotHead {
     }
 }
 
-/// The people of a snapshot, a part at a time (at most `PART_LEN` each, in snapshot order:
-/// people saved in tree order, so the first part holds those on the first screen).
+/// The people of a snapshot, a part at a time (at most `PART_LEN` each, the first one
+/// smaller, in snapshot order: people saved in tree order, so the first part holds those on
+/// the first screen).
 pub struct People(Source);
 
 enum Source {
@@ -47,7 +49,10 @@ enum Source {
         parts: std::vec::IntoIter<PartInfo>,
     },
     /// Already decoded (a snapshot built in memory, such as an org file's).
-    Decoded(std::vec::IntoIter<SnapUser>),
+    Decoded {
+        users: std::vec::IntoIter<SnapUser>,
+        started: bool,
+    },
 }
 
 impl Iterator for People {
@@ -64,8 +69,14 @@ impl Iterator for People {
                 }
                 Some(part)
             }
-            Source::Decoded(users) => {
-                let part: Vec<SnapUser> = users.by_ref().take(PART_LEN).collect();
+            Source::Decoded { users, started } => {
+                // Parts as `save` makes them: the first one small.
+                let len = if std::mem::replace(started, true) {
+                    PART_LEN
+                } else {
+                    FIRST_PART_LEN
+                };
+                let part: Vec<SnapUser> = users.by_ref().take(len).collect();
                 (!part.is_empty()).then_some(Ok(part))
             }
         }
@@ -148,7 +159,11 @@ impl Snapshot {
             depts: self.depts,
             user_count: self.users.len() as u64,
         };
-        (head, People(Source::Decoded(self.users.into_iter())))
+        let people = People(Source::Decoded {
+            users: self.users.into_iter(),
+            started: false,
+        });
+        (head, people)
     }
 }
 

@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::config::Profile;
-use crate::directory::{Directory, ProviderKind};
+use crate::directory::{Directory, ProviderKind, in_order};
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, DeptRef, EmailMatch, Page, User, UserStatus};
@@ -489,10 +489,12 @@ impl Directory for FeishuClient {
             .filter(|s| !s.is_empty() && seen.insert(*s))
             .collect();
         let mut found: HashMap<String, User> = HashMap::new();
-        for chunk in wanted.chunks(MAX_BATCH) {
-            for u in self.batch_chunk(chunk).await? {
-                found.entry(u.id.clone()).or_insert(u);
-            }
+        let calls: Vec<_> = wanted
+            .chunks(MAX_BATCH)
+            .map(|c| self.batch_chunk(c))
+            .collect();
+        for u in in_order(calls).await? {
+            found.entry(u.id.clone()).or_insert(u);
         }
         // Answer in the order asked, whatever order the server used.
         let mut out: Vec<User> = wanted.iter().filter_map(|id| found.remove(*id)).collect();
@@ -508,9 +510,11 @@ impl Directory for FeishuClient {
             .filter(|e| !e.is_empty() && seen.insert(e.to_lowercase()))
             .collect();
         let mut ids_by_email: HashMap<String, String> = HashMap::new();
-        for chunk in wanted.chunks(MAX_BATCH) {
-            ids_by_email.extend(self.ids_for_emails(chunk).await?);
-        }
+        let calls: Vec<_> = wanted
+            .chunks(MAX_BATCH)
+            .map(|c| async move { Ok(Vec::from_iter(self.ids_for_emails(c).await?)) })
+            .collect();
+        ids_by_email.extend(in_order(calls).await?);
         let ids: Vec<String> = ids_by_email.values().cloned().collect();
         let users: HashMap<String, User> = self
             .users(&ids)

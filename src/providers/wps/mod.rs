@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::config::Profile;
-use crate::directory::{Directory, ProviderKind};
+use crate::directory::{Directory, ProviderKind, in_order};
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, EmailMatch, Page, User};
@@ -438,6 +438,33 @@ impl WpsClient {
         Ok(found)
     }
 
+    /// A call answering a list of full user records (batch read, by email).
+    async fn send_for_users(&self, call: &Call) -> Result<Vec<User>> {
+        let data: ListData<WireUser> = self.send(call).await?;
+        Ok(data
+            .items
+            .into_iter()
+            .filter_map(|u| u.into_full_user(None))
+            .collect())
+    }
+
+    /// One batch read of at most `BATCH_READ_CHUNK` ids.
+    async fn batch_read_chunk(&self, ids: &[String]) -> Result<Vec<User>> {
+        let body = UsersBatchRead {
+            status: &ALL_STATUSES,
+            user_ids: ids,
+            with_dept: true,
+        };
+        let call = self.post(
+            "POST /v7/users/batch_read",
+            Scheme::Kso1,
+            &["v7", "users", "batch_read"],
+            &body,
+            "users".into(),
+        )?;
+        self.send_for_users(&call).await
+    }
+
     async fn by_emails_chunk(&self, emails: &[String]) -> Result<Vec<User>> {
         let body = UsersByEmails {
             emails,
@@ -461,12 +488,7 @@ impl WpsClient {
                 what,
             )?,
         };
-        let data: ListData<WireUser> = self.send(&call).await?;
-        Ok(data
-            .items
-            .into_iter()
-            .filter_map(|u| u.into_full_user(None))
-            .collect())
+        self.send_for_users(&call).await
     }
 }
 
@@ -600,27 +622,11 @@ impl Directory for WpsClient {
             .filter(|id| !id.is_empty() && seen.insert(id.as_str()))
             .cloned()
             .collect();
-        let mut got: Vec<User> = Vec::with_capacity(wanted.len());
-        for chunk in wanted.chunks(BATCH_READ_CHUNK) {
-            let body = UsersBatchRead {
-                status: &ALL_STATUSES,
-                user_ids: chunk,
-                with_dept: true,
-            };
-            let call = self.post(
-                "POST /v7/users/batch_read",
-                Scheme::Kso1,
-                &["v7", "users", "batch_read"],
-                &body,
-                "users".into(),
-            )?;
-            let data: ListData<WireUser> = self.send(&call).await?;
-            got.extend(
-                data.items
-                    .into_iter()
-                    .filter_map(|u| u.into_full_user(None)),
-            );
-        }
+        let calls: Vec<_> = wanted
+            .chunks(BATCH_READ_CHUNK)
+            .map(|chunk| self.batch_read_chunk(chunk))
+            .collect();
+        let mut got: Vec<User> = in_order(calls).await?;
         // In the order asked, whatever order the server answered in; anything the server
         // matched some other way (it accepts user names and emails as ids too) goes last.
         let rank: HashMap<&str, usize> = wanted
@@ -643,11 +649,14 @@ impl Directory for WpsClient {
             .filter(|e| !e.is_empty() && seen.insert(key(e)))
             .collect();
         let mut by_email: HashMap<String, User> = HashMap::new();
-        for chunk in unique.chunks(BY_EMAILS_CHUNK) {
-            for u in self.by_emails_chunk(chunk).await? {
-                if let Some(e) = u.email.as_deref().map(key) {
-                    by_email.entry(e).or_insert(u);
-                }
+        let calls: Vec<_> = unique
+            .chunks(BY_EMAILS_CHUNK)
+            .map(|c| self.by_emails_chunk(c))
+            .collect();
+        let found = in_order(calls).await?;
+        for u in found {
+            if let Some(e) = u.email.as_deref().map(key) {
+                by_email.entry(e).or_insert(u);
             }
         }
         Ok(emails

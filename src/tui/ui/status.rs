@@ -30,6 +30,16 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             format!(" {} loading {} ", spinner(app.ticks), app.in_flight),
             theme.warn(),
         ));
+    } else if app.restoring {
+        // The snapshot's people still arriving (well under a second): search is partial.
+        spans.push(Span::styled(
+            format!(
+                " {} reading the snapshot: {} people ",
+                spinner(app.ticks),
+                app.people.len()
+            ),
+            theme.warn(),
+        ));
     }
     let hints = hints(app);
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
