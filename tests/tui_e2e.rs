@@ -398,7 +398,8 @@ struct Session {
     master: File,
     shared: Arc<Shared>,
     reader: Option<JoinHandle<()>>,
-    _home: tempfile::TempDir,
+    /// The session's home; taken to start another session from what this one left.
+    home: Option<tempfile::TempDir>,
 }
 
 /// Held while a pty's descriptors are not yet close-on-exec and while spawning, so a child
@@ -451,7 +452,12 @@ impl Session {
     /// Starts `orgtui ARGS` with the pty as its controlling terminal on all three streams,
     /// or only on stdout/stderr when `stdin_tty` is false (stdin is then /dev/null).
     fn start(args: &[&str], stdin_tty: bool) -> Session {
-        let home = tempfile::tempdir().expect("temp dir");
+        Session::start_in(tempfile::tempdir().expect("temp dir"), args, stdin_tty)
+    }
+
+    /// The same in a given home (its config, snapshots and logs), to start again from what
+    /// an earlier session left there.
+    fn start_in(home: tempfile::TempDir, args: &[&str], stdin_tty: bool) -> Session {
         let spawning = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
         let (master, slave) = open_pty();
         let mut cmd = Command::new(BIN);
@@ -526,7 +532,7 @@ impl Session {
             master,
             shared,
             reader: Some(reader),
-            _home: home,
+            home: Some(home),
         }
     }
 
@@ -815,6 +821,102 @@ fn browse_search_jump_copy_quit() {
     eprintln!("browse_search_jump_copy_quit: {:?}", started.elapsed());
 }
 
+/// `orgtui ARGS` in `home`, no terminal: stdin empty, output captured. What
+/// `Command::output` does, with the spawn under the lock.
+fn run_piped(args: &[&str], home: &Path) -> std::process::Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args);
+    clean_env(&mut cmd, home);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = {
+        let _spawning = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
+        cmd.spawn().expect("run orgtui")
+    };
+    child.wait_with_output().expect("run orgtui")
+}
+
+/// `orgtui --demo --offline search NAME --json` in `home`: the ids found in its snapshot.
+fn search_snapshot(home: &Path, name: &str) -> Vec<String> {
+    let out = run_piped(&["--demo", "--offline", "search", name, "--json"], home);
+    assert!(out.status.success(), "{out:?}");
+    let hits: Value = serde_json::from_slice(&out.stdout).expect("json");
+    hits.as_array()
+        .expect("a list")
+        .iter()
+        .map(|h| s(h, "id").to_string())
+        .collect()
+}
+
+/// Quitting saves what was loaded. The next start draws from that snapshot before the server
+/// answers (marked with its age), reads its people after the first frame, and quitting at
+/// once still saves everyone.
+#[test]
+fn restarts_from_its_snapshot_and_keeps_everyone() {
+    let org = demo_org();
+    let parent = |id: &str| dept(&org, id)["parent_id"].as_str().map(str::to_string);
+    let depth = |id: &str| {
+        let (mut d, mut cur) = (0, id.to_string());
+        while let Some(p) = parent(&cur) {
+            d += 1;
+            cur = p;
+        }
+        d
+    };
+    let users = org["users"].as_array().unwrap();
+    // Someone three levels down (not loaded by opening the browser) with a name of their own.
+    let deep = users
+        .iter()
+        .find(|u| {
+            let in_deep = u["dept_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| depth(d.as_str().unwrap()) >= 3);
+            let n = s(u, "name");
+            in_deep && users.iter().filter(|o| s(o, "name") == n).count() == 1
+        })
+        .expect("someone deep in the demo org");
+    let (deep_id, deep_name) = (s(deep, "id"), s(deep, "name"));
+    let root_name = "Acme 集团";
+
+    // First session: load everyone with `a`, then quit.
+    let mut tui = Session::start(&["--demo"], true);
+    tui.wait_for("the root in the tree", |sc, _| has(&sc.left(), root_name));
+    tui.send("a");
+    tui.wait_for("the crawl to finish", |sc, _| {
+        sc.status().contains("loaded") && sc.status().contains("people in")
+    });
+    tui.send("q");
+    assert!(tui.wait_exit().success());
+    let home = tui.home.take().expect("the home");
+    drop(tui);
+    assert_eq!(search_snapshot(home.path(), deep_name)[..1], [deep_id]);
+
+    // Second session: the snapshot is drawn at once, then quit right away.
+    let mut tui = Session::start_in(home, &["--demo"], true);
+    tui.wait_for("the snapshot's tree and the status bar", |sc, _| {
+        has(&sc.left(), root_name) && sc.status().contains("demo")
+    });
+    // The age mark goes once the server has answered for the root, maybe within the same
+    // read from the terminal: replay the output to see the screens in between.
+    let raw = tui.raw();
+    let mut replay = Screen::new(COLS, ROWS);
+    let mut fed = 0;
+    let marked = (0..raw.len()).step_by(32).chain([raw.len()]).any(|end| {
+        fed += replay.feed(&raw[fed..end.max(fed)]);
+        replay.status().contains("snapshot <1 min old")
+    });
+    assert!(marked, "the first screens say the snapshot's age");
+    tui.send("q");
+    assert!(tui.wait_exit().success());
+    let home = tui.home.take().expect("the home");
+    drop(tui);
+    // Saved again on quit, with everyone still in it.
+    assert_eq!(search_snapshot(home.path(), deep_name)[..1], [deep_id]);
+}
+
 #[test]
 fn without_an_account_or_a_terminal_it_says_what_to_do() {
     // No config, no --demo: one line pointing at --demo, status 2, no TUI started.
@@ -834,19 +936,7 @@ fn without_an_account_or_a_terminal_it_says_what_to_do() {
 
     // --demo with stdout not a terminal.
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--demo");
-    clean_env(&mut cmd, home.path());
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    // What `Command::output` does, with the spawn under the lock.
-    let out = {
-        let _spawning = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
-        cmd.spawn().expect("run orgtui")
-    }
-    .wait_with_output()
-    .expect("run orgtui");
+    let out = run_piped(&["--demo"], home.path());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(out.stdout.is_empty(), "{out:?}");
