@@ -51,7 +51,7 @@ fn open_all_people_100k(bencher: divan::Bencher) {
         let mut records = 0;
         for part in people {
             records += orgtui::tui::persist::people_records(part.expect("decodes"))
-                .records
+                .people
                 .len();
         }
         records

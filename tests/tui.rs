@@ -826,10 +826,26 @@ fn snapshot_people_arriving_late_never_replace_fresher_records() {
             next_page: None,
         }),
     })));
+    let mut indexed = Vec::new();
     for part in people {
         let part = orgtui::tui::persist::people_records(part.unwrap());
-        app.update(Msg::Loaded(Box::new(Loaded::SnapshotPeople(part))));
+        for e in app.update(Msg::Loaded(Box::new(Loaded::SnapshotPeople(part)))) {
+            if let Effect::IndexAdd(cands) = e {
+                indexed.extend(cands);
+            }
+        }
     }
+    // Search gets each person as now stored: never the snapshot's older name.
+    let names: Vec<(&str, &str)> = indexed
+        .iter()
+        .map(|c| (c.id.as_str(), c.name.as_str()))
+        .collect();
+    assert!(names.contains(&("u1", "New One")), "{names:?}");
+    assert!(names.contains(&("u3", "Three")), "{names:?}");
+    assert!(
+        !names.iter().any(|(_, n)| n.starts_with("Old")),
+        "{names:?}"
+    );
     app.update(Msg::Loaded(Box::new(Loaded::SnapshotDone(Ok(())))));
     assert!(!app.restoring);
     let u1 = app.user("u1").unwrap();
@@ -850,4 +866,70 @@ fn snapshot_people_arriving_late_never_replace_fresher_records() {
         .collect();
     saved.sort();
     assert_eq!(saved, [("u1", true), ("u2", false), ("u3", true)]);
+}
+
+/// A snapshot read only in part (a damaged part further on) is said so, and its listings are
+/// not saved again as complete: the next start fetches them instead of trusting a hole.
+#[test]
+fn a_snapshot_read_in_part_is_not_saved_as_whole() {
+    use orgtui::model::{Dept, User};
+    use orgtui::snapshot::{SnapDept, SnapUser, Snapshot};
+    let ids: Vec<String> = (0..600).map(|i| format!("u{i}")).collect();
+    let snap = Snapshot {
+        root: Some("d0".into()),
+        depts: vec![
+            SnapDept {
+                dept: Dept {
+                    id: "d0".into(),
+                    ..Dept::default()
+                },
+                children: Some(vec!["d1".into()]),
+                members: Some(ids[..500].to_vec()),
+            },
+            SnapDept {
+                dept: Dept {
+                    id: "d1".into(),
+                    parent_id: Some("d0".into()),
+                    ..Dept::default()
+                },
+                children: Some(vec![]),
+                members: Some(ids[500..].to_vec()),
+            },
+        ],
+        users: ids
+            .iter()
+            .map(|id| SnapUser {
+                user: User {
+                    id: id.clone(),
+                    ..User::default()
+                },
+                detailed: false,
+            })
+            .collect(),
+        ..Snapshot::default()
+    };
+    let (head, mut people) = snap.split();
+    let mut app = App::new("t", KeyMap::default());
+    orgtui::tui::persist::restore_head(&mut app, head);
+    app.restoring = true;
+    // The first part (512 people: all of d0's, a few of d1's) arrives; the next is damaged.
+    let first = orgtui::tui::persist::people_records(people.next().unwrap().unwrap());
+    app.update(Msg::Loaded(Box::new(Loaded::SnapshotPeople(first))));
+    app.update(Msg::Loaded(Box::new(Loaded::SnapshotDone(Err(
+        "corrupt snapshot: checksum mismatch in the people".into(),
+    )))));
+    assert!(!app.restoring);
+    let (msg, _) = app.message.clone().expect("a message");
+    assert!(msg.contains("snapshot partly read"), "{msg}");
+    let saved = orgtui::tui::persist::capture(&app, "t", "wps");
+    let listing = |id: &str| {
+        saved
+            .depts
+            .iter()
+            .find(|d| d.dept.id == id)
+            .and_then(|d| d.members.clone())
+    };
+    assert_eq!(listing("d0").map(|m| m.len()), Some(500));
+    assert_eq!(listing("d1"), None, "d1 lost people: not complete any more");
+    assert_eq!(saved.users.len(), 512);
 }

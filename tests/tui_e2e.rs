@@ -837,6 +837,20 @@ fn run_piped(args: &[&str], home: &Path) -> std::process::Output {
     child.wait_with_output().expect("run orgtui")
 }
 
+/// The inode of the one snapshot under `home`: a save writes a new file and renames it over
+/// the old one, so a new inode means a new save.
+fn snapshot_inode(home: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let dir = home.join("cache/orgtui/snapshots");
+    let snaps: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the snapshot directory")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".snap"))
+        .collect();
+    assert_eq!(snaps.len(), 1, "one snapshot in {}", dir.display());
+    snaps[0].metadata().expect("metadata").ino()
+}
+
 /// `orgtui --demo --offline search NAME --json` in `home`: the ids found in its snapshot.
 fn search_snapshot(home: &Path, name: &str) -> Vec<String> {
     let out = run_piped(&["--demo", "--offline", "search", name, "--json"], home);
@@ -893,6 +907,7 @@ fn restarts_from_its_snapshot_and_keeps_everyone() {
     let home = tui.home.take().expect("the home");
     drop(tui);
     assert_eq!(search_snapshot(home.path(), deep_name)[..1], [deep_id]);
+    let first_save = snapshot_inode(home.path());
 
     // Second session: the snapshot is drawn at once, then quit right away.
     let mut tui = Session::start_in(home, &["--demo"], true);
@@ -913,7 +928,12 @@ fn restarts_from_its_snapshot_and_keeps_everyone() {
     assert!(tui.wait_exit().success());
     let home = tui.home.take().expect("the home");
     drop(tui);
-    // Saved again on quit, with everyone still in it.
+    // Saved again on quit (a new file renamed over the old one), with everyone still in it.
+    assert_ne!(
+        snapshot_inode(home.path()),
+        first_save,
+        "saved again on quit"
+    );
     assert_eq!(search_snapshot(home.path(), deep_name)[..1], [deep_id]);
 }
 

@@ -423,9 +423,28 @@ mod tests {
     /// decoders.
     #[test]
     fn decoders_survive_damage_behind_a_valid_checksum() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.snap");
         let try_all = |bytes: Vec<u8>| {
             if let Ok(p) = payload_in(&bytes, false) {
                 let _ = decode_payload(p);
+            }
+            // The browser's way in, with the head's checksum made to match the damage.
+            let mut sealed = bytes.clone();
+            let head_len = sealed
+                .get(12..20)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_le_bytes)
+                .and_then(|n| usize::try_from(n).ok());
+            if let Some(head) =
+                head_len.and_then(|n| sealed.get(HEADER_LEN..HEADER_LEN.checked_add(n)?))
+            {
+                let sum = checksum(head);
+                sealed[20..28].copy_from_slice(&sum.to_le_bytes());
+            }
+            std::fs::write(&path, &sealed).unwrap();
+            if let Ok((_, people)) = super::super::open(&path) {
+                people.take(100).for_each(drop);
             }
             let sb = SnapshotBytes(bytes);
             let _ = sb.profile();
@@ -463,12 +482,30 @@ mod tests {
             garbage.extend((0..n).map(|_| rng.u8(..)));
             try_all(garbage);
         }
-        // Huge counts and lengths claimed by a tiny head.
-        let mut tiny = good[..HEADER_LEN].to_vec();
-        tiny[12..20].copy_from_slice(&12u64.to_le_bytes());
-        tiny.extend([
-            0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
-        ]);
+        // Huge counts claimed by a tiny head with a valid checksum: the counts are only
+        // hints, bounded by what the file holds.
+        let head = HeadOut {
+            profile: "",
+            provider: "",
+            saved_at: 0,
+            root: None,
+            dept_count: u64::MAX,
+            user_count: u64::MAX,
+            depts: Vec::new(),
+            parts: Vec::new(),
+        };
+        let head = postcard::to_allocvec(&head).unwrap();
+        let mut tiny = MAGIC.to_vec();
+        tiny.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        tiny.extend_from_slice(&(head.len() as u64).to_le_bytes());
+        tiny.extend_from_slice(&checksum(&head).to_le_bytes());
+        tiny.extend_from_slice(&head);
+        std::fs::write(&path, &tiny).unwrap();
+        let (h, mut people) = super::super::open(&path).unwrap();
+        assert_eq!((h.depts.len(), h.user_count), (0, 0));
+        assert!(people.next().is_none());
+        let p = payload_in(&tiny, true).unwrap();
+        assert!(decode_payload(p).unwrap().users.is_empty());
         try_all(tiny);
     }
 }

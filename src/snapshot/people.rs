@@ -25,7 +25,7 @@ pub struct SnapshotHead {
     pub saved_at: u64,
     pub root: Option<String>,
     pub depts: Vec<SnapDept>,
-    /// How many people follow.
+    /// How many people follow (as the file says, at most what its parts can hold).
     pub user_count: u64,
 }
 
@@ -117,7 +117,10 @@ pub fn open(path: &Path) -> std::result::Result<(SnapshotHead, People), LoadErro
     let mut head = vec![0; usize::try_from(head_len).unwrap_or_default()];
     file.read_exact(&mut head).map_err(io)?;
     let h = check_head(&head, sum, rest - head_len)?;
-    let mut depts = Vec::with_capacity(usize::try_from(h.dept_count).unwrap_or(0).min(1 << 20));
+    // Counts from the file are only hints, never more than its parts can hold.
+    let most = |parts: usize| parts.saturating_mul(PART_LEN);
+    let dept_count = usize::try_from(h.dept_count).unwrap_or(usize::MAX);
+    let mut depts = Vec::with_capacity(dept_count.min(most(h.depts.len())));
     for part in &h.depts {
         depts.extend(decode_part::<SnapDept>(part.0).map_err(LoadError::Corrupt)?);
     }
@@ -127,7 +130,9 @@ pub fn open(path: &Path) -> std::result::Result<(SnapshotHead, People), LoadErro
         saved_at: h.saved_at,
         root: h.root.map(str::to_string),
         depts,
-        user_count: h.user_count,
+        user_count: h
+            .user_count
+            .min(u64::try_from(most(h.parts.len())).unwrap_or(u64::MAX)),
     };
     let people = People(Source::File {
         file,

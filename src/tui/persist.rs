@@ -9,7 +9,7 @@
 use std::time::SystemTime;
 
 use super::app::{App, Effect, dept_candidate, user_candidate};
-use super::roster::Record;
+use super::roster::{Record, Restored};
 use super::tree::{Load, Tree};
 use crate::search::Candidate;
 use crate::snapshot::{SnapDept, SnapUser, Snapshot, SnapshotHead};
@@ -73,28 +73,35 @@ pub fn restore_head(app: &mut App, head: SnapshotHead) -> Vec<Effect> {
 /// A part of the snapshot's people as the app stores them, with their search candidates:
 /// built off the UI thread.
 pub fn people_records(part: Vec<SnapUser>) -> PeopleRecords {
-    let cands = part.iter().map(|u| user_candidate(&u.user)).collect();
-    let records = part
+    let people = part
         .into_iter()
-        .map(|u| (u.user.id.clone(), Record::new(&u.user, u.detailed)))
+        .map(|u| {
+            let cand = user_candidate(&u.user);
+            (u.user.id.clone(), Record::new(&u.user, u.detailed), cand)
+        })
         .collect();
-    PeopleRecords { records, cands }
+    PeopleRecords { people }
 }
 
-/// See `people_records`.
+/// See `people_records`: each person's id, record and search candidate.
 #[derive(Debug, Clone)]
 pub struct PeopleRecords {
-    pub records: Vec<(String, Record)>,
-    pub cands: Vec<Candidate>,
+    pub people: Vec<(String, Record, Candidate)>,
 }
 
 /// Add a part of the snapshot's people. Anything already loaded from the server this
-/// session is newer and stays (see `Roster::restore`).
+/// session is newer and stays (see `Roster::restore`); the search index gets each person
+/// as now stored, never the snapshot's older values over newer ones.
 pub fn restore_people(app: &mut App, part: PeopleRecords) -> Vec<Effect> {
-    for (id, record) in part.records {
-        app.people.restore(&id, record);
+    let mut cands = Vec::with_capacity(part.people.len());
+    for (id, record, cand) in part.people {
+        match app.people.restore(&id, record) {
+            Restored::Added => cands.push(cand),
+            Restored::Merged(user) => cands.push(user_candidate(&user)),
+            Restored::Kept => {}
+        }
     }
-    vec![Effect::IndexAdd(part.cands)]
+    vec![Effect::IndexAdd(cands)]
 }
 
 /// Fill `app` from a whole snapshot at once (tests, benchmarks).
@@ -119,7 +126,10 @@ pub fn capture(app: &App, profile: &str, provider: &str) -> Snapshot {
         .map(|n| SnapDept {
             dept: n.dept.clone(),
             children: done(&n.children_load, &n.children),
-            members: done(&n.members_load, &n.members),
+            // Complete only with everyone in it known: a snapshot read only in part (a
+            // damaged part) must not be saved again as if it were whole.
+            members: done(&n.members_load, &n.members)
+                .filter(|m| m.iter().all(|id| app.people.contains(id))),
         })
         .collect();
     let users = app

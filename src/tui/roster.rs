@@ -47,6 +47,17 @@ impl Record {
     }
 }
 
+/// What `Roster::restore` did with a snapshot's record.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Restored {
+    /// A person not known yet: stored as the snapshot has them.
+    Added,
+    /// Combined with what this session loaded: the person as now stored.
+    Merged(Box<User>),
+    /// This session's record stands as it is.
+    Kept,
+}
+
 #[derive(Debug, Default)]
 pub struct Roster {
     records: HashMap<Box<str>, Record>,
@@ -111,22 +122,29 @@ impl Roster {
         id
     }
 
-    /// A record from the snapshot: older than anything this session loaded. Added when the
-    /// person is new; a full one also fills in what a listing loaded meanwhile left out.
-    pub fn restore(&mut self, id: &str, record: Record) {
-        match self.records.get(id) {
-            None => {
-                self.records.insert(id.into(), record);
-            }
-            Some(now) if record.full && !now.full => {
-                let (Some(mut full), Some(listed)) = (record.user(), now.user()) else {
-                    return;
-                };
-                merge_listing(&mut full, listed);
-                self.set_full(&full);
-            }
-            Some(_) => {}
+    /// A record from the snapshot: older than anything this session loaded, which wins
+    /// where it has values; the snapshot's record fills in the rest. A full record fetched
+    /// this session is kept as it is. Returns the person as now stored when this changed
+    /// them, for the search index (which must not get the snapshot's older values back).
+    pub fn restore(&mut self, id: &str, record: Record) -> Restored {
+        let Some(now) = self.records.get(id) else {
+            self.records.insert(id.into(), record);
+            return Restored::Added;
+        };
+        if now.full {
+            return Restored::Kept;
         }
+        let (Some(mut merged), Some(newer)) = (record.user(), now.user()) else {
+            return Restored::Kept;
+        };
+        if record.full {
+            merge_listing(&mut merged, newer);
+        } else {
+            merge_user(&mut merged, newer);
+        }
+        self.records
+            .insert(id.into(), Record::new(&merged, record.full));
+        Restored::Merged(Box::new(merged))
     }
 
     /// Forget everyone (the server turned out to be another org).
@@ -247,9 +265,34 @@ mod tests {
                 full,
             )
         };
-        r.restore("u1", old("u1", true));
-        r.restore("u2", old("u2", true));
-        r.restore("u3", old("u3", false));
+        assert!(matches!(
+            r.restore("u1", old("u1", true)),
+            Restored::Merged(_)
+        ));
+        assert_eq!(r.restore("u2", old("u2", true)), Restored::Kept);
+        assert_eq!(r.restore("u3", old("u3", false)), Restored::Added);
+        // A listing this session and an older listing: combined, this session's values
+        // first, the departments of both (a listing of one department names only that one).
+        r.merge_listing(User {
+            dept_ids: vec!["d1".into()],
+            ..user("u4", "New")
+        });
+        let older = Record::new(
+            &User {
+                dept_ids: vec!["d1".into(), "d2".into()],
+                city: Some("Chengdu".into()),
+                ..user("u4", "Old")
+            },
+            false,
+        );
+        let Restored::Merged(u4) = r.restore("u4", older) else {
+            panic!("u4 is combined");
+        };
+        assert_eq!(u4.name.as_deref(), Some("New"));
+        assert_eq!(u4.city.as_deref(), Some("Chengdu"));
+        assert_eq!(u4.dept_ids, ["d1", "d2"]);
+        assert_eq!(r.get("u4").as_ref(), Some(u4.as_ref()));
+        assert!(!r.is_full("u4"));
         let u1 = r.get("u1").unwrap();
         assert_eq!(u1.name.as_deref(), Some("New"));
         assert_eq!(u1.title.as_deref(), Some("old title"));
@@ -265,7 +308,8 @@ mod tests {
             [
                 ("u1".into(), true),
                 ("u2".into(), true),
-                ("u3".into(), false)
+                ("u3".into(), false),
+                ("u4".into(), false)
             ]
         );
     }

@@ -122,6 +122,7 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
     effects.extend(app.init());
 
     let mut crawler: Option<Arc<Progress>> = None;
+    let mut save_when_restored = false;
     let bench_exit = BenchExit::from_env();
     let mut frames = 0u64;
     let mut events = EventStream::new();
@@ -138,6 +139,9 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
                         p.cancel();
                     }
                 }
+                // Not while the previous snapshot's people are still arriving: the save
+                // would lose them. It happens once they are all in.
+                Effect::SaveSnapshot if app.restoring => save_when_restored = true,
                 Effect::SaveSnapshot => save_snapshot(&app, &opts, false),
                 Effect::Quit => {
                     finish_restoring(&mut app, &mut rx).await;
@@ -179,6 +183,10 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
         // Take whatever else is already waiting before drawing again.
         while let Ok(msg) = rx.try_recv() {
             effects.extend(app.update(msg));
+        }
+        if save_when_restored && !app.restoring {
+            save_when_restored = false;
+            effects.push(Effect::SaveSnapshot);
         }
     }
 }
@@ -268,6 +276,7 @@ fn start_from_snapshot(
         }
     }
     app.restoring = true;
+    let done = RestoreDone(Some(tx.clone()));
     let tx = tx.clone();
     std::thread::spawn(move || {
         let send = |l: Loaded| tx.send(Msg::Loaded(Box::new(l))).is_ok();
@@ -275,7 +284,7 @@ fn start_from_snapshot(
             let part = match part {
                 Ok(p) => p,
                 Err(e) => {
-                    send(Loaded::SnapshotDone(Err(e.to_string())));
+                    done.finish(Err(e.to_string()));
                     return;
                 }
             };
@@ -283,9 +292,31 @@ fn start_from_snapshot(
                 return;
             }
         }
-        send(Loaded::SnapshotDone(Ok(())));
+        done.finish(Ok(()));
     });
     fx
+}
+
+/// Sends the end of a restore exactly once: as the loader says, or, should the loader
+/// thread stop any other way (a panic), as a failure, so that quitting never waits for
+/// parts that will not come.
+struct RestoreDone(Option<UnboundedSender<Msg>>);
+
+impl RestoreDone {
+    fn finish(mut self, result: std::result::Result<(), String>) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(Msg::Loaded(Box::new(Loaded::SnapshotDone(result))));
+        }
+    }
+}
+
+impl Drop for RestoreDone {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let stopped = Err("the snapshot reader stopped".to_string());
+            let _ = tx.send(Msg::Loaded(Box::new(Loaded::SnapshotDone(stopped))));
+        }
+    }
 }
 
 /// Before saving on quit: take in the snapshot's people still arriving, or the save would
@@ -314,7 +345,7 @@ fn save_snapshot(app: &App, opts: &Options, now: bool) {
         return;
     }
     if app.restoring {
-        // Only after a crawl, which takes longer than restoring: the next save has it all.
+        // The loop holds saves back until restoring ends; this is only a guard.
         crate::log::warn("snapshot not saved: still reading the previous one");
         return;
     }
