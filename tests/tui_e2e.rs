@@ -935,6 +935,30 @@ fn restarts_from_its_snapshot_and_keeps_everyone() {
         "saved again on quit"
     );
     assert_eq!(search_snapshot(home.path(), deep_name)[..1], [deep_id]);
+
+    // Offline: drawn from the snapshot while its directory is still being built; a jump to
+    // the deep person goes through that directory (departments opened, details read).
+    let mut tui = Session::start_in(home, &["--demo", "--offline"], true);
+    tui.wait_for("the snapshot's tree offline", |sc, _| {
+        has(&sc.left(), root_name) && sc.status().contains("offline")
+    });
+    tui.send("/");
+    tui.wait_for("the search box focused", |sc, _| {
+        sc.status().contains("Enter jump")
+    });
+    tui.send(deep_name);
+    tui.wait_for(&format!("{deep_name} found"), |sc, _| {
+        let left = sc.left();
+        left[0].contains("Results") && left[1].contains(deep_name)
+    });
+    tui.send("\r");
+    tui.wait_for(&format!("{deep_name} selected, details shown"), |sc, _| {
+        sc.selected_rows().iter().any(|r| r.contains(deep_name))
+            && has(&sc.right(), &format!("ID         {deep_id}"))
+            && !has(&sc.right(), "loading")
+    });
+    tui.send("q");
+    assert!(tui.wait_exit().success());
 }
 
 #[test]

@@ -23,8 +23,9 @@ use crate::error::{Error, Result, exit};
 use crate::fake::{self, FakeServer};
 use crate::http::HttpOptions;
 use crate::providers::offline::OfflineDirectory;
+use crate::providers::pending::PendingDirectory;
 use crate::secret::Secret;
-use crate::snapshot::{self, Snapshot};
+use crate::snapshot::{self, People, Snapshot, SnapshotHead};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -152,7 +153,11 @@ pub fn run() -> i32 {
             return exit::NETWORK;
         }
     };
-    match runtime.block_on(dispatch(cli)) {
+    let outcome = runtime.block_on(dispatch(cli));
+    // Without waiting for blocking work still running (an offline directory being built
+    // for a browser that has already quit): the process is ending.
+    runtime.shutdown_background();
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             crate::log::warn(&e.to_string());
@@ -255,7 +260,7 @@ async fn run_tui(cli: &Cli) -> Result<i32> {
     // Offline, the session has it loaded already (for --org-file it is the file's).
     // Only the departments are decoded here; the browser decodes the people after its
     // first frame.
-    let loaded = session.snapshot.take().map(|s| Ok(s.split()));
+    let loaded = session.snapshot.take().map(Ok);
     let (snapshot, note) =
         match loaded.or_else(|| session.snapshot_path.as_deref().map(snapshot::open)) {
             None | Some(Err(crate::snapshot::LoadError::Missing)) => (None, None),
@@ -298,9 +303,9 @@ pub struct Session {
     pub snapshot_path: Option<PathBuf>,
     /// Answering from a snapshot or an org file: nothing goes to a server.
     pub offline: bool,
-    /// Offline, for the browser (no subcommand): the data `dir` answers from, already loaded,
-    /// so the browser starts from it instead of reading the file again.
-    pub snapshot: Option<Snapshot>,
+    /// Offline, for the browser (no subcommand): the data `dir` answers from, to draw at
+    /// once (its departments and first people; the rest read on a thread).
+    pub snapshot: Option<(SnapshotHead, People)>,
     _demo: Option<FakeServer>,
 }
 
@@ -316,18 +321,27 @@ impl Session {
             .as_ref()
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "(no config file)".into());
+        // The browser offline starts from the snapshot's head and leaves building the
+        // directory (about a second at 100,000 people) to a thread; commands need it now.
+        let browser = cli.command.is_none();
         let mut session = if let Some(org_file) = &cli.org_file {
-            Session::org_file(org_file)?
+            match org_file::open_warm(org_file).filter(|_| browser) {
+                Some(start) => Session::org_file_warm(org_file, start),
+                None => Session::org_file(org_file)?,
+            }
         } else if cli.demo {
-            Session::demo(&cli.demo_provider, cli.offline).await?
+            Session::demo(&cli.demo_provider, cli.offline, browser).await?
         } else {
             let profile = resolve_profile(cli, &file, &file_name)?;
             let snapshot_path =
                 snapshot::path_for(&profile.name, profile.provider.as_str(), &profile.base_url);
-            let (dir, snapshot): (Arc<dyn Directory>, _) = if cli.offline {
+            let (dir, snapshot): (Arc<dyn Directory>, _) = if cli.offline && browser {
+                let (dir, start) = offline_start(&profile.name, snapshot_path.as_deref())?;
+                (dir, Some(start))
+            } else if cli.offline {
                 let snap = load_snapshot(&profile.name, snapshot_path.as_deref())?;
                 let dir = offline_dir(&snap, snapshot_path.as_deref())?;
-                (Arc::new(dir), Some(snap))
+                (Arc::new(dir), Some(snap.split()))
             } else {
                 (crate::providers::connect(&profile)?, None)
             };
@@ -351,7 +365,7 @@ impl Session {
         Ok(session)
     }
 
-    async fn demo(provider: &str, offline: bool) -> Result<Session> {
+    async fn demo(provider: &str, offline: bool, browser: bool) -> Result<Session> {
         let provider = ProviderKind::parse(provider).ok_or_else(|| {
             Error::Usage(format!("--demo-provider: unknown provider {provider:?}"))
         })?;
@@ -370,15 +384,21 @@ impl Session {
             },
         };
         if offline {
-            let snap = load_snapshot("demo", snapshot_path.as_deref())?;
+            let (dir, start) = if browser {
+                offline_start("demo", snapshot_path.as_deref())?
+            } else {
+                let snap = load_snapshot("demo", snapshot_path.as_deref())?;
+                let dir = offline_dir(&snap, snapshot_path.as_deref())?;
+                (Arc::new(dir) as Arc<dyn Directory>, snap.split())
+            };
             return Ok(Session {
-                dir: Arc::new(offline_dir(&snap, snapshot_path.as_deref())?),
+                dir,
                 profile,
                 file: config::ConfigFile::default(),
                 file_name: String::new(),
                 snapshot_path,
                 offline: true,
-                snapshot: Some(snap),
+                snapshot: Some(start),
                 _demo: None,
             });
         }
@@ -411,12 +431,29 @@ impl Session {
         let snap = org_file::load(path)?;
         let dir = OfflineDirectory::from_snapshot(&snap)
             .map_err(|e| Error::Usage(format!("--org-file {}: {e}", path.display())))?;
+        Ok(Session::of_org_file(path, Arc::new(dir), snap.split()))
+    }
+
+    /// The browser on an org file with a warm snapshot: drawn from the snapshot's head at
+    /// once, the directory built on a thread.
+    fn org_file_warm(path: &Path, start: (SnapshotHead, People)) -> Session {
+        let owned = path.to_path_buf();
+        let dir = PendingDirectory::spawn(ProviderKind::Wps, move || {
+            let snap = org_file::load(&owned)?;
+            let dir = OfflineDirectory::from_snapshot(&snap)
+                .map_err(|e| Error::Usage(format!("--org-file {}: {e}", owned.display())))?;
+            Ok(Arc::new(dir) as Arc<dyn Directory>)
+        });
+        Session::of_org_file(path, Arc::new(dir), start)
+    }
+
+    fn of_org_file(path: &Path, dir: Arc<dyn Directory>, start: (SnapshotHead, People)) -> Session {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "org file".into());
-        Ok(Session {
-            dir: Arc::new(dir),
+        Session {
+            dir,
             profile: Profile {
                 name,
                 provider: ProviderKind::Wps,
@@ -431,10 +468,28 @@ impl Session {
             file_name: String::new(),
             snapshot_path: None,
             offline: true,
-            snapshot: Some(snap),
+            snapshot: Some(start),
             _demo: None,
-        })
+        }
     }
+}
+
+/// The browser offline on a profile's snapshot: its head and people to draw from, checked
+/// now (a missing or damaged head is the usual one-line error), and the directory that
+/// answers from the whole snapshot, built on a thread.
+fn offline_start(
+    profile: &str,
+    path: Option<&Path>,
+) -> Result<(Arc<dyn Directory>, (SnapshotHead, People))> {
+    let path = snapshot_file(path)?.to_path_buf();
+    let start = snapshot::open(&path).map_err(|e| snapshot_error(&e, profile, &path))?;
+    let kind = ProviderKind::parse(&start.0.provider).unwrap_or(ProviderKind::Wps);
+    let name = profile.to_string();
+    let dir = PendingDirectory::spawn(kind, move || {
+        let snap = load_snapshot(&name, Some(&path))?;
+        Ok(Arc::new(offline_dir(&snap, Some(&path))?) as Arc<dyn Directory>)
+    });
+    Ok((Arc::new(dir), start))
 }
 
 /// The profile to use. Offline uses (`--offline`, `search`) need only its name, provider and

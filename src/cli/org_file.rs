@@ -30,6 +30,17 @@ pub fn load(path: &Path) -> Result<Snapshot> {
     }
 }
 
+/// For the browser's fast start: the fresh warm snapshot's head and people, without reading
+/// the rest of it. None when there is none (the file must be parsed first).
+pub fn open_warm(path: &Path) -> Option<(snapshot::SnapshotHead, snapshot::People)> {
+    let meta = fs::metadata(path).ok().filter(|m| !m.is_dir())?;
+    let id = absolute(path);
+    let (current, _) = cache_paths(&id, &meta)?;
+    snapshot::open(&current)
+        .ok()
+        .filter(|(head, _)| head.profile == id)
+}
+
 /// The warm snapshot when there is a fresh one, else the file parsed (and cached).
 pub fn open(path: &Path) -> Result<Source> {
     let shown = path.display();

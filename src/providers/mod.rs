@@ -2,6 +2,7 @@
 
 pub mod feishu;
 pub mod offline;
+pub mod pending;
 pub mod wps;
 
 use std::sync::Arc;
