@@ -81,6 +81,17 @@ printf 'peak RSS with everyone loaded and indexed: %s MB\n' \
 kill %1 2>/dev/null || true
 unset ORGTUI_PROVIDER ORGTUI_BASE_URL
 
+echo
+echo "== start offline: orgtui --org-file org.json (warm snapshot of the file)"
+hyperfine --style basic --warmup 2 --runs 15 --export-json "$work/start-off.json" -n first-frame \
+    "env ORGTUI_BENCH_EXIT=first-frame script -qec '$BIN --org-file $work/org.json' /dev/null" > /dev/null
+python3 -c "
+import json; r = json.load(open('$work/start-off.json'))['results'][0]
+print(f\"first frame: median {r['median']*1000:.0f} ms, max {r['max']*1000:.0f} ms (whole process, in a pty)\")"
+ORGTUI_BENCH_EXIT=after-ms:4000 script -qec "/usr/bin/time -f %M -o $work/rss-off $BIN --org-file $work/org.json" /dev/null > /dev/null
+printf 'peak RSS with everyone loaded, indexed, and the offline directory built: %s MB\n' \
+    "$(python3 -c "print(round(int(open('$work/rss-off').read().split()[-1]) / 1024))")"
+
 if [ "$CRAWL" = 1 ]; then
     echo
     echo "== crawl: export against fake-server --latency-ms 20 --rate-limit 100 ($CRAWL_USERS people, $CRAWL_DEPTS departments)"
