@@ -123,6 +123,7 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
 
     let mut crawler: Option<Arc<Progress>> = None;
     let mut save_when_restored = false;
+    let mut copying: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     let bench_exit = BenchExit::from_env();
     let mut frames = 0u64;
     let mut events = EventStream::new();
@@ -143,14 +144,23 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
                 // would lose them. It happens once they are all in.
                 Effect::SaveSnapshot if app.restoring => save_when_restored = true,
                 Effect::SaveSnapshot => save_snapshot(&app, &opts, false),
+                Effect::Copy { text, what } => {
+                    let term = terminal.backend_mut();
+                    copying.retain(|h| !h.is_finished());
+                    copying.extend(copy(text, what, opts.clipboard, &env, term, &tx));
+                }
                 Effect::Quit => {
+                    // A native clipboard tool still being fed would lose the text if the
+                    // process ended under it: give it a moment.
+                    for h in copying.drain(..) {
+                        let _ = tokio::time::timeout(Duration::from_secs(2), h).await;
+                    }
                     finish_restoring(&mut app, &mut rx).await;
                     save_snapshot(&app, &opts, true);
                     return Ok(());
                 }
                 e => {
-                    let term = terminal.backend_mut();
-                    if !perform(e, &dir, &tx, &search, &opts.clipboard, &env, term) {
+                    if !perform(e, &dir, &tx, &search) {
                         return Ok(());
                     }
                 }
@@ -197,9 +207,6 @@ fn perform(
     dir: &Arc<dyn Directory>,
     tx: &UnboundedSender<Msg>,
     search: &std_mpsc::Sender<SearchCmd>,
-    mode: &ClipboardMode,
-    env: &TermEnv,
-    terminal: &mut CrosstermBackend<Stdout>,
 ) -> bool {
     match effect {
         Effect::Quit => return false,
@@ -212,7 +219,6 @@ fn perform(
         Effect::Search { generation, query } => {
             let _ = search.send(SearchCmd::Query { generation, query });
         }
-        Effect::Copy { text, what } => copy(text, what, *mode, env, terminal, tx),
         other => spawn_request(other, dir.clone(), tx.clone()),
     }
     true
@@ -402,7 +408,8 @@ pub fn spawn_crawl(
 }
 
 /// OSC 52 is written here, in order with the frames; a native clipboard tool runs on a
-/// blocking thread (it may take a moment), and one message reports both.
+/// blocking thread (it may take a moment), and one message reports both. Returns that
+/// thread's handle, if one was started.
 fn copy(
     text: String,
     what: String,
@@ -410,7 +417,7 @@ fn copy(
     env: &TermEnv,
     terminal: &mut CrosstermBackend<Stdout>,
     tx: &UnboundedSender<Msg>,
-) {
+) -> Option<tokio::task::JoinHandle<()>> {
     let shown = crate::text::sanitize(&text);
     let done = move |how: std::result::Result<String, String>| {
         Msg::Loaded(Box::new(Loaded::Copied(
@@ -425,7 +432,7 @@ fn copy(
             Ok(r) => Some(r.to_string()),
             Err(e) => {
                 let _ = tx.send(done(Err(e)));
-                return;
+                return None;
             }
         }
     } else {
@@ -434,10 +441,10 @@ fn copy(
     if !wants_native {
         let how = osc.ok_or_else(|| "clipboard is off".to_string());
         let _ = tx.send(done(how));
-        return;
+        return None;
     }
     let (tx, env) = (tx.clone(), *env);
-    tokio::task::spawn_blocking(move || {
+    let handle = tokio::task::spawn_blocking(move || {
         let native = clipboard::copy(&text, ClipboardMode::Native, &env, &mut std::io::sink());
         let how = match (osc, native) {
             (Some(o), Ok(n)) => Ok(format!("{o} + {n}")),
@@ -448,6 +455,7 @@ fn copy(
         };
         let _ = tx.send(done(how));
     });
+    Some(handle)
 }
 
 /// Run a directory request on a task; its result comes back as a message.
