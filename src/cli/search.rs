@@ -11,7 +11,7 @@ use super::output::{self, UserJson};
 use super::{Cli, SearchSource};
 use crate::error::{Error, Result, exit};
 use crate::model::{Dept, User};
-use crate::search::{Candidate, Hit, Kind, QueryKind, SearchIndex, classify};
+use crate::search::{Hit, Kind, QueryKind, SearchIndex, classify};
 use crate::snapshot::{LoadError, SearchRecord, SearchRecords, Snapshot};
 use crate::text::sanitize;
 
@@ -204,13 +204,13 @@ fn build_index(
     let mut indexed = Vec::new();
     for (at, d) in depts.iter().enumerate() {
         if filter.as_mut().is_none_or(|f| f.keep_dept(d)) {
-            index.insert(candidate(Kind::Dept, d));
+            index.insert(d.candidate(Kind::Dept));
             indexed.push((Kind::Dept, at));
         }
     }
     for (at, u) in users.iter().enumerate() {
         if filter.as_mut().is_none_or(|f| f.keep_user(u)) {
-            index.insert(candidate(Kind::User, u));
+            index.insert(u.candidate(Kind::User));
             indexed.push((Kind::User, at));
         }
     }
@@ -448,18 +448,6 @@ fn fold(c: char) -> char {
     }
 }
 
-/// The same candidates as the browser's (`tui::app`): a name falls back to the id.
-fn candidate(kind: Kind, r: &SearchRecord<'_>) -> Candidate {
-    Candidate {
-        kind,
-        id: r.id.to_string(),
-        name: r.name.unwrap_or(r.id).to_string(),
-        email: r.email.map(str::to_string),
-        employee_id: r.employee_id.map(str::to_string),
-        title: r.title.map(str::to_string),
-    }
-}
-
 /// Where someone sits: their first department's path (or name).
 fn user_dept_path(u: &User, data: &Data<'_>, depts: &[SearchRecord<'_>]) -> Option<String> {
     if let Some(r) = u.depts.first() {
@@ -532,10 +520,10 @@ mod tests {
         let (depts, users) = data.records();
         let mut full = SearchIndex::new();
         for d in depts.iter() {
-            full.insert(candidate(Kind::Dept, d));
+            full.insert(d.candidate(Kind::Dept));
         }
         for u in users.iter() {
-            full.insert(candidate(Kind::User, u));
+            full.insert(u.candidate(Kind::User));
         }
         let queries = [
             "zhangwei",

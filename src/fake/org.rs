@@ -76,6 +76,29 @@ impl OrgUser {
     pub fn status_or_active(&self) -> UserStatus {
         self.status.unwrap_or(UserStatus::Active)
     }
+
+    /// The person in the neutral model, with `status` and `depts` as the caller decides
+    /// them (an org file leaves both to be read in context).
+    pub fn to_user(
+        &self,
+        status: Option<UserStatus>,
+        depts: Vec<crate::model::DeptRef>,
+    ) -> crate::model::User {
+        crate::model::User {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            email: self.email.clone(),
+            mobile: self.mobile.clone(),
+            title: self.title.clone(),
+            employee_id: self.employee_id.clone(),
+            status,
+            leader_id: self.leader_id.clone(),
+            dept_ids: self.dept_ids.clone(),
+            depts,
+            city: self.city.clone(),
+            work_place: self.work_place.clone(),
+        }
+    }
 }
 
 static NO_ROOT: OrgDept = OrgDept {

@@ -151,20 +151,7 @@ impl OfflineDirectory {
             (None, true) => Some(UserStatus::Active),
             (s, _) => s,
         };
-        User {
-            id: u.id.clone(),
-            name: u.name.clone(),
-            email: u.email.clone(),
-            mobile: u.mobile.clone(),
-            title: u.title.clone(),
-            employee_id: u.employee_id.clone(),
-            status,
-            leader_id: u.leader_id.clone(),
-            dept_ids: u.dept_ids.clone(),
-            depts,
-            city: u.city.clone(),
-            work_place: u.work_place.clone(),
-        }
+        u.to_user(status, depts)
     }
 
     /// `listed` (ids, in the server's order) first, then anything else the org links there,

@@ -150,7 +150,7 @@ impl Snapshot {
                 }
             }
             users.push(SnapUser {
-                user: model_user(u, refs),
+                user: u.to_user(Some(u.status_or_active()), refs),
                 detailed: true,
             });
         }
@@ -226,23 +226,6 @@ fn dept_paths(depts: &[OrgDept], index: &HashMap<&str, usize>) -> Vec<String> {
         }
     }
     paths.into_iter().map(Option::unwrap_or_default).collect()
-}
-
-fn model_user(u: &OrgUser, depts: Vec<DeptRef>) -> User {
-    User {
-        id: u.id.clone(),
-        name: u.name.clone(),
-        email: u.email.clone(),
-        mobile: u.mobile.clone(),
-        title: u.title.clone(),
-        employee_id: u.employee_id.clone(),
-        status: Some(u.status_or_active()),
-        leader_id: u.leader_id.clone(),
-        dept_ids: u.dept_ids.clone(),
-        depts,
-        city: u.city.clone(),
-        work_place: u.work_place.clone(),
-    }
 }
 
 #[cfg(test)]

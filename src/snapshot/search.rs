@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::format::{BlobIn, PayloadIn, payload_in};
 use super::{LoadError, SnapDept, SnapUser, SnapshotBytes};
 use crate::model::{Dept, User};
+use crate::search::{Candidate, Kind};
 
 /// What search matches on, borrowed from the snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +107,19 @@ impl<'a> SearchRecord<'a> {
             email: u.email.as_deref(),
             employee_id: u.employee_id.as_deref(),
             title: u.title.as_deref(),
+        }
+    }
+
+    /// What the matcher indexes for this record, the same in the browser and in
+    /// `orgtui search`: a name falls back to the id.
+    pub fn candidate(&self, kind: Kind) -> Candidate {
+        Candidate {
+            kind,
+            id: self.id.to_string(),
+            name: self.name.unwrap_or(self.id).to_string(),
+            email: self.email.map(str::to_string),
+            employee_id: self.employee_id.map(str::to_string),
+            title: self.title.map(str::to_string),
         }
     }
 

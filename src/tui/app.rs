@@ -1463,25 +1463,11 @@ fn looks_like_id(t: &str) -> bool {
 }
 
 pub fn user_candidate(u: &User) -> Candidate {
-    Candidate {
-        kind: Kind::User,
-        id: u.id.clone(),
-        name: u.name.clone().unwrap_or_else(|| u.id.clone()),
-        email: u.email.clone(),
-        employee_id: u.employee_id.clone(),
-        title: u.title.clone(),
-    }
+    crate::snapshot::SearchRecord::of_user(u).candidate(Kind::User)
 }
 
 pub fn dept_candidate(d: &Dept) -> Candidate {
-    Candidate {
-        kind: Kind::Dept,
-        id: d.id.clone(),
-        name: d.name.clone().unwrap_or_else(|| d.id.clone()),
-        email: None,
-        employee_id: None,
-        title: None,
-    }
+    crate::snapshot::SearchRecord::of_dept(d).candidate(Kind::Dept)
 }
 
 /// Append the ids not already in `list`, keeping order.
