@@ -314,13 +314,7 @@ const DEMO_BASE_URL: &str = "builtin:demo-org";
 
 impl Session {
     pub async fn open(cli: &Cli) -> Result<Session> {
-        let path = config::config_path(cli.config.as_deref());
-        let explicit = cli.config.is_some() || std::env::var_os("ORGTUI_CONFIG").is_some();
-        let file = config::load_file(path.as_deref(), explicit)?;
-        let file_name = path
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "(no config file)".into());
+        let (file, file_name) = config_file(cli)?;
         // The browser offline starts from the snapshot's head and leaves building the
         // directory (about a second at 100,000 people) to a thread; commands need it now.
         let browser = cli.command.is_none();
@@ -335,13 +329,10 @@ impl Session {
             let profile = resolve_profile(cli, &file, &file_name)?;
             let snapshot_path =
                 snapshot::path_for(&profile.name, profile.provider.as_str(), &profile.base_url);
-            let (dir, snapshot): (Arc<dyn Directory>, _) = if cli.offline && browser {
-                let (dir, start) = offline_start(&profile.name, snapshot_path.as_deref())?;
+            let (dir, snapshot) = if cli.offline {
+                let (dir, start) =
+                    offline_directory(&profile.name, snapshot_path.as_deref(), browser)?;
                 (dir, Some(start))
-            } else if cli.offline {
-                let snap = load_snapshot(&profile.name, snapshot_path.as_deref())?;
-                let dir = offline_dir(&snap, snapshot_path.as_deref())?;
-                (Arc::new(dir), Some(snap.split()))
             } else {
                 (crate::providers::connect(&profile)?, None)
             };
@@ -384,13 +375,7 @@ impl Session {
             },
         };
         if offline {
-            let (dir, start) = if browser {
-                offline_start("demo", snapshot_path.as_deref())?
-            } else {
-                let snap = load_snapshot("demo", snapshot_path.as_deref())?;
-                let dir = offline_dir(&snap, snapshot_path.as_deref())?;
-                (Arc::new(dir) as Arc<dyn Directory>, snap.split())
-            };
+            let (dir, start) = offline_directory("demo", snapshot_path.as_deref(), browser)?;
             return Ok(Session {
                 dir,
                 profile,
@@ -428,9 +413,7 @@ impl Session {
     }
 
     fn org_file(path: &Path) -> Result<Session> {
-        let snap = org_file::load(path)?;
-        let dir = OfflineDirectory::from_snapshot(&snap)
-            .map_err(|e| Error::Usage(format!("--org-file {}: {e}", path.display())))?;
+        let (dir, snap) = org_file_dir(path)?;
         Ok(Session::of_org_file(path, Arc::new(dir), snap.split()))
     }
 
@@ -439,10 +422,7 @@ impl Session {
     fn org_file_warm(path: &Path, start: (SnapshotHead, People)) -> Session {
         let owned = path.to_path_buf();
         let dir = PendingDirectory::spawn(ProviderKind::Wps, move || {
-            let snap = org_file::load(&owned)?;
-            let dir = OfflineDirectory::from_snapshot(&snap)
-                .map_err(|e| Error::Usage(format!("--org-file {}: {e}", owned.display())))?;
-            Ok(Arc::new(dir) as Arc<dyn Directory>)
+            Ok(Arc::new(org_file_dir(&owned)?.0) as Arc<dyn Directory>)
         });
         Session::of_org_file(path, Arc::new(dir), start)
     }
@@ -474,22 +454,55 @@ impl Session {
     }
 }
 
-/// The browser offline on a profile's snapshot: its head and people to draw from, checked
-/// now (a missing or damaged head is the usual one-line error), and the directory that
-/// answers from the whole snapshot, built on a thread.
-fn offline_start(
+/// An org file's offline directory, and the snapshot it answers from.
+fn org_file_dir(path: &Path) -> Result<(OfflineDirectory, Snapshot)> {
+    let snap = org_file::load(path)?;
+    let dir = OfflineDirectory::from_snapshot(&snap)
+        .map_err(|e| Error::Usage(format!("--org-file {}: {e}", path.display())))?;
+    Ok((dir, snap))
+}
+
+/// Offline on a profile's snapshot: the directory that answers from it, and its head and
+/// people to draw from. For the browser only the head is read now (a missing or damaged
+/// one is the usual one-line error) and the directory is built on a thread; commands need
+/// it at once.
+fn offline_directory(
     profile: &str,
     path: Option<&Path>,
+    browser: bool,
 ) -> Result<(Arc<dyn Directory>, (SnapshotHead, People))> {
     let path = snapshot_file(path)?.to_path_buf();
+    if !browser {
+        let (dir, snap) = whole_snapshot(profile, &path)?;
+        return Ok((Arc::new(dir), snap.split()));
+    }
     let start = snapshot::open(&path).map_err(|e| snapshot_error(&e, profile, &path))?;
     let kind = ProviderKind::parse(&start.0.provider).unwrap_or(ProviderKind::Wps);
     let name = profile.to_string();
     let dir = PendingDirectory::spawn(kind, move || {
-        let snap = load_snapshot(&name, Some(&path))?;
-        Ok(Arc::new(offline_dir(&snap, Some(&path))?) as Arc<dyn Directory>)
+        Ok(Arc::new(whole_snapshot(&name, &path)?.0) as Arc<dyn Directory>)
     });
     Ok((Arc::new(dir), start))
+}
+
+/// A profile's whole snapshot, and the offline directory answering from it; a missing or
+/// unreadable snapshot is a usage error (exit 2) naming the file and what to do.
+fn whole_snapshot(profile: &str, path: &Path) -> Result<(OfflineDirectory, Snapshot)> {
+    let snap = snapshot::load(path).map_err(|e| snapshot_error(&e, profile, path))?;
+    Ok((offline_dir(&snap, Some(path))?, snap))
+}
+
+/// The config file (`--config`, `$ORGTUI_CONFIG` or the default place; empty when there is
+/// none and none was asked for) and the name to give it in messages.
+fn config_file(cli: &Cli) -> Result<(config::ConfigFile, String)> {
+    let path = config::config_path(cli.config.as_deref());
+    let explicit = cli.config.is_some() || std::env::var_os("ORGTUI_CONFIG").is_some();
+    let file = config::load_file(path.as_deref(), explicit)?;
+    let file_name = path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "(no config file)".into());
+    Ok((file, file_name))
 }
 
 /// The profile to use. Offline uses (`--offline`, `search`) need only its name, provider and
@@ -508,12 +521,6 @@ fn resolve_profile(cli: &Cli, file: &config::ConfigFile, file_name: &str) -> Res
         }
     };
     config::resolve(file, file_name, cli.profile.as_deref(), &env)
-}
-
-/// The profile's snapshot, or a usage error (exit 2) naming the file and what to do.
-fn load_snapshot(profile: &str, path: Option<&Path>) -> Result<Snapshot> {
-    let path = snapshot_file(path)?;
-    snapshot::load(path).map_err(|e| snapshot_error(&e, profile, path))
 }
 
 fn snapshot_file(path: Option<&Path>) -> Result<&Path> {
@@ -560,13 +567,7 @@ pub(crate) fn search_source(cli: &Cli) -> Result<SearchSource> {
             .map_err(|e| Error::Io(format!("bundled demo org: {e}")))?;
         return Ok(SearchSource::Owned(Snapshot::from_org_file(&file, "demo")));
     }
-    let path = config::config_path(cli.config.as_deref());
-    let explicit = cli.config.is_some() || std::env::var_os("ORGTUI_CONFIG").is_some();
-    let file = config::load_file(path.as_deref(), explicit)?;
-    let file_name = path
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "(no config file)".into());
+    let (file, file_name) = config_file(cli)?;
     let profile = resolve_profile(cli, &file, &file_name)?;
     let snap_path = snapshot::path_for(&profile.name, profile.provider.as_str(), &profile.base_url);
     let snap_path = snapshot_file(snap_path.as_deref())?;

@@ -231,7 +231,7 @@ pub(super) fn decode_part<'a, T: Deserialize<'a>>(
 
 /// Decode every part, on up to 8 threads each taking a contiguous run of parts, and join
 /// them in order. The calling thread decodes the first run straight into the result.
-fn decode_parts<'a, T: Deserialize<'a> + Send>(
+pub(super) fn decode_parts<'a, T: Deserialize<'a> + Send>(
     parts: &[BlobIn<'a>],
     count: u64,
 ) -> std::result::Result<Vec<T>, String> {

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use super::format::{
     FIRST_PART_LEN, HEADER_LEN, PART_LEN, PartInfo, check_head, check_header, check_part,
-    decode_part,
+    decode_part, decode_parts,
 };
 use super::{LoadError, SnapDept, SnapUser, Snapshot};
 
@@ -104,9 +104,13 @@ pub fn open(path: &Path) -> std::result::Result<(SnapshotHead, People), LoadErro
         Err(e) => return Err(io(e)),
     };
     let size = file.metadata().map_err(io)?.len();
-    let mut header = [0u8; HEADER_LEN];
-    let got = read_up_to(&mut file, &mut header).map_err(io)?;
-    let (head_len, sum) = check_header(header.get(..got).unwrap_or_default())?;
+    // A file shorter than the header reads short, and check_header says so.
+    let mut header = Vec::with_capacity(HEADER_LEN);
+    (&mut file)
+        .take(HEADER_LEN as u64)
+        .read_to_end(&mut header)
+        .map_err(io)?;
+    let (head_len, sum) = check_header(&header)?;
     let rest = size.saturating_sub(HEADER_LEN as u64);
     if head_len > rest {
         return Err(LoadError::Corrupt(format!(
@@ -117,40 +121,22 @@ pub fn open(path: &Path) -> std::result::Result<(SnapshotHead, People), LoadErro
     let mut head = vec![0; usize::try_from(head_len).unwrap_or_default()];
     file.read_exact(&mut head).map_err(io)?;
     let h = check_head(&head, sum, rest - head_len)?;
-    // Counts from the file are only hints, never more than its parts can hold.
-    let most = |parts: usize| parts.saturating_mul(PART_LEN);
-    let dept_count = usize::try_from(h.dept_count).unwrap_or(usize::MAX);
-    let mut depts = Vec::with_capacity(dept_count.min(most(h.depts.len())));
-    for part in &h.depts {
-        depts.extend(decode_part::<SnapDept>(part.0).map_err(LoadError::Corrupt)?);
-    }
+    let depts = decode_parts(&h.depts, h.dept_count).map_err(LoadError::Corrupt)?;
+    // The count is only a hint, never more than the parts can hold.
+    let most = u64::try_from(h.parts.len().saturating_mul(PART_LEN)).unwrap_or(u64::MAX);
     let head_out = SnapshotHead {
         profile: h.profile.to_string(),
         provider: h.provider.to_string(),
         saved_at: h.saved_at,
         root: h.root.map(str::to_string),
         depts,
-        user_count: h
-            .user_count
-            .min(u64::try_from(most(h.parts.len())).unwrap_or(u64::MAX)),
+        user_count: h.user_count.min(most),
     };
     let people = People(Source::File {
         file,
         parts: h.parts.into_iter(),
     });
     Ok((head_out, people))
-}
-
-/// Like `read_exact`, but a short file is not an error: returns how much was read.
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match file.read(&mut buf[got..])? {
-            0 => break,
-            n => got += n,
-        }
-    }
-    Ok(got)
 }
 
 impl Snapshot {
