@@ -58,6 +58,21 @@ print(r[0]['median'], r[1]['median'])")
 printf 'orgtui median %.1f ms, fzf median %.1f ms, fzf/orgtui = %s\n' \
     "$(python3 -c "print($ours*1000)")" "$(python3 -c "print($theirs*1000)")" "$(ratio "$theirs" "$ours")"
 
+# The browser needs a terminal: script(1) gives it one. ORGTUI_BENCH_EXIT=first-frame makes it
+# quit right after drawing its first frame, so the process time is the time to first frame;
+# after-ms:4000 measures its peak memory 4 s in, once everything is read and indexed.
+start_figures() { # $1 = the browser's command line, $2 = what the peak memory is of
+    local out=$work/start-$RANDOM
+    hyperfine --style basic --warmup 2 --runs 15 --export-json "$out.json" -n first-frame \
+        "env ORGTUI_BENCH_EXIT=first-frame script -qec '$1' /dev/null" > /dev/null
+    python3 -c "
+import json; r = json.load(open('$out.json'))['results'][0]
+print(f\"first frame: median {r['median']*1000:.0f} ms, max {r['max']*1000:.0f} ms (whole process, in a pty)\")"
+    ORGTUI_BENCH_EXIT=after-ms:4000 script -qec "/usr/bin/time -f %M -o $out.rss $1" /dev/null > /dev/null
+    printf '%s: %s MB\n' "$2" \
+        "$(python3 -c "print(round(int(open('$out.rss').read().split()[-1]) / 1024))")"
+}
+
 echo
 echo "== start: first frame from a warm snapshot of everyone, and peak memory"
 # Load everyone once through the real protocol so the profile's snapshot holds the whole org.
@@ -67,30 +82,14 @@ url=$(sed -n 's/^listening on //p' "$work/fs.out")
 export ORGTUI_PROVIDER=wps ORGTUI_BASE_URL=$url ORGTUI_APP_ID=demo-app ORGTUI_APP_SECRET=demo-secret
 ORGTUI_RATE_LIMIT=0 ORGTUI_CONCURRENCY=16 "$BIN" export > /dev/null
 ls -la "$XDG_CACHE_HOME"/orgtui/snapshots/ 2>/dev/null | tail -n +2 || true
-# The browser needs a terminal: script(1) gives it one. ORGTUI_BENCH_EXIT=first-frame makes it
-# quit right after drawing its first frame, so the process time is the time to first frame.
-hyperfine --style basic --warmup 2 --runs 15 --export-json "$work/start.json" -n first-frame \
-    "env ORGTUI_BENCH_EXIT=first-frame script -qec $BIN /dev/null" > /dev/null
-python3 -c "
-import json; r = json.load(open('$work/start.json'))['results'][0]
-print(f\"first frame: median {r['median']*1000:.0f} ms, max {r['max']*1000:.0f} ms (whole process, in a pty)\")"
-# Peak memory of orgtui itself, 4 s in: everyone restored from the snapshot and indexed.
-ORGTUI_BENCH_EXIT=after-ms:4000 script -qec "/usr/bin/time -f %M -o $work/rss $BIN" /dev/null > /dev/null
-printf 'peak RSS with everyone loaded and indexed: %s MB\n' \
-    "$(python3 -c "print(round(int(open('$work/rss').read().split()[-1]) / 1024))")"
+start_figures "$BIN" "peak RSS with everyone loaded and indexed"
 kill %1 2>/dev/null || true
 unset ORGTUI_PROVIDER ORGTUI_BASE_URL
 
 echo
 echo "== start offline: orgtui --org-file org.json (warm snapshot of the file)"
-hyperfine --style basic --warmup 2 --runs 15 --export-json "$work/start-off.json" -n first-frame \
-    "env ORGTUI_BENCH_EXIT=first-frame script -qec '$BIN --org-file $work/org.json' /dev/null" > /dev/null
-python3 -c "
-import json; r = json.load(open('$work/start-off.json'))['results'][0]
-print(f\"first frame: median {r['median']*1000:.0f} ms, max {r['max']*1000:.0f} ms (whole process, in a pty)\")"
-ORGTUI_BENCH_EXIT=after-ms:4000 script -qec "/usr/bin/time -f %M -o $work/rss-off $BIN --org-file $work/org.json" /dev/null > /dev/null
-printf 'peak RSS with everyone loaded, indexed, and the offline directory built: %s MB\n' \
-    "$(python3 -c "print(round(int(open('$work/rss-off').read().split()[-1]) / 1024))")"
+start_figures "$BIN --org-file $work/org.json" \
+    "peak RSS with everyone loaded, indexed, and the offline directory built"
 
 if [ "$CRAWL" = 1 ]; then
     echo
