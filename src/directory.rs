@@ -1,6 +1,7 @@
 //! The one interface the TUI and the CLI use, whatever the provider.
 
 use std::collections::HashSet;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
@@ -33,6 +34,22 @@ impl ProviderKind {
     }
 }
 
+/// What an app was granted when it may read only part of the company (its contact range):
+/// top departments (their subtrees included) and people granted one by one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactRange {
+    pub dept_ids: Vec<String>,
+    pub user_ids: Vec<String>,
+}
+
+/// What `orgtui doctor` learns from a live connection: a freshly fetched token's lifetime
+/// and the server's clock (its `Date` header), for the skew check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    pub token_lifetime: Duration,
+    pub server_date: Option<SystemTime>,
+}
+
 /// A company directory. Listing calls take the opaque page token from the previous page
 /// (`None` for the first). Users not found are `Error::NotFound`; in batch calls they are
 /// simply absent.
@@ -62,6 +79,17 @@ pub trait Directory: Send + Sync {
 
     /// Users by email, one entry per requested email in the order asked.
     async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<EmailMatch>>;
+
+    /// The app's contact range, from the provider's range call. `None` where there is no
+    /// such call (offline).
+    async fn contact_range(&self) -> Result<Option<ContactRange>> {
+        Ok(None)
+    }
+
+    /// A fresh token and the server's clock, for `orgtui doctor`. `None` offline.
+    async fn probe(&self) -> Result<Option<Probe>> {
+        Ok(None)
+    }
 }
 
 /// Guards a listing against a server that hands back a page token it already gave.

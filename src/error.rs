@@ -46,6 +46,10 @@ pub enum Error {
     /// The thing asked for does not exist (or is outside the app's scope).
     #[error("not found: {what}")]
     NotFound { what: String },
+    /// The app may not read it: outside its contact range (Feishu 40004 / 41050, WPS
+    /// 403000001). Reported like not found (exit 1), with the server's reply.
+    #[error("outside the app's contact range: {what} ({reply})")]
+    OutOfRange { what: String, reply: ServerReply },
     /// Bad command-line input.
     #[error("{0}")]
     Usage(String),
@@ -81,7 +85,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::NotFound { .. } => exit::NOT_FOUND,
+            Error::NotFound { .. } | Error::OutOfRange { .. } => exit::NOT_FOUND,
             Error::Usage(_) | Error::Config { .. } => exit::USAGE,
             Error::Auth { .. } => exit::AUTH,
             Error::Server { .. }

@@ -35,6 +35,11 @@ impl UserStatus {
     }
 }
 
+/// The id of the stand-in root shown when the app may read only part of the company: its
+/// children are the granted departments, its members the people granted one by one. No
+/// provider issues ids of this shape.
+pub const RANGE_ROOT_ID: &str = "~range";
+
 /// A department. `parent_id` is `None` for the root.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dept {
