@@ -17,6 +17,25 @@ impl Demo {
     fn load() -> Demo {
         Demo { org: demo_org() }
     }
+    /// The demo org as `server` lists it: WPS listings, batch reads and email lookups take
+    /// only the statuses active, notactive and disabled, so resigned people are not in them.
+    fn listed_by(server: &FakeProc) -> Demo {
+        let mut org = demo_org();
+        if server.provider == "wps" {
+            org["users"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|u| u["status"] != "dimission");
+        }
+        Demo { org }
+    }
+    /// Resigned people in the demo org.
+    fn resigned(&self) -> Vec<&Value> {
+        self.users()
+            .iter()
+            .filter(|u| u["status"] == "dimission")
+            .collect()
+    }
     fn users(&self) -> &Vec<Value> {
         self.org["users"].as_array().unwrap()
     }
@@ -62,7 +81,7 @@ fn feishu() -> FakeProc {
 
 fn check_lookup(server: FakeProc) {
     let home = scratch();
-    let demo = Demo::load();
+    let demo = Demo::listed_by(&server);
     let (a, b) = (demo.user(20), demo.user(7));
     let (ea, eb) = (a["email"].as_str().unwrap(), b["email"].as_str().unwrap());
     // Found ones in input order (b before a), the unknown one named on stderr, status 1.
@@ -111,7 +130,7 @@ fn check_lookup(server: FakeProc) {
 
 fn check_user(server: FakeProc) {
     let home = scratch();
-    let demo = Demo::load();
+    let demo = Demo::listed_by(&server);
     let u = demo.two_dept_user();
     let id = u["id"].as_str().unwrap();
     let out = run(&server, home.path(), &["user", id, "--json"]);
@@ -139,11 +158,24 @@ fn check_user(server: FakeProc) {
     let out = run(&server, home.path(), &["user", "no-such-user"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+    // Someone who has resigned is still shown by id, with that status, and (on WPS, whose
+    // email lookup takes no resigned filter) is not found by email.
+    let all = Demo::load();
+    let gone = all.resigned()[0];
+    let id = gone["id"].as_str().unwrap();
+    let out = run(&server, home.path(), &["user", id, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(json(&out)["status"], "dimission");
+    let email = gone["email"].as_str().unwrap();
+    let out = run(&server, home.path(), &["lookup", email]);
+    let want = if server.provider == "wps" { 1 } else { 0 };
+    assert_eq!(out.status.code(), Some(want), "{}", stderr(&out));
 }
 
 fn check_members(server: FakeProc) {
     let home = scratch();
-    let demo = Demo::load();
+    let demo = Demo::listed_by(&server);
     let (dept, n) = demo.biggest_dept();
     assert!(n > 50);
     let out = run(&server, home.path(), &["members", &dept, "--json"]);
@@ -182,7 +214,7 @@ fn check_members(server: FakeProc) {
 
 fn check_tree(server: FakeProc) {
     let home = scratch();
-    let demo = Demo::load();
+    let demo = Demo::listed_by(&server);
     let out = run(&server, home.path(), &["tree", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v = json(&out);
@@ -217,7 +249,7 @@ fn check_tree(server: FakeProc) {
 
 fn check_export(server: FakeProc, exact: bool) {
     let home = scratch();
-    let demo = Demo::load();
+    let demo = Demo::listed_by(&server);
     let out = run(&server, home.path(), &["export"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v = json(&out);
@@ -257,10 +289,55 @@ fn check_bad_secret(server: FakeProc) {
     );
 }
 
+/// Every command the CLI has, against one strict fake: the fake refused none of the
+/// requests, so the client sent only what the documents allow.
+fn check_only_documented_requests(server: FakeProc) {
+    let home = scratch();
+    let demo = Demo::listed_by(&server);
+    let (dept, _) = demo.biggest_dept();
+    let emails: Vec<&str> = demo
+        .users()
+        .iter()
+        .take(120)
+        .filter_map(|u| u["email"].as_str())
+        .collect();
+    let gone = Demo::load().resigned()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut lookup = vec!["lookup"];
+    lookup.extend(&emails);
+    lookup.push("nobody@nowhere.example");
+    let commands: Vec<Vec<&str>> = vec![
+        lookup,
+        vec!["user", demo.user(5)["id"].as_str().unwrap()],
+        vec!["user", &gone],
+        vec!["members", &dept, "--json"],
+        vec!["tree", "--json"],
+        vec!["tree", "--dept", &dept, "--depth", "2", "--members"],
+        vec!["export", "--format", "csv"],
+    ];
+    for args in &commands {
+        let out = run(&server, home.path(), args);
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    let stats = server.stats();
+    assert_eq!(stats["refused"], 0, "{stats}");
+    assert!(stats["requests"].as_u64().unwrap() > 20, "{stats}");
+}
+
 macro_rules! contract_tests {
     ($name:ident, $server:expr, $exact:expr) => {
         mod $name {
             use super::*;
+            #[test]
+            fn only_documented_requests() {
+                check_only_documented_requests($server);
+            }
             #[test]
             fn lookup() {
                 check_lookup($server);
@@ -298,7 +375,7 @@ contract_tests!(feishu_contact, feishu(), false);
 fn recovers_from_server_errors() {
     let home = scratch();
     let server = fake_server("wps", &demo_org_path(), &["--fail-every", "3"]);
-    let (dept, n) = Demo::load().biggest_dept();
+    let (dept, n) = Demo::listed_by(&server).biggest_dept();
     let out = run(&server, home.path(), &["members", &dept, "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(json(&out).as_array().unwrap().len(), n);

@@ -593,7 +593,8 @@ async fn fake_answers_feishu_errors() {
         Some(bearer.clone()),
     )
     .await;
-    assert_eq!((status, body["code"].as_i64()), (400, Some(99992402)));
+    // Seed 004: 40011 "page size is invalid".
+    assert_eq!((status, body["code"].as_i64()), (400, Some(40011)));
 
     let (status, body) = get(children.clone(), vec![], None).await;
     assert_eq!((status, body["code"].as_i64()), (401, Some(99991661)));
@@ -624,6 +625,188 @@ async fn fake_answers_feishu_errors() {
     )
     .await;
     assert_eq!((status, body["code"].as_i64()), (400, Some(99992402)));
+}
+
+/// Every constraint of docs/wire-constraints.md (Feishu rows): a request breaking it is
+/// refused with HTTP 400 and the documented code, while the same call within the documents
+/// is answered; each refusal is counted in the fake's `refused` statistic.
+#[tokio::test]
+async fn the_fake_refuses_what_the_documents_do_not_allow() {
+    let server = start_fake(fake_opts(ProviderKind::Feishu)).await;
+    let base = server.base_url();
+    let http = reqwest::Client::new();
+    let token: Value = http
+        .post(format!(
+            "{base}/open-apis/auth/v3/tenant_access_token/internal"
+        ))
+        .json(&json!({"app_id": APP_ID, "app_secret": SECRET}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {}", token["tenant_access_token"].as_str().unwrap());
+    let api = |path: &str| format!("{base}/open-apis/contact/v3/{path}");
+    let ids = |n: usize| -> String {
+        (0..n)
+            .map(|i| format!("user_ids=s{i:03}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    const OK: i64 = 0;
+    const INVALID: i64 = 99992402;
+    const PAGE_SIZE: i64 = 40011;
+    let gets: Vec<(String, i64)> = vec![
+        (
+            api("departments/regions/children?page_size=50&fetch_child=false"),
+            OK,
+        ),
+        (api("departments/regions/children?fetch_child=yes"), INVALID),
+        (api("departments/regions/children?page_size=0"), PAGE_SIZE),
+        (api("departments/regions/children?page_size=x"), PAGE_SIZE),
+        (api("departments/regions/children?recursive=true"), INVALID),
+        (
+            api("departments/regions/children?page_size=5&page_size=6"),
+            INVALID,
+        ),
+        (
+            api("departments/regions?user_id_type=open_id&department_id_type=open_department_id"),
+            OK,
+        ),
+        (
+            api("departments/regions?department_id_type=dept_id"),
+            INVALID,
+        ),
+        (api("departments/regions?user_id_type=email"), INVALID),
+        (api("departments/regions?page_size=10"), INVALID),
+        (
+            api("users/find_by_department?department_id=sales&page_size=50"),
+            OK,
+        ),
+        (api("users/find_by_department?page_size=50"), INVALID),
+        (
+            api("users/find_by_department?department_id=sales&page_size=51"),
+            PAGE_SIZE,
+        ),
+        (
+            api("users/find_by_department?department_id=sales&fetch_child=true"),
+            INVALID,
+        ),
+        (api("users/s001?user_id_type=open_id"), OK),
+        (api("users/s001?with_dept=true"), INVALID),
+        (api(&format!("users/batch?{}", ids(50))), OK),
+        (api(&format!("users/batch?{}", ids(51))), INVALID),
+        (api("users/batch"), INVALID),
+        (
+            api(&format!("users/batch?{}&page_size=10", ids(2))),
+            INVALID,
+        ),
+    ];
+    let mut refusals = 0;
+    for (url, want) in &gets {
+        let resp = http
+            .get(url)
+            .header("authorization", &bearer)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let body: Value = resp.json().await.unwrap();
+        let want_status = if *want == OK { 200 } else { 400 };
+        assert_eq!(
+            (status, body["code"].as_i64()),
+            (want_status, Some(*want)),
+            "{url}: {body}"
+        );
+        refusals += usize::from(*want != OK);
+    }
+    let batch_get_id = api("users/batch_get_id?user_id_type=open_id");
+    let emails = |n: usize| -> Vec<String> { (0..n).map(|i| format!("e{i}@x.example")).collect() };
+    let posts: Vec<(String, Value, Option<&str>, i64)> = vec![
+        (
+            batch_get_id.clone(),
+            json!({"emails": emails(50), "include_resigned": true}),
+            None,
+            OK,
+        ),
+        (
+            batch_get_id.clone(),
+            json!({"emails": emails(51)}),
+            None,
+            INVALID,
+        ),
+        (
+            batch_get_id.clone(),
+            json!({"mobiles": emails(51)}),
+            None,
+            INVALID,
+        ),
+        (batch_get_id.clone(), json!({}), None, INVALID),
+        (
+            batch_get_id.clone(),
+            json!({"emails": ["a@x"], "include_resigned": "yes"}),
+            None,
+            INVALID,
+        ),
+        (
+            batch_get_id.clone(),
+            json!({"emails": ["a@x"], "user_ids": ["s001"]}),
+            None,
+            INVALID,
+        ),
+        (
+            batch_get_id.clone(),
+            json!({"emails": ["a@x"]}),
+            Some("text/plain"),
+            INVALID,
+        ),
+        (
+            api("users/batch_get_id?department_id_type=open_department_id"),
+            json!({"emails": ["a@x"]}),
+            None,
+            INVALID,
+        ),
+    ];
+    for (url, body, ct, want) in &posts {
+        let resp = http
+            .post(url)
+            .header("authorization", &bearer)
+            .header("content-type", ct.unwrap_or("application/json"))
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let answer: Value = resp.json().await.unwrap();
+        let want_status = if *want == OK { 200 } else { 400 };
+        assert_eq!(
+            (status, answer["code"].as_i64()),
+            (want_status, Some(*want)),
+            "{url} {body}: {answer}"
+        );
+        refusals += usize::from(*want != OK);
+    }
+    // The token call takes a JSON body with both fields.
+    let resp = http
+        .post(format!(
+            "{base}/open-apis/auth/v3/tenant_access_token/internal"
+        ))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("app_id={APP_ID}&app_secret={SECRET}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 400);
+    refusals += 1;
+    assert_eq!(
+        server
+            .state
+            .stats
+            .refused
+            .load(std::sync::atomic::Ordering::Relaxed),
+        refusals as u64
+    );
 }
 
 /// A server that answers 200 with a body that is not JSON; with `token_ok` the token endpoint

@@ -14,13 +14,20 @@
 //! `uid-<id>`; only the default id types (`open_id`, `open_department_id`) are supported.
 //! `member_count` is the number of direct members.
 //!
+//! Exactly as strict as the documents (seed 004 and API-NOTES; every rule is listed in
+//! `docs/wire-constraints.md`): only the documented query parameters and body fields, each
+//! once; booleans `true`/`false`; the id types from their enums (and only the defaults are
+//! served); `page_size` 1..=50; at most 50 `user_ids`, emails and mobiles; JSON bodies sent
+//! as `application/json`. Such refusals are counted as `refused`.
+//!
 //! Failures (HTTP status, code, msg):
 //! - token: body not JSON or fields missing: 400, 10003 "invalid param"; wrong app id or
 //!   secret: 400, 10014 "app secret invalid".
 //! - no `Authorization` header: 401, 99991661; a token not issued here or expired: 401,
 //!   99991663.
-//! - `page_size` not 1..=50, a missing required parameter, more than 50 `user_ids`, emails or
-//!   mobiles, an id type other than the default: 400, 99992402 "field validation failed".
+//! - `page_size` not 1..=50: 400, 40011 "page size is invalid" (seed 004).
+//! - an undocumented parameter or field, a missing required one, a bad boolean or id type,
+//!   more than 50 `user_ids`, emails or mobiles: 400, 99992402 "field validation failed".
 //! - a page token not issued for this listing: 400, 40012 "page token is invalid error".
 //! - unknown department: 400, 40015 "department not exist" (Feishu's code for it).
 //! - unknown user (`users/{id}`): 400, 41012 "user id invalid error".
@@ -41,11 +48,20 @@ use serde_json::{Map, Value, json};
 
 use super::org::{Org, OrgDept, OrgUser};
 use super::paging::{self, PageError};
-use super::server::{FakeOptions, FakeState};
+use super::rules::{self, Query};
+use super::server::{FakeOptions, FakeState, Refused};
 use crate::model::UserStatus;
 
 const ROOT_ID: &str = "0";
 const MAX_IDS: usize = 50;
+/// Field validation failed.
+const CODE_INVALID: i64 = 99992402;
+/// Page size is invalid (seed 004).
+const CODE_BAD_PAGE_SIZE: i64 = 40011;
+/// Page token is invalid (seed 004).
+const CODE_BAD_PAGE_TOKEN: i64 = 40012;
+/// The id-type parameters every contact call takes (API-NOTES).
+const ID_TYPE_PARAMS: [&str; 2] = ["user_id_type", "department_id_type"];
 
 /// A failure answer: HTTP status, Feishu code and message.
 struct Fail {
@@ -56,8 +72,13 @@ struct Fail {
 
 impl IntoResponse for Fail {
     fn into_response(self) -> Response {
+        let refused = [CODE_INVALID, CODE_BAD_PAGE_SIZE, CODE_BAD_PAGE_TOKEN].contains(&self.code);
         let body = json!({"code": self.code, "msg": self.msg});
-        (self.status, axum::Json(body)).into_response()
+        let mut resp = (self.status, axum::Json(body)).into_response();
+        if refused {
+            resp.extensions_mut().insert(Refused);
+        }
+        resp
     }
 }
 
@@ -103,7 +124,7 @@ fn fail(status: StatusCode, code: i64, msg: &str) -> Fail {
 fn invalid(field: &str) -> Fail {
     fail(
         StatusCode::BAD_REQUEST,
-        99992402,
+        CODE_INVALID,
         &format!("field validation failed: {field}"),
     )
 }
@@ -114,44 +135,43 @@ fn dept_not_found() -> Fail {
 
 // ---- request pieces ----
 
-/// The raw query, decoded. Parsed by hand because `user_ids` repeats.
-struct Query(Vec<(String, String)>);
+/// The decoded query with only the parameters the call documents (`repeatable` may come
+/// several times; `single` and the id types once each) and valid id types.
+fn params(raw: Option<&str>, repeatable: &[&str], single: &[&str]) -> Result<Query, Fail> {
+    let q = Query::parse(raw);
+    let single: Vec<&str> = single.iter().chain(&ID_TYPE_PARAMS).copied().collect();
+    q.only(repeatable, &single).map_err(|e| invalid(&e))?;
+    check_id_types(&q)?;
+    Ok(q)
+}
 
-impl Query {
-    fn parse(raw: Option<&str>) -> Query {
-        let pairs = url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        Query(pairs)
-    }
-
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn all(&self, key: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    /// Only the default id types are served; anything else would need a second id space.
-    fn check_id_types(&self) -> Result<(), Fail> {
-        for (key, default) in [
-            ("user_id_type", "open_id"),
-            ("department_id_type", "open_department_id"),
-        ] {
-            if self.get(key).is_some_and(|v| v != default) {
-                return Err(invalid(key));
+/// The id types' enums (API-NOTES); of those, only the defaults are served, since anything
+/// else would need a second id space.
+fn check_id_types(q: &Query) -> Result<(), Fail> {
+    for (key, allowed, default) in [
+        (
+            "user_id_type",
+            &["open_id", "union_id", "user_id"][..],
+            "open_id",
+        ),
+        (
+            "department_id_type",
+            &["open_department_id", "department_id"][..],
+            "open_department_id",
+        ),
+    ] {
+        match q.one_of(key, allowed).map_err(|e| invalid(&e))? {
+            Some(v) if v != default => {
+                return Err(invalid(&format!("{key} {v:?} is not served by the fake")));
             }
+            _ => {}
         }
-        Ok(())
     }
+    Ok(())
+}
+
+fn flag(q: &Query, key: &str) -> Result<bool, Fail> {
+    q.flag(key).map_err(|e| invalid(&e))
 }
 
 fn authorize(state: &FakeState, headers: &HeaderMap) -> Result<(), Fail> {
@@ -181,19 +201,19 @@ fn page_of<'a, T>(
     scope: &str,
     q: &Query,
 ) -> Result<(&'a [T], Option<String>), Fail> {
-    let size = match q.get("page_size") {
-        None => None,
-        Some(s) => Some(
-            s.trim()
-                .parse::<usize>()
-                .map_err(|_| invalid("page_size"))?,
-        ),
+    let bad_size = || {
+        fail(
+            StatusCode::BAD_REQUEST,
+            CODE_BAD_PAGE_SIZE,
+            "page size is invalid",
+        )
     };
-    paging::page(items, scope, size, q.get("page_token")).map_err(|e| match e {
-        PageError::BadSize => invalid("page_size"),
+    let size = q.page_size().map_err(|_| bad_size())?;
+    paging::page(items, scope, size, q.first("page_token")).map_err(|e| match e {
+        PageError::BadSize => bad_size(),
         PageError::BadToken => fail(
             StatusCode::BAD_REQUEST,
-            40012,
+            CODE_BAD_PAGE_TOKEN,
             "page token is invalid error",
         ),
     })
@@ -293,24 +313,15 @@ fn user_json(org: &Org, u: &OrgUser) -> Value {
     Value::Object(m)
 }
 
-/// Every department below `d`, parents before children. The visited set guards against a
-/// cycle the org file may hold away from the root.
-fn descendants<'a>(org: &'a Org, d: &'a OrgDept) -> Vec<&'a OrgDept> {
-    let mut out = Vec::new();
-    let mut seen = HashSet::from([d.id.as_str()]);
-    let mut queue = std::collections::VecDeque::from([d]);
-    while let Some(cur) = queue.pop_front() {
-        for child in org.children(&cur.id) {
-            if seen.insert(child.id.as_str()) {
-                out.push(child);
-                queue.push_back(child);
-            }
-        }
-    }
-    out
-}
-
 // ---- handlers ----
+
+/// A JSON body must be sent as one.
+fn json_body(headers: &HeaderMap) -> Result<(), Fail> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    rules::json_content_type(ct).map_err(|e| invalid(&e))
+}
 
 #[derive(Default, Deserialize)]
 #[serde(default)]
@@ -319,7 +330,8 @@ struct TokenRequest {
     app_secret: Option<String>,
 }
 
-async fn token(State(state): State<Arc<FakeState>>, body: Bytes) -> Answer {
+async fn token(State(state): State<Arc<FakeState>>, headers: HeaderMap, body: Bytes) -> Answer {
+    json_body(&headers)?;
     let req: TokenRequest = serde_json::from_slice(&body)
         .map_err(|_| fail(StatusCode::BAD_REQUEST, 10003, "invalid param"))?;
     let (Some(id), Some(secret)) = (req.app_id, req.app_secret) else {
@@ -345,7 +357,7 @@ async fn department(
     RawQuery(raw): RawQuery,
 ) -> Answer {
     authorize(&state, &headers)?;
-    Query::parse(raw.as_deref()).check_id_types()?;
+    params(raw.as_deref(), &[], &[])?;
     let d = find_dept(&state.org, &id).ok_or_else(dept_not_found)?;
     Ok(ok(json!({"department": dept_json(&state.org, d)})))
 }
@@ -357,13 +369,17 @@ async fn children(
     RawQuery(raw): RawQuery,
 ) -> Answer {
     authorize(&state, &headers)?;
-    let q = Query::parse(raw.as_deref());
-    q.check_id_types()?;
+    let q = params(
+        raw.as_deref(),
+        &[],
+        &["fetch_child", "page_size", "page_token"],
+    )?;
+    let recursive = flag(&q, "fetch_child")?;
     let org = &state.org;
     let parent = find_dept(org, &id).ok_or_else(dept_not_found)?;
-    let recursive = q.get("fetch_child") == Some("true");
     let all = if recursive {
-        descendants(org, parent)
+        // Every department below, parents first; not the parent itself.
+        org.subtree(&parent.id).split_off(1)
     } else {
         org.children(&parent.id)
     };
@@ -379,11 +395,14 @@ async fn find_by_department(
     RawQuery(raw): RawQuery,
 ) -> Answer {
     authorize(&state, &headers)?;
-    let q = Query::parse(raw.as_deref());
-    q.check_id_types()?;
+    let q = params(
+        raw.as_deref(),
+        &[],
+        &["department_id", "page_size", "page_token"],
+    )?;
     let org = &state.org;
     let id = q
-        .get("department_id")
+        .first("department_id")
         .filter(|d| !d.is_empty())
         .ok_or_else(|| invalid("department_id"))?;
     let dept = find_dept(org, id).ok_or_else(dept_not_found)?;
@@ -400,7 +419,7 @@ async fn user(
     RawQuery(raw): RawQuery,
 ) -> Answer {
     authorize(&state, &headers)?;
-    Query::parse(raw.as_deref()).check_id_types()?;
+    params(raw.as_deref(), &[], &[])?;
     let u = state
         .org
         .user(&id)
@@ -414,12 +433,9 @@ async fn users_batch(
     RawQuery(raw): RawQuery,
 ) -> Answer {
     authorize(&state, &headers)?;
-    let q = Query::parse(raw.as_deref());
-    q.check_id_types()?;
+    let q = params(raw.as_deref(), &["user_ids"], &[])?;
     let ids = q.all("user_ids");
-    if ids.is_empty() || ids.len() > MAX_IDS {
-        return Err(invalid("user_ids"));
-    }
+    rules::count("user_ids", ids.len(), 1, MAX_IDS).map_err(|e| invalid(&e))?;
     let mut seen = HashSet::new();
     let items: Vec<Value> = ids
         .into_iter()
@@ -430,8 +446,10 @@ async fn users_batch(
     Ok(ok(json!({"items": items})))
 }
 
+/// API-NOTES: `emails` and `mobiles` (at most 50 each, at least one of them), and
+/// `include_resigned`; nothing else.
 #[derive(Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 struct BatchGetIdRequest {
     emails: Vec<String>,
     mobiles: Vec<String>,
@@ -445,8 +463,13 @@ async fn batch_get_id(
     body: Bytes,
 ) -> Answer {
     authorize(&state, &headers)?;
-    Query::parse(raw.as_deref()).check_id_types()?;
-    let req: BatchGetIdRequest = serde_json::from_slice(&body).map_err(|_| invalid("body"))?;
+    // Only `user_id_type` is documented for this call.
+    let q = Query::parse(raw.as_deref());
+    q.only(&[], &["user_id_type"]).map_err(|e| invalid(&e))?;
+    check_id_types(&q)?;
+    json_body(&headers)?;
+    let req: BatchGetIdRequest =
+        serde_json::from_slice(&body).map_err(|e| invalid(&format!("body: {e}")))?;
     if req.emails.len() > MAX_IDS || req.mobiles.len() > MAX_IDS {
         return Err(invalid("emails/mobiles: at most 50 each"));
     }

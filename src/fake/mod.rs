@@ -6,6 +6,7 @@ pub mod feishu;
 pub mod generate;
 pub mod org;
 pub mod paging;
+pub mod rules;
 pub mod server;
 pub mod wps;
 

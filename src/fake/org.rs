@@ -297,6 +297,22 @@ impl Org {
             .unwrap_or_default()
     }
 
+    /// `id` and every department below it, in tree order (parents before children, siblings
+    /// in display order), each once even should the file hold a cycle.
+    pub fn subtree(&self, id: &str) -> Vec<&OrgDept> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<&OrgDept> = self.dept(id).into_iter().collect();
+        while let Some(d) = stack.pop() {
+            if !seen.insert(d.id.as_str()) {
+                continue;
+            }
+            out.push(d);
+            stack.extend(self.children(&d.id).into_iter().rev());
+        }
+        out
+    }
+
     /// Names from the root down to `id`, joined with `/`.
     pub fn path(&self, id: &str) -> Option<String> {
         let mut names = Vec::new();

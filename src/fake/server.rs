@@ -69,7 +69,16 @@ pub struct FakeStats {
     pub failed: AtomicU64,
     pub tokens_issued: AtomicU64,
     pub auth_rejected: AtomicU64,
+    /// Requests refused for breaking a documented constraint (an undocumented parameter or
+    /// enum value, too many items, a missing required field). A client run that leaves this
+    /// at zero sent only what the documents allow.
+    pub refused: AtomicU64,
 }
+
+/// Marks a response as a refusal of a request the documents do not allow; the knobs layer
+/// counts it in `FakeStats::refused`.
+#[derive(Debug, Clone, Copy)]
+pub struct Refused;
 
 impl FakeStats {
     pub fn snapshot(&self) -> serde_json::Value {
@@ -79,6 +88,7 @@ impl FakeStats {
             "failed": self.failed.load(Ordering::Relaxed),
             "tokens_issued": self.tokens_issued.load(Ordering::Relaxed),
             "auth_rejected": self.auth_rejected.load(Ordering::Relaxed),
+            "refused": self.refused.load(Ordering::Relaxed),
         })
     }
 }
@@ -227,7 +237,11 @@ async fn knobs(State(state): State<Arc<FakeState>>, req: Request, next: Next) ->
         )
             .into_response();
     }
-    next.run(req).await
+    let resp = next.run(req).await;
+    if resp.extensions().get::<Refused>().is_some() {
+        state.stats.refused.fetch_add(1, Ordering::Relaxed);
+    }
+    resp
 }
 
 /// A running fake server.

@@ -14,8 +14,14 @@
 //!   `with_user_detail=true`, so clients must fall back to `members/batch_read`.
 //! - `users/by_emails` answers the users it found in reverse order of the request.
 //! - Page tokens contain `/`, `+` and `=` (see `paging`), so unencoded tokens break.
-//! - `users/batch_read` takes at most 50 ids per call and `members/batch_read` at most three
-//!   statuses per call; `recursive` on member listings is ignored (direct members only).
+//!
+//! Exactly as strict as the documents (seeds 000–003 and API-NOTES; every rule is listed in
+//! `docs/wire-constraints.md`): only documented query parameters and body fields, `status`
+//! required with 1 to 3 of `active`, `notactive`, `disabled` (never `dimission`, which a user
+//! record can carry but no filter takes), booleans `true`/`false`, `page_size` 1..=50, JSON
+//! bodies sent as `application/json`, 1..=50 ids per batch read (the limit is undocumented;
+//! 50 is what API-NOTES tells clients to chunk at), 1..=100 emails of 1..=128 characters.
+//! A refusal is HTTP 400, code 400000001, with the reason, and is counted as `refused`.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -32,7 +38,8 @@ use serde_json::{Map, Value, json};
 
 use super::org::{Org, OrgDept, OrgUser};
 use super::paging::{self, PageError};
-use super::server::{FakeOptions, FakeState};
+use super::rules::{self, Query, Refusal};
+use super::server::{FakeOptions, FakeState, Refused};
 use crate::model::UserStatus;
 use crate::providers::wps::sign::{self, SignInput};
 
@@ -55,6 +62,12 @@ const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
 const MAX_BODY: usize = 1 << 20;
 const MAX_BATCH_IDS: usize = 50;
 const MAX_EMAILS: usize = 100;
+/// Longest email address by_emails takes (seed 003).
+const MAX_EMAIL_CHARS: usize = 128;
+/// The only values a `status` filter takes (seeds 001 and 003, API-NOTES).
+const FILTER_STATUSES: [&str; 3] = ["active", "notactive", "disabled"];
+/// Statuses per filter: 1 to 3 (seed 001).
+const MAX_FILTER_STATUSES: usize = 3;
 /// Fixed creation time for every record (the org file has none).
 const CTIME: i64 = 1_700_000_000;
 
@@ -102,11 +115,22 @@ struct Fail {
 
 impl IntoResponse for Fail {
     fn into_response(self) -> Response {
-        (
+        let refused = self.code == CODE_BAD_REQUEST;
+        let mut resp = (
             self.status,
             axum::Json(json!({"code": self.code, "msg": self.msg})),
         )
-            .into_response()
+            .into_response();
+        if refused {
+            resp.extensions_mut().insert(Refused);
+        }
+        resp
+    }
+}
+
+impl From<Refusal> for Fail {
+    fn from(msg: Refusal) -> Fail {
+        bad_request(&msg)
     }
 }
 
@@ -142,32 +166,27 @@ enum Scheme {
 
 /// A request that passed the token, date and signature checks.
 struct Checked {
-    /// The decoded query, repeated keys kept.
-    query: Vec<(String, String)>,
+    query: Query,
+    content_type: Option<String>,
     body: Bytes,
 }
 
 impl Checked {
-    fn first(&self, key: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+    /// A call without a body: only the documented query parameters (`repeatable` may come
+    /// several times, `single` once), and no body at all.
+    fn params(&self, repeatable: &[&str], single: &[&str]) -> Result<&Query, Fail> {
+        if !self.body.is_empty() {
+            return Err(bad_request("this call takes no body"));
+        }
+        self.query.only(repeatable, single)?;
+        Ok(&self.query)
     }
 
-    fn all(&self, key: &str) -> Vec<&str> {
-        self.query
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    fn flag(&self, key: &str) -> bool {
-        self.first(key).is_some_and(|v| v == "true")
-    }
-
+    /// A JSON body with only the documented fields (the body types deny unknown ones), sent
+    /// as `application/json`, and no query.
     fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Fail> {
+        self.query.only(&[], &[])?;
+        rules::json_content_type(self.content_type.as_deref())?;
         serde_json::from_slice(&self.body)
             .map_err(|e| bad_request(&format!("invalid JSON body: {e}")))
     }
@@ -270,10 +289,17 @@ async fn check(req: Request, state: &FakeState, scheme: Scheme) -> Result<Checke
         return Err(unauthorized(CODE_BAD_SIGNATURE, "signature mismatch"));
     }
 
-    let query = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
-        .into_owned()
-        .collect();
-    Ok(Checked { query, body })
+    // The optional identity-type header (seed 000) takes two values.
+    if let Some(v) = header(headers, "x-kso-id-type")
+        && !["internal", "external"].contains(&v)
+    {
+        return Err(bad_request(&format!("invalid X-Kso-Id-Type {v:?}")));
+    }
+    Ok(Checked {
+        query: Query::parse(uri.query()),
+        content_type: header(headers, "content-type").map(str::to_string),
+        body,
+    })
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -372,35 +398,27 @@ fn member_json(dept: &OrgDept, position: usize, u: &OrgUser, detail: bool) -> Va
     Value::Object(m)
 }
 
-/// Parse `status` values: required, known, at most `max`.
-fn statuses<'a>(
-    values: impl IntoIterator<Item = &'a str>,
-    max: usize,
-) -> Result<Vec<UserStatus>, Fail> {
-    let mut out = Vec::new();
-    for v in values {
-        let st =
-            UserStatus::parse(v).ok_or_else(|| bad_request(&format!("unknown status {v:?}")))?;
-        if !out.contains(&st) {
-            out.push(st);
-        }
-    }
-    if out.is_empty() {
+/// A `status` filter: required, 1 to 3 values, each `active`, `notactive` or `disabled`.
+fn statuses<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Vec<UserStatus>, Fail> {
+    let values: Vec<&str> = values.into_iter().collect();
+    if values.is_empty() {
         return Err(bad_request("status is required"));
     }
-    if out.len() > max {
-        return Err(bad_request(&format!("at most {max} statuses per call")));
+    rules::each_of("status", values.iter().copied(), &FILTER_STATUSES)?;
+    if values.len() > MAX_FILTER_STATUSES {
+        return Err(bad_request(&format!(
+            "status takes 1 to {MAX_FILTER_STATUSES} values, got {}",
+            values.len()
+        )));
     }
-    Ok(out)
+    Ok(values.into_iter().filter_map(UserStatus::parse).collect())
 }
 
-fn page_size(req: &Checked) -> Result<Option<usize>, Fail> {
-    req.first("page_size")
-        .map(|v| {
-            v.parse::<usize>()
-                .map_err(|_| bad_request("page_size must be a number"))
-        })
-        .transpose()
+/// A required list of ids (batch reads): 1 to 50 non-empty ids.
+fn user_ids(ids: &[String]) -> Result<(), Fail> {
+    rules::count("user_ids", ids.len(), 1, MAX_BATCH_IDS)?;
+    rules::lengths("user_ids", ids.iter().map(String::as_str), 1, usize::MAX)?;
+    Ok(())
 }
 
 fn page_error(e: PageError) -> Fail {
@@ -419,13 +437,24 @@ struct TokenForm {
     client_secret: Option<String>,
 }
 
-async fn token(State(st): State<Arc<FakeState>>, body: Bytes) -> Reply {
+/// API-NOTES: a form body with `grant_type=client_credentials`, `client_id` and
+/// `client_secret`, all three required.
+async fn token(State(st): State<Arc<FakeState>>, headers: HeaderMap, body: Bytes) -> Reply {
+    let mime = header(&headers, "content-type")
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase());
+    if mime.as_deref() != Some("application/x-www-form-urlencoded") {
+        return Err(bad_request(
+            "Content-Type must be application/x-www-form-urlencoded",
+        ));
+    }
     let form = parse_token_form(&body).ok_or_else(|| bad_request("invalid form body"))?;
     if form.grant_type.as_deref() != Some("client_credentials") {
         return Err(bad_request("unsupported grant_type"));
     }
-    let id = form.client_id.unwrap_or_default();
-    let secret = form.client_secret.unwrap_or_default();
+    let (Some(id), Some(secret)) = (form.client_id, form.client_secret) else {
+        return Err(bad_request("client_id and client_secret are required"));
+    };
     if !st.check_app(&id, &secret) {
         st.stats.auth_rejected.fetch_add(1, Ordering::Relaxed);
         return Err(fail(
@@ -461,11 +490,13 @@ fn parse_token_form(body: &[u8]) -> Option<TokenForm> {
     Some(f)
 }
 
-async fn root(State(st): State<Arc<FakeState>>, Kso1(_): Kso1) -> Reply {
+async fn root(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> Reply {
+    req.params(&[], &[])?;
     ok(dept_json(&st.org, st.org.root()))
 }
 
-async fn dept(State(st): State<Arc<FakeState>>, Path(id): Path<String>, Kso1(_): Kso1) -> Reply {
+async fn dept(State(st): State<Arc<FakeState>>, Path(id): Path<String>, Kso1(req): Kso1) -> Reply {
+    req.params(&[], &[])?;
     let d = st.org.dept(&id).ok_or_else(not_found)?;
     ok(dept_json(&st.org, d))
 }
@@ -475,20 +506,22 @@ async fn children(
     Path(id): Path<String>,
     Kso1(req): Kso1,
 ) -> Reply {
+    let q = req.params(&[], &["page_size", "page_token", "with_total"])?;
+    let with_total = q.flag("with_total")?;
     st.org.dept(&id).ok_or_else(not_found)?;
     let kids = st.org.children(&id);
     let (slice, next) = paging::page(
         &kids,
         &format!("children:{id}"),
-        page_size(&req)?,
-        req.first("page_token"),
+        q.page_size()?,
+        q.first("page_token"),
     )
     .map_err(page_error)?;
     let mut data = json!({
         "items": slice.iter().map(|d| dept_json(&st.org, d)).collect::<Vec<_>>(),
         "next_page_token": next.unwrap_or_default(),
     });
-    if req.flag("with_total") {
+    if with_total {
         data["total"] = json!(kids.len());
     }
     ok(data)
@@ -499,42 +532,83 @@ async fn members(
     Path(id): Path<String>,
     Kso1(req): Kso1,
 ) -> Reply {
-    let d = st.org.dept(&id).ok_or_else(not_found)?;
-    let wanted = statuses(req.all("status"), UserStatus::ALL.len())?;
-    let detail = req.flag("with_user_detail");
+    let q = req.params(
+        &["status"],
+        &[
+            "page_size",
+            "page_token",
+            "recursive",
+            "with_user_detail",
+            "with_total",
+        ],
+    )?;
+    let wanted = statuses(q.all("status"))?;
+    let (detail, recursive, with_total) = (
+        q.flag("with_user_detail")?,
+        q.flag("recursive")?,
+        q.flag("with_total")?,
+    );
+    st.org.dept(&id).ok_or_else(not_found)?;
     // Position in the department, whatever the filter: it decides which items lack detail.
-    let listed: Vec<(usize, &OrgUser)> = st
-        .org
-        .members(&id)
+    // Recursive listings give each member of the subtree once, under the first department
+    // (in tree order) that holds them.
+    let listed: Vec<(usize, &OrgDept, &OrgUser)> = member_rows(&st.org, &id, recursive)
         .into_iter()
-        .enumerate()
-        .filter(|(_, u)| wanted.contains(&u.status_or_active()))
+        .filter(|(_, _, u)| wanted.contains(&u.status_or_active()))
         .collect();
     let mut scope_statuses: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
     scope_statuses.sort_unstable();
+    scope_statuses.dedup();
     let (slice, next) = paging::page(
         &listed,
-        &format!("members:{id}:{}", scope_statuses.join(",")),
-        page_size(&req)?,
-        req.first("page_token"),
+        &format!("members:{id}:{recursive}:{}", scope_statuses.join(",")),
+        q.page_size()?,
+        q.first("page_token"),
     )
     .map_err(page_error)?;
     let items: Vec<Value> = slice
         .iter()
-        .map(|(pos, u)| member_json(d, *pos, u, detail && pos % 7 != 6))
+        .map(|(pos, d, u)| member_json(d, *pos, u, detail && pos % 7 != 6))
         .collect();
     let mut data = json!({"items": items, "next_page_token": next.unwrap_or_default()});
-    if req.flag("with_total") {
+    if with_total {
         data["total"] = json!(listed.len());
     }
     ok(data)
 }
 
+/// The members of `id` with their position in their department, and with `recursive` those
+/// of every department below it too (each person once, departments in tree order).
+fn member_rows<'a>(
+    org: &'a Org,
+    id: &str,
+    recursive: bool,
+) -> Vec<(usize, &'a OrgDept, &'a OrgUser)> {
+    let Some(top) = org.dept(id) else {
+        return Vec::new();
+    };
+    let depts = if recursive {
+        org.subtree(id)
+    } else {
+        vec![top]
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut rows = Vec::new();
+    for d in depts {
+        for (pos, u) in org.members(&d.id).into_iter().enumerate() {
+            if seen.insert(u.id.as_str()) {
+                rows.push((pos, d, u));
+            }
+        }
+    }
+    rows
+}
+
+/// Seed 001: `status` and `user_ids` required, `with_user_detail` optional.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct MembersBatchBody {
-    #[serde(default)]
     status: Vec<String>,
-    #[serde(default)]
     user_ids: Vec<String>,
     #[serde(default)]
     with_user_detail: bool,
@@ -545,12 +619,10 @@ async fn members_batch_read(
     Path(id): Path<String>,
     Kso1(req): Kso1,
 ) -> Reply {
-    let d = st.org.dept(&id).ok_or_else(not_found)?;
     let body: MembersBatchBody = req.json()?;
-    let wanted = statuses(body.status.iter().map(String::as_str), 3)?;
-    if body.user_ids.is_empty() || body.user_ids.len() > MAX_BATCH_IDS {
-        return Err(bad_request("user_ids must hold 1 to 50 ids"));
-    }
+    let wanted = statuses(body.status.iter().map(String::as_str))?;
+    user_ids(&body.user_ids)?;
+    let d = st.org.dept(&id).ok_or_else(not_found)?;
     let all = st.org.members(&id);
     let items: Vec<Value> = body
         .user_ids
@@ -563,15 +635,17 @@ async fn members_batch_read(
 }
 
 async fn user(State(st): State<Arc<FakeState>>, Path(id): Path<String>, Kso1(req): Kso1) -> Reply {
+    let with_dept = req.params(&[], &["with_dept"])?.flag("with_dept")?;
+    // Anyone whose id is known, resigned people included: no status filter here.
     let u = st.org.user(&id).ok_or_else(not_found)?;
-    ok(user_json(&st.org, u, req.flag("with_dept")))
+    ok(user_json(&st.org, u, with_dept))
 }
 
+/// Seed 000 and API-NOTES: `status` and `user_ids` required, `with_dept` optional.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct UsersBatchBody {
-    #[serde(default)]
     status: Vec<String>,
-    #[serde(default)]
     user_ids: Vec<String>,
     #[serde(default)]
     with_dept: bool,
@@ -579,13 +653,8 @@ struct UsersBatchBody {
 
 async fn users_batch_read(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> Reply {
     let body: UsersBatchBody = req.json()?;
-    let wanted = statuses(
-        body.status.iter().map(String::as_str),
-        UserStatus::ALL.len(),
-    )?;
-    if body.user_ids.is_empty() || body.user_ids.len() > MAX_BATCH_IDS {
-        return Err(bad_request("user_ids must hold 1 to 50 ids"));
-    }
+    let wanted = statuses(body.status.iter().map(String::as_str))?;
+    user_ids(&body.user_ids)?;
     let items: Vec<Value> = body
         .user_ids
         .iter()
@@ -596,11 +665,11 @@ async fn users_batch_read(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> 
     ok(json!({"items": items}))
 }
 
+/// Seed 003: `emails` and `status` required, `with_dept` optional.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ByEmailsBody {
-    #[serde(default)]
     emails: Vec<String>,
-    #[serde(default)]
     status: Vec<String>,
     #[serde(default)]
     with_dept: bool,
@@ -616,13 +685,14 @@ async fn by_emails_graph(State(st): State<Arc<FakeState>>, Wps4(req): Wps4) -> R
 
 fn by_emails(st: &FakeState, req: &Checked) -> Reply {
     let body: ByEmailsBody = req.json()?;
-    let wanted = statuses(
-        body.status.iter().map(String::as_str),
-        UserStatus::ALL.len(),
+    let wanted = statuses(body.status.iter().map(String::as_str))?;
+    rules::count("emails", body.emails.len(), 1, MAX_EMAILS)?;
+    rules::lengths(
+        "emails",
+        body.emails.iter().map(String::as_str),
+        1,
+        MAX_EMAIL_CHARS,
     )?;
-    if body.emails.is_empty() || body.emails.len() > MAX_EMAILS {
-        return Err(bad_request("emails must hold 1 to 100 addresses"));
-    }
     let mut seen = std::collections::HashSet::new();
     let mut items: Vec<Value> = body
         .emails

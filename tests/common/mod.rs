@@ -70,6 +70,24 @@ pub fn fake_server(provider: &str, org: &Path, extra: &[&str]) -> FakeProc {
     }
 }
 
+impl FakeProc {
+    /// The fake's `GET /_fake/stats` counters (requests, refused, tokens_issued, ...).
+    pub fn stats(&self) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let addr = self.url.trim_start_matches("http://");
+        let mut conn = std::net::TcpStream::connect(addr).expect("connect to the fake");
+        write!(
+            conn,
+            "GET /_fake/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("ask for stats");
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).expect("read stats");
+        let body = reply.split("\r\n\r\n").nth(1).unwrap_or_default();
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("stats are not JSON ({e}): {reply}"))
+    }
+}
+
 /// A scratch HOME so no real config or cache is touched.
 pub fn scratch() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")

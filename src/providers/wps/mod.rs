@@ -39,9 +39,14 @@ pub const BY_EMAILS_CHUNK: usize = 100;
 /// The provider's "not found" code (seen with HTTP 400 and 404).
 pub const CODE_NOT_FOUND: i64 = 400_000_004;
 
-const ALL_STATUSES: [&str; 4] = ["active", "notactive", "disabled", "dimission"];
-/// members/batch_read takes at most three statuses per call: these first, then dimission.
-const MEMBER_STATUS_ROUNDS: [&[&str]; 2] = [&["active", "notactive", "disabled"], &["dimission"]];
+/// Emails by_emails takes are 1 to 128 characters long (seed 003); a longer one can match
+/// nobody, so it is answered as not found without being sent.
+pub const MAX_EMAIL_CHARS: usize = 128;
+/// The `status` filter of member listings, batch reads and by_emails: the documents allow
+/// only these three (at most three values). `dimission` (resigned) appears in user records
+/// but is no filter value, so resigned people are not listed by those calls; get-user still
+/// shows one whose id is known.
+const LISTED_STATUSES: [&str; 3] = ["active", "notactive", "disabled"];
 /// Used when the token reply leaves out `expires_in` (the documented public-cloud lifetime).
 const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(7200);
 
@@ -396,42 +401,34 @@ impl WpsClient {
         })
     }
 
-    /// members/batch_read for `ids` of `dept_id`, in rounds of at most three statuses,
-    /// asking later rounds only for the ids still missing.
+    /// members/batch_read for `ids` of `dept_id`, in chunks.
     async fn hydrate_members(
         &self,
         dept_id: &str,
         ids: &[String],
     ) -> Result<HashMap<String, User>> {
         let mut found: HashMap<String, User> = HashMap::new();
-        for statuses in MEMBER_STATUS_ROUNDS {
-            let missing: Vec<String> = ids
-                .iter()
-                .filter(|id| !found.contains_key(*id))
-                .cloned()
-                .collect();
-            for chunk in missing.chunks(BATCH_READ_CHUNK) {
-                let body = MembersBatchRead {
-                    status: statuses,
-                    user_ids: chunk,
-                    with_user_detail: true,
-                };
-                let call = self.post(
-                    "POST /v7/depts/{id}/members/batch_read",
-                    Scheme::Kso1,
-                    &["v7", "depts", dept_id, "members", "batch_read"],
-                    &body,
-                    format!("department {dept_id:?}"),
-                )?;
-                let data: ListData<WireMember> = self.send(&call).await?;
-                for m in data.items {
-                    let fallback = m.user_id.clone();
-                    if let Some(u) = m
-                        .user_info
-                        .and_then(|info| info.into_member(dept_id, fallback.as_deref()))
-                    {
-                        found.entry(u.id.clone()).or_insert(u);
-                    }
+        for chunk in ids.chunks(BATCH_READ_CHUNK) {
+            let body = MembersBatchRead {
+                status: &LISTED_STATUSES,
+                user_ids: chunk,
+                with_user_detail: true,
+            };
+            let call = self.post(
+                "POST /v7/depts/{id}/members/batch_read",
+                Scheme::Kso1,
+                &["v7", "depts", dept_id, "members", "batch_read"],
+                &body,
+                format!("department {dept_id:?}"),
+            )?;
+            let data: ListData<WireMember> = self.send(&call).await?;
+            for m in data.items {
+                let fallback = m.user_id.clone();
+                if let Some(u) = m
+                    .user_info
+                    .and_then(|info| info.into_member(dept_id, fallback.as_deref()))
+                {
+                    found.entry(u.id.clone()).or_insert(u);
                 }
             }
         }
@@ -451,7 +448,7 @@ impl WpsClient {
     /// One batch read of at most `BATCH_READ_CHUNK` ids.
     async fn batch_read_chunk(&self, ids: &[String]) -> Result<Vec<User>> {
         let body = UsersBatchRead {
-            status: &ALL_STATUSES,
+            status: &LISTED_STATUSES,
             user_ids: ids,
             with_dept: true,
         };
@@ -468,7 +465,7 @@ impl WpsClient {
     async fn by_emails_chunk(&self, emails: &[String]) -> Result<Vec<User>> {
         let body = UsersByEmails {
             emails,
-            status: &ALL_STATUSES,
+            status: &LISTED_STATUSES,
             with_dept: true,
         };
         let what = "users by email".to_string();
@@ -543,7 +540,7 @@ impl Directory for WpsClient {
 
     async fn members(&self, dept_id: &str, page: Option<&str>) -> Result<Page<User>> {
         let size = PAGE_SIZE.to_string();
-        let mut query: Vec<(&str, &str)> = ALL_STATUSES.iter().map(|s| ("status", *s)).collect();
+        let mut query: Vec<(&str, &str)> = LISTED_STATUSES.iter().map(|s| ("status", *s)).collect();
         query.push(("page_size", &size));
         query.push(("with_user_detail", "true"));
         if let Some(t) = page.filter(|t| !t.is_empty()) {
@@ -646,7 +643,7 @@ impl Directory for WpsClient {
         let unique: Vec<String> = emails
             .iter()
             .map(|e| e.trim().to_string())
-            .filter(|e| !e.is_empty() && seen.insert(key(e)))
+            .filter(|e| sendable_email(e) && seen.insert(key(e)))
             .collect();
         let mut by_email: HashMap<String, User> = HashMap::new();
         let calls: Vec<_> = unique
@@ -667,6 +664,11 @@ impl Directory for WpsClient {
             })
             .collect())
     }
+}
+
+/// An address by_emails takes: 1 to 128 characters (seed 003).
+fn sendable_email(e: &str) -> bool {
+    !e.is_empty() && e.chars().count() <= MAX_EMAIL_CHARS
 }
 
 /// `openapi/` → `/openapi`; empty stays empty.
