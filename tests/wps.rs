@@ -715,6 +715,52 @@ async fn the_fake_checks_signatures_dates_and_parameters() {
     assert_eq!((status, v["code"].as_i64()), (404, Some(400_000_004)));
 }
 
+/// `recursive=true` lists the whole subtree's members, each person once, pages as usual.
+#[tokio::test]
+async fn recursive_member_listing_covers_the_subtree() {
+    let server = serve(fake_opts()).await;
+    let base = server.base_url();
+    let token = raw_token(&base, "").await;
+    let statuses = "status=active&status=notactive&status=disabled";
+    let mut token_param = String::new();
+    let mut got = Vec::new();
+    loop {
+        let uri =
+            format!("/v7/depts/r/members?{statuses}&recursive=true&page_size=50{token_param}");
+        let (status, v) = Raw::get(&uri).send(&base, "", &token).await;
+        assert_eq!(status, 200, "{v}");
+        for item in v["data"]["items"].as_array().unwrap() {
+            got.push(item["user_id"].as_str().unwrap().to_string());
+        }
+        match v["data"]["next_page_token"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+        {
+            Some(t) => {
+                token_param = format!(
+                    "&page_token={}",
+                    url::form_urlencoded::byte_serialize(t.as_bytes()).collect::<String>()
+                )
+            }
+            None => break,
+        }
+    }
+    let mut want: Vec<String> = std::iter::once("boss".to_string())
+        .chain(listed_big().map(big_user_id))
+        .collect();
+    want.sort();
+    let mut sorted = got.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), got.len(), "each person once");
+    assert_eq!(sorted, want);
+    // Without it, only the department's own members.
+    let (_, v) = Raw::get(&format!("/v7/depts/r/members?{statuses}"))
+        .send(&base, "", &token)
+        .await;
+    assert_eq!(v["data"]["items"].as_array().unwrap().len(), 1);
+}
+
 /// Every constraint of docs/wire-constraints.md (WPS rows): a request breaking it is refused
 /// with HTTP 400, code 400000001 and the reason, while the same call within the documents
 /// is answered. Each refusal is counted in the fake's `refused` statistic.
