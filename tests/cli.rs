@@ -22,10 +22,8 @@ impl Demo {
     fn listed_by(server: &FakeProc) -> Demo {
         let mut org = demo_org();
         if server.provider == "wps" {
-            org["users"]
-                .as_array_mut()
-                .unwrap()
-                .retain(|u| u["status"] != "dimission");
+            let listed: Vec<Value> = listed_on_wps(&org).cloned().collect();
+            org["users"] = Value::Array(listed);
         }
         Demo { org }
     }

@@ -1,6 +1,8 @@
 //! The crawler against the fake server: bounded by the client's concurrency and rate limit,
 //! no 429s, and cancellation that stops requests.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -61,12 +63,7 @@ async fn crawl_under_the_rate_limit_trips_no_429() {
     let org: serde_json::Value = serde_json::from_str(fake::DEMO_ORG_JSON).unwrap();
     assert_eq!(found.depts.len(), org["depts"].as_array().unwrap().len());
     // Everyone but the resigned, whom WPS listings do not take as a status filter.
-    let listed = org["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|u| u["status"] != "dimission")
-        .count();
+    let listed = common::listed_on_wps(&org).count();
     assert_eq!(found.unique_users().len(), listed);
     assert_eq!(server.state.stats.throttled.load(Ordering::Relaxed), 0);
     let v = progress.view();

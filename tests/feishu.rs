@@ -533,13 +533,9 @@ async fn bad_page_token_is_a_protocol_error() {
     assert!(matches!(err, Error::Protocol { .. }), "{err:?}");
 }
 
-/// The fake's own error answers, by raw requests.
-#[tokio::test]
-async fn fake_answers_feishu_errors() {
-    let server = start_fake(fake_opts(ProviderKind::Feishu)).await;
-    let base = server.base_url();
-    let http = reqwest::Client::new();
-    let token: Value = http
+/// `Bearer <a tenant token>` fetched by hand from the fake at `base`.
+async fn raw_bearer(base: &str) -> String {
+    let token: Value = reqwest::Client::new()
         .post(format!(
             "{base}/open-apis/auth/v3/tenant_access_token/internal"
         ))
@@ -550,8 +546,17 @@ async fn fake_answers_feishu_errors() {
         .json()
         .await
         .unwrap();
-    assert_eq!(token["code"], 0);
-    let bearer = format!("Bearer {}", token["tenant_access_token"].as_str().unwrap());
+    assert_eq!(token["code"], 0, "{token}");
+    format!("Bearer {}", token["tenant_access_token"].as_str().unwrap())
+}
+
+/// The fake's own error answers, by raw requests.
+#[tokio::test]
+async fn fake_answers_feishu_errors() {
+    let server = start_fake(fake_opts(ProviderKind::Feishu)).await;
+    let base = server.base_url();
+    let http = reqwest::Client::new();
+    let bearer = raw_bearer(&base).await;
     let children = format!("{base}/open-apis/contact/v3/departments/regions/children");
 
     let get = |url: String, query: Vec<(&'static str, String)>, auth: Option<String>| {
@@ -635,18 +640,7 @@ async fn the_fake_refuses_what_the_documents_do_not_allow() {
     let server = start_fake(fake_opts(ProviderKind::Feishu)).await;
     let base = server.base_url();
     let http = reqwest::Client::new();
-    let token: Value = http
-        .post(format!(
-            "{base}/open-apis/auth/v3/tenant_access_token/internal"
-        ))
-        .json(&json!({"app_id": APP_ID, "app_secret": SECRET}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let bearer = format!("Bearer {}", token["tenant_access_token"].as_str().unwrap());
+    let bearer = raw_bearer(&base).await;
     let api = |path: &str| format!("{base}/open-apis/contact/v3/{path}");
     let ids = |n: usize| -> String {
         (0..n)

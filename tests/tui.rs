@@ -2,6 +2,8 @@
 //! real provider client against the in-process fake server, and the screen rendered on
 //! ratatui's TestBackend (snapshots in tests/snapshots/).
 
+mod common;
+
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -327,18 +329,8 @@ async fn big_department_loads_every_page() {
     h.keys("l").await;
     // Every page: the department's members, less the resigned, whom WPS listings leave out.
     let org: serde_json::Value = serde_json::from_str(fake::DEMO_ORG_JSON).unwrap();
-    let listed = org["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|u| u["status"] != "dimission")
-        .filter(|u| {
-            u["dept_ids"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|d| d == "d00005")
-        })
+    let listed = common::listed_on_wps(&org)
+        .filter(|u| common::in_dept(u, "d00005"))
         .count();
     assert!(listed > 50, "more than one page");
     assert_eq!(h.app.tree.node("d00005").unwrap().members.len(), listed);
@@ -700,12 +692,7 @@ async fn a_loads_everything_so_search_covers_the_whole_org() {
     assert_eq!(h.saves, 1, "what was loaded is saved");
     let org: serde_json::Value = serde_json::from_str(fake::DEMO_ORG_JSON).unwrap();
     // WPS listings leave resigned people out.
-    let people = org["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|u| u["status"] != "dimission")
-        .count();
+    let people = common::listed_on_wps(&org).count();
     let depts = org["depts"].as_array().unwrap().len();
     assert!(
         h.index.len() >= people + depts - 1,

@@ -152,6 +152,23 @@ pub fn demo_org() -> serde_json::Value {
     serde_json::from_str(&text).expect("demo org JSON")
 }
 
+/// The users of an org file a WPS server lists: its member listings, batch reads and email
+/// lookups filter on active, notactive and disabled only, so the resigned are left out.
+pub fn listed_on_wps(org: &serde_json::Value) -> impl Iterator<Item = &serde_json::Value> {
+    org["users"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|u| u["status"] != "dimission")
+}
+
+/// True when the org-file user `u` is a member of department `dept`.
+pub fn in_dept(u: &serde_json::Value, dept: &str) -> bool {
+    u["dept_ids"]
+        .as_array()
+        .is_some_and(|ids| ids.iter().any(|d| d == dept))
+}
+
 /// Write a small org with hostile text (escape sequences in names) to `dir`.
 pub fn hostile_org(dir: &Path) -> PathBuf {
     let org = serde_json::json!({
