@@ -535,6 +535,7 @@ impl Credentials for FeishuClient {
 
     /// A `TOKEN_REJECTED` code (Feishu sends them with HTTP 400 or 401), or a 401 without one.
     fn token_rejected(&self, resp: &RawResponse) -> Option<ServerReply> {
+        // The endpoint only names protocol errors, and those are not refusals.
         match read_envelope("", resp) {
             Ok(Reply::TokenRejected(reply)) => Some(reply),
             _ => None,
