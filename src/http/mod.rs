@@ -476,8 +476,13 @@ mod tests {
     }
 
     fn client(concurrency: usize) -> HttpClient {
+        limited_client(concurrency, None)
+    }
+
+    fn limited_client(concurrency: usize, rate_limit: Option<f64>) -> HttpClient {
         HttpClient::new(&HttpOptions {
             concurrency,
+            rate_limit,
             retry: RetryPolicy {
                 max_retries: 4,
                 base_delay: Duration::from_millis(200),
@@ -573,6 +578,37 @@ mod tests {
         let log = seen(&log);
         assert!(log.iter().all(|t| t == "t0" || t == "t1"), "{log:?}");
         assert_eq!(log.iter().filter(|t| *t == "t1").count(), 8);
+    }
+
+    #[tokio::test]
+    async fn the_token_is_read_after_the_rate_limit_wait() {
+        let (url, log) = serve(|_, _| StatusCode::OK, Duration::ZERO).await;
+        // The second call's slot is 500 ms after the first's; the 300 ms token is due for
+        // refresh (at 240 ms) by then, so the call must not go out with the token it would
+        // have seen before waiting.
+        let creds = Creds {
+            lifetime: Duration::from_millis(300),
+            ..Creds::new()
+        };
+        let http = limited_client(8, Some(2.0));
+        get(&http, &creds, &url).await.unwrap();
+        get(&http, &creds, &url).await.unwrap();
+        assert_eq!(seen(&log), ["t0", "t1"]);
+    }
+
+    #[tokio::test]
+    async fn the_token_is_read_after_the_wait_for_a_permit() {
+        // One request in flight at a time, each answered after 300 ms: the second call
+        // queues for the permit past the first token's refresh time.
+        let (url, log) = serve(|_, _| StatusCode::OK, Duration::from_millis(300)).await;
+        let creds = Creds {
+            lifetime: Duration::from_millis(300),
+            ..Creds::new()
+        };
+        let http = client(1);
+        let (a, b) = tokio::join!(get(&http, &creds, &url), get(&http, &creds, &url));
+        assert_eq!((a.unwrap().status, b.unwrap().status), (200, 200));
+        assert_eq!(seen(&log), ["t0", "t1"]);
     }
 
     #[tokio::test]
