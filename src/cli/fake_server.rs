@@ -35,6 +35,12 @@ pub struct Args {
     /// Answer 500 to every Nth request.
     #[arg(long)]
     pub fail_every: Option<u64>,
+    /// Answer 429 (the provider's rate-limit envelope) to every Nth request.
+    #[arg(long, value_name = "N")]
+    pub throttle_every: Option<u64>,
+    /// Answer 503 with an HTML body (a gateway's error page) to every Nth request.
+    #[arg(long, value_name = "N")]
+    pub unavailable_every: Option<u64>,
     /// Access token lifetime in seconds.
     #[arg(long, default_value_t = 7200)]
     pub token_ttl: u64,
@@ -72,6 +78,8 @@ pub async fn run(args: &Args) -> Result<i32> {
         rate_limit: args.rate_limit.filter(|r| *r > 0.0),
         fail_rate: args.fail_rate,
         fail_every: args.fail_every,
+        throttle_every: args.throttle_every,
+        unavailable_every: args.unavailable_every,
         token_ttl: Duration::from_secs(args.token_ttl.max(1)),
         openapi_prefix: normalize(&args.openapi_prefix),
         graph_prefix: normalize(&args.graph_prefix),

@@ -122,7 +122,8 @@ pub enum Command {
         json: bool,
     },
     /// Serve an org file over the WPS or Feishu wire protocol (for tests and demos).
-    FakeServer(fake_server::Args),
+    // Boxed: its many knobs would otherwise make every `Command` that large.
+    FakeServer(Box<fake_server::Args>),
     /// Print a generated org file (deterministic for a seed).
     FakeOrg(fake_org::Args),
 }

@@ -33,6 +33,11 @@ pub struct FakeOptions {
     pub fail_rate: f64,
     /// Deterministic failures: every Nth request gets a 500.
     pub fail_every: Option<u64>,
+    /// Every Nth request gets the provider's 429 envelope, whatever the rate.
+    pub throttle_every: Option<u64>,
+    /// Every Nth request gets a 503 with an HTML body, as a load balancer in front of the
+    /// API answers when the backend is down.
+    pub unavailable_every: Option<u64>,
     /// Lifetime of issued access tokens.
     pub token_ttl: Duration,
     /// WPS private deployment: the prefix v7 calls are served under (e.g. `/openapi`).
@@ -53,6 +58,8 @@ impl Default for FakeOptions {
             rate_limit: None,
             fail_rate: 0.0,
             fail_every: None,
+            throttle_every: None,
+            unavailable_every: None,
             token_ttl: Duration::from_secs(7200),
             openapi_prefix: String::new(),
             graph_prefix: "/graph".into(),
@@ -67,6 +74,7 @@ pub struct FakeStats {
     pub requests: AtomicU64,
     pub throttled: AtomicU64,
     pub failed: AtomicU64,
+    pub unavailable: AtomicU64,
     pub tokens_issued: AtomicU64,
     pub auth_rejected: AtomicU64,
     /// Requests refused for breaking a documented constraint (an undocumented parameter or
@@ -86,6 +94,7 @@ impl FakeStats {
             "requests": self.requests.load(Ordering::Relaxed),
             "throttled": self.throttled.load(Ordering::Relaxed),
             "failed": self.failed.load(Ordering::Relaxed),
+            "unavailable": self.unavailable.load(Ordering::Relaxed),
             "tokens_issued": self.tokens_issued.load(Ordering::Relaxed),
             "auth_rejected": self.auth_rejected.load(Ordering::Relaxed),
             "refused": self.refused.load(Ordering::Relaxed),
@@ -182,9 +191,7 @@ impl FakeState {
     }
 
     fn should_fail(&self, serial: u64) -> bool {
-        if let Some(n) = self.opts.fail_every.filter(|n| *n > 0)
-            && serial.is_multiple_of(n)
-        {
+        if every(self.opts.fail_every, serial) {
             return true;
         }
         self.opts.fail_rate > 0.0
@@ -196,6 +203,46 @@ impl FakeState {
     }
 }
 
+/// True when request number `serial` (from 1) is one of every `n`th.
+fn every(n: Option<u64>, serial: u64) -> bool {
+    n.is_some_and(|n| n > 0 && serial.is_multiple_of(n))
+}
+
+/// The provider's answer when over its rate limit: Feishu's carries the documented
+/// `x-ogw-ratelimit-*` headers, WPS's (undocumented) just the envelope.
+fn throttled(state: &FakeState) -> Response {
+    state.stats.throttled.fetch_add(1, Ordering::Relaxed);
+    if state.opts.provider == ProviderKind::Wps {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(serde_json::json!({"code": 429000001, "msg": "too many requests"})),
+        )
+            .into_response();
+    }
+    let limit = state.opts.rate_limit.unwrap_or(0.0);
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [
+            ("x-ogw-ratelimit-limit", format!("{limit}")),
+            ("x-ogw-ratelimit-reset", "1".to_string()),
+        ],
+        axum::Json(serde_json::json!({"code": 99991400, "msg": "request trigger frequency limit"})),
+    )
+        .into_response()
+}
+
+/// What a gateway says when the service behind it is down: not the provider's envelope, so
+/// clients must cope with a body that is not JSON.
+fn unavailable(state: &FakeState) -> Response {
+    state.stats.unavailable.fetch_add(1, Ordering::Relaxed);
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(axum::http::header::CONTENT_TYPE, "text/html")],
+        "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
+    )
+        .into_response()
+}
+
 /// Latency, rate limit and failure injection, in front of every endpoint but the stats one.
 async fn knobs(State(state): State<Arc<FakeState>>, req: Request, next: Next) -> Response {
     if req.uri().path() == "/_fake/stats" {
@@ -205,29 +252,11 @@ async fn knobs(State(state): State<Arc<FakeState>>, req: Request, next: Next) ->
     if !state.opts.latency.is_zero() {
         tokio::time::sleep(state.opts.latency).await;
     }
-    let feishu = state.opts.provider != ProviderKind::Wps;
-    if !state.take_rate_token() {
-        state.stats.throttled.fetch_add(1, Ordering::Relaxed);
-        let limit = state.opts.rate_limit.unwrap_or(0.0);
-        return if feishu {
-            (
-                StatusCode::TOO_MANY_REQUESTS,
-                [
-                    ("x-ogw-ratelimit-limit", format!("{limit}")),
-                    ("x-ogw-ratelimit-reset", "1".to_string()),
-                ],
-                axum::Json(
-                    serde_json::json!({"code": 99991400, "msg": "request trigger frequency limit"}),
-                ),
-            )
-                .into_response()
-        } else {
-            (
-                StatusCode::TOO_MANY_REQUESTS,
-                axum::Json(serde_json::json!({"code": 429000001, "msg": "too many requests"})),
-            )
-                .into_response()
-        };
+    if !state.take_rate_token() || every(state.opts.throttle_every, serial) {
+        return throttled(&state);
+    }
+    if every(state.opts.unavailable_every, serial) {
+        return unavailable(&state);
     }
     if state.should_fail(serial) {
         state.stats.failed.fetch_add(1, Ordering::Relaxed);
@@ -293,4 +322,40 @@ pub async fn start(org: Org, opts: FakeOptions, addr: SocketAddr) -> std::io::Re
         state,
         handle,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(opts: FakeOptions) -> FakeState {
+        let org = Org::from_json(super::super::DEMO_ORG_JSON).expect("demo org");
+        FakeState::new(org, opts)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn tokens_expire_at_their_lifetime_to_the_millisecond() {
+        let st = state(FakeOptions {
+            token_ttl: Duration::from_secs(2),
+            ..FakeOptions::default()
+        });
+        let (token, secs) = st.issue_token();
+        assert_eq!(secs, 2);
+        let header = format!("Bearer {token}");
+        assert!(st.bearer_ok(Some(&header)));
+        tokio::time::advance(Duration::from_millis(1999)).await;
+        assert!(st.bearer_ok(Some(&header)), "still live 1 ms before expiry");
+        tokio::time::advance(Duration::from_millis(2)).await;
+        assert!(!st.bearer_ok(Some(&header)), "expired 1 ms after");
+        assert!(!st.bearer_ok(Some("Bearer not-issued-here")));
+        assert!(!st.bearer_ok(None));
+    }
+
+    #[test]
+    fn every_nth() {
+        assert!(every(Some(17), 34));
+        assert!(!every(Some(17), 35));
+        assert!(!every(Some(0), 10));
+        assert!(!every(None, 10));
+    }
 }

@@ -7,8 +7,20 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-use crate::error::Result;
+use super::RawResponse;
+use crate::error::{Result, ServerReply};
 use crate::secret::Secret;
+
+/// What the HTTP layer needs from a provider to authenticate its calls: where its token
+/// lives, how to get a new one, and how its server says a token is no longer good.
+pub trait Credentials: Sync {
+    /// The client's token cache, shared by all its calls.
+    fn tokens(&self) -> &TokenCache;
+    /// Ask the server for a new token.
+    fn new_token(&self) -> impl Future<Output = Result<FetchedToken>> + Send;
+    /// What the server said, when `resp` refuses the token as invalid, expired or missing.
+    fn token_rejected(&self, resp: &RawResponse) -> Option<ServerReply>;
+}
 
 #[derive(Debug)]
 struct Cached {
@@ -32,7 +44,8 @@ impl TokenCache {
         TokenCache::default()
     }
 
-    /// The cached token, or a new one from `fetch`. Concurrent callers wait for one fetch.
+    /// The cached token, or a new one from `fetch`. Concurrent callers wait for one fetch and
+    /// then all take its token: the lock is held across the fetch.
     pub async fn get<F, Fut>(&self, fetch: F) -> Result<Secret>
     where
         F: FnOnce() -> Fut,
@@ -55,11 +68,80 @@ impl TokenCache {
         Ok(fetched.token)
     }
 
-    /// Forget `token` if it is still the cached one (the server rejected it).
+    /// Forget `token` if it is still the cached one (the server rejected it). Requests that
+    /// went out with the same token and are refused after another has already replaced it
+    /// leave the new token alone, so a burst of refusals costs one fetch.
     pub async fn invalidate(&self, token: &Secret) {
         let mut current = self.current.lock().await;
         if current.as_ref().is_some_and(|c| &c.token == token) {
             *current = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// A fetch that takes 100 ms and hands out `t0`, `t1`, … counting itself in `n`.
+    async fn slow_fetch(n: &AtomicUsize) -> Result<FetchedToken> {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let i = n.fetch_add(1, Ordering::SeqCst);
+        Ok(FetchedToken {
+            token: Secret::new(format!("t{i}")),
+            expires_in: Duration::from_secs(60),
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_refusals_of_one_token_cause_one_fetch() {
+        let cache = Arc::new(TokenCache::new());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let stale = cache.get(|| slow_fetch(&fetches)).await.unwrap();
+        // Eight requests that all went out with `t0` are refused: each drops it and asks again.
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (cache, fetches, stale) = (cache.clone(), fetches.clone(), stale.clone());
+                tokio::spawn(async move {
+                    cache.invalidate(&stale).await;
+                    cache.get(|| slow_fetch(&fetches)).await.unwrap()
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), Secret::new("t1"), "everyone reuses t1");
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+        // A late refusal of the old token leaves the new one alone.
+        cache.invalidate(&stale).await;
+        assert_eq!(
+            cache.get(|| slow_fetch(&fetches)).await.unwrap().expose(),
+            "t1"
+        );
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn refreshed_before_expiry() {
+        let cache = TokenCache::new();
+        let fetches = AtomicUsize::new(0);
+        assert_eq!(
+            cache.get(|| slow_fetch(&fetches)).await.unwrap().expose(),
+            "t0"
+        );
+        // A 60 s token is refreshed a fifth of its life early, at 48 s.
+        tokio::time::advance(Duration::from_secs(47)).await;
+        assert_eq!(
+            cache.get(|| slow_fetch(&fetches)).await.unwrap().expose(),
+            "t0"
+        );
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(
+            cache.get(|| slow_fetch(&fetches)).await.unwrap().expose(),
+            "t1"
+        );
     }
 }

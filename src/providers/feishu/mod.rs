@@ -2,9 +2,10 @@
 //! different hosts).
 //!
 //! - Auth: a tenant access token from `POST /open-apis/auth/v3/tenant_access_token/internal`,
-//!   cached in a `TokenCache` and sent as `Authorization: Bearer`. When a call says the token
-//!   is invalid or missing (99991663 / 99991661 / 99991668) the token is dropped, a new one is
-//!   fetched and the call is tried once more; a second rejection is `Error::Auth`.
+//!   cached in a `TokenCache` and sent as `Authorization: Bearer`, read as each attempt goes
+//!   out. When a call says the token is invalid, expired, malformed or missing (`TOKEN_REJECTED`)
+//!   the HTTP layer drops it and tries again with a new one, up to
+//!   `http::MAX_TOKEN_REFRESHES` times; then it is `Error::Auth`.
 //! - Replies are `{code, msg, data}`. Department / user not found or outside the app's scope
 //!   (40004, 40015, 41050, 41012) are `Error::NotFound`; an invalid page token (40012) is
 //!   `Error::Protocol`; any other non-zero code is `Error::Server`.
@@ -29,7 +30,7 @@ use url::Url;
 use crate::config::Profile;
 use crate::directory::{Directory, ProviderKind, in_order};
 use crate::error::{Error, Result, ServerReply};
-use crate::http::{FetchedToken, HttpClient, RawResponse, TokenCache};
+use crate::http::{Credentials, FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, DeptRef, EmailMatch, Page, User, UserStatus};
 use crate::secret::Secret;
 
@@ -52,8 +53,9 @@ const MAX_DEPTH: usize = 64;
 /// Token lifetime assumed when the server does not say (it says at most two hours).
 const DEFAULT_TOKEN_SECS: u64 = 600;
 
-/// Token invalid or expired, token missing, token malformed: fetch a new one and retry once.
-const TOKEN_REJECTED: [i64; 3] = [99991663, 99991661, 99991668];
+/// Tenant token invalid or expired, token missing, (user) token invalid or expired (two
+/// codes), token malformed: fetch a new one and retry.
+const TOKEN_REJECTED: [i64; 5] = [99991663, 99991661, 99991668, 99991677, 99991671];
 /// Department outside the app's scope, department does not exist.
 const DEPT_GONE: [i64; 2] = [40004, 40015];
 /// User outside the app's scope, user id invalid.
@@ -145,10 +147,6 @@ impl FeishuClient {
 
     // ---- token ----
 
-    async fn token(&self) -> Result<Secret> {
-        self.tokens.get(|| self.fetch_token()).await
-    }
-
     async fn fetch_token(&self) -> Result<FetchedToken> {
         let url = self.url(
             &["open-apis", "auth", "v3", "tenant_access_token", "internal"],
@@ -164,35 +162,26 @@ impl FeishuClient {
 
     // ---- calls ----
 
-    /// Run a call with the current token; on a token rejection, drop it and retry once.
+    /// Run a call with the token of the moment (the HTTP layer replaces refused ones).
     async fn call(&self, call: &Call) -> Result<Value> {
-        let mut retried = false;
-        loop {
-            let token = self.token().await?;
-            let resp = self
-                .http
-                .send(call.endpoint, true, |c| {
-                    let req = match &call.body {
-                        Some(body) => c.post(call.url.clone()).json(body),
-                        None => c.get(call.url.clone()),
-                    };
-                    req.bearer_auth(token.expose())
-                })
-                .await?;
-            match read_envelope(call.endpoint, &resp)? {
-                Reply::Data(data) => return Ok(data),
-                Reply::Failed(reply) => return Err(classify(call, reply)),
-                Reply::TokenRejected(reply) => {
-                    self.tokens.invalidate(&token).await;
-                    if retried {
-                        return Err(Error::Auth {
-                            endpoint: call.endpoint.to_string(),
-                            reply,
-                        });
-                    }
-                    retried = true;
-                }
-            }
+        let resp = self
+            .http
+            .send_authed(call.endpoint, true, self, |c, token| {
+                let req = match &call.body {
+                    Some(body) => c.post(call.url.clone()).json(body),
+                    None => c.get(call.url.clone()),
+                };
+                req.bearer_auth(token.expose())
+            })
+            .await?;
+        match read_envelope(call.endpoint, &resp)? {
+            Reply::Data(data) => Ok(data),
+            Reply::Failed(reply) => Err(classify(call, reply)),
+            // `send_authed` never hands back a refusal; should one slip through, it is one.
+            Reply::TokenRejected(reply) => Err(Error::Auth {
+                endpoint: call.endpoint.to_string(),
+                reply,
+            }),
         }
     }
 
@@ -532,6 +521,25 @@ impl Directory for FeishuClient {
                     .cloned(),
             })
             .collect())
+    }
+}
+
+impl Credentials for FeishuClient {
+    fn tokens(&self) -> &TokenCache {
+        &self.tokens
+    }
+
+    fn new_token(&self) -> impl Future<Output = Result<FetchedToken>> + Send {
+        self.fetch_token()
+    }
+
+    /// A `TOKEN_REJECTED` code (Feishu sends them with HTTP 400 or 401), or a 401 without one.
+    fn token_rejected(&self, resp: &RawResponse) -> Option<ServerReply> {
+        // The endpoint only names protocol errors, and those are not refusals.
+        match read_envelope("", resp) {
+            Ok(Reply::TokenRejected(reply)) => Some(reply),
+            _ => None,
+        }
     }
 }
 

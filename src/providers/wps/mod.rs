@@ -3,8 +3,8 @@
 //! Every v7 call carries the app's Bearer token and a KSO-1 signature over the request exactly
 //! as sent (or WPS-4 for a private deployment's `/graph` calls); the deployment prefixes are
 //! part of the URL but not of the signed URI. Each retry attempt is built and signed afresh,
-//! since the date header changes. An answer of HTTP 401 drops the cached token and the call is
-//! tried once more with a new one.
+//! since the date header changes, with the token read as it goes out. An answer of HTTP 401
+//! is a refused token: the HTTP layer drops it and tries again with a new one.
 
 pub mod sign;
 pub mod wire;
@@ -20,7 +20,7 @@ use url::Url;
 use crate::config::Profile;
 use crate::directory::{Directory, ProviderKind, in_order};
 use crate::error::{Error, Result, ServerReply};
-use crate::http::{FetchedToken, HttpClient, RawResponse, TokenCache};
+use crate::http::{Credentials, FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, EmailMatch, Page, User};
 use crate::secret::Secret;
 
@@ -232,11 +232,6 @@ impl WpsClient {
 
     // ---- sending ----
 
-    /// The app token, fetched when there is none or it is about to expire.
-    async fn token(&self) -> Result<Secret> {
-        self.tokens.get(|| self.fetch_token()).await
-    }
-
     async fn fetch_token(&self) -> Result<FetchedToken> {
         const ENDPOINT: &str = "POST /oauth2/token";
         let url = format!("{}{}/oauth2/token", self.base_url, self.openapi_prefix);
@@ -303,30 +298,15 @@ impl WpsClient {
         })
     }
 
-    /// Send `call` and return its `data`. On HTTP 401 the token is dropped and the call is
-    /// tried once more with a fresh one.
+    /// Send `call` and return its `data`.
     async fn send<T: DeserializeOwned>(&self, call: &Call) -> Result<T> {
-        let mut retried = false;
-        loop {
-            let token = self.token().await?;
-            let resp = self
-                .http
-                .send(call.endpoint, true, |c| self.build(c, call, &token))
-                .await?;
-            if resp.status == 401 {
-                self.tokens.invalidate(&token).await;
-                if !retried {
-                    retried = true;
-                    continue;
-                }
-                let (_, reply) = self.read_envelope(&resp);
-                return Err(Error::Auth {
-                    endpoint: call.endpoint.into(),
-                    reply,
-                });
-            }
-            return self.interpret(call, resp);
-        }
+        let resp = self
+            .http
+            .send_authed(call.endpoint, true, self, |c, token| {
+                self.build(c, call, token)
+            })
+            .await?;
+        self.interpret(call, resp)
     }
 
     /// The envelope (if the body is one) and the reply to report when it is a failure.
@@ -486,6 +466,21 @@ impl WpsClient {
             )?,
         };
         self.send_for_users(&call).await
+    }
+}
+
+impl Credentials for WpsClient {
+    fn tokens(&self) -> &TokenCache {
+        &self.tokens
+    }
+
+    fn new_token(&self) -> impl Future<Output = Result<FetchedToken>> + Send {
+        self.fetch_token()
+    }
+
+    /// WPS refuses a token (invalid, expired, missing) with HTTP 401.
+    fn token_rejected(&self, resp: &RawResponse) -> Option<ServerReply> {
+        (resp.status == 401).then(|| self.read_envelope(resp).1)
     }
 }
 
