@@ -7,7 +7,6 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -130,21 +129,6 @@ fn start(provider: &str, fixture: &Fixture, private: bool) -> FakeProc {
     fake_server(provider, &fixture.path, &args)
 }
 
-/// The fake's counters (`GET /_fake/stats`), over a plain socket.
-fn stats(server: &FakeProc) -> Value {
-    let addr = server.url.trim_start_matches("http://");
-    let mut conn = std::net::TcpStream::connect(addr).expect("connect to the fake");
-    write!(
-        conn,
-        "GET /_fake/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut reply = String::new();
-    conn.read_to_string(&mut reply).expect("read");
-    let body = reply.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("stats are not JSON ({e}): {reply}"))
-}
-
 fn counter(stats: &Value, name: &str) -> u64 {
     stats[name]
         .as_u64()
@@ -174,11 +158,11 @@ impl Served {
 /// Run one command under the chaos, with what the server counted meanwhile.
 fn chaotic(server: &FakeProc, args: &[&str]) -> (std::process::Output, Served) {
     let home = scratch();
-    let before = stats(server);
+    let before = server.stats();
     let started = Instant::now();
     let out = run_env(server, home.path(), args, &CLIENT);
     let took = started.elapsed();
-    let after = stats(server);
+    let after = server.stats();
     let delta = |name: &str| counter(&after, name) - counter(&before, name);
     eprintln!(
         "{:?}: {took:?}, {} requests, {} tokens, {} 429s, {} 503s, {} refused tokens",
@@ -191,6 +175,8 @@ fn chaotic(server: &FakeProc, args: &[&str]) -> (std::process::Output, Served) {
         delta("auth_rejected"),
     );
     assert!(took < Duration::from_secs(60), "{args:?} took {took:?}");
+    // The strict fake refused nothing: every request was within the documents.
+    assert_eq!(delta("refused"), 0, "{args:?}: {after}");
     let served = Served {
         tokens: delta("tokens_issued"),
         throttled: delta("throttled"),
