@@ -122,7 +122,7 @@ pub enum Command {
         json: bool,
     },
     /// Serve an org file over the WPS or Feishu wire protocol (for tests and demos).
-    FakeServer(fake_server::Args),
+    FakeServer(Box<fake_server::Args>),
     /// Print a generated org file (deterministic for a seed).
     FakeOrg(fake_org::Args),
 }
@@ -373,6 +373,7 @@ impl Session {
                 concurrency: 16,
                 ..HttpOptions::default()
             },
+            secret_source: config::SecretSource::Builtin,
         };
         if offline {
             let (dir, start) = offline_directory("demo", snapshot_path.as_deref(), browser)?;
@@ -443,6 +444,7 @@ impl Session {
                 openapi_prefix: String::new(),
                 graph_prefix: None,
                 http: HttpOptions::default(),
+                secret_source: config::SecretSource::Builtin,
             },
             file: config::ConfigFile::default(),
             file_name: String::new(),

@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::config::Profile;
-use crate::directory::{Directory, ProviderKind, in_order};
+use crate::directory::{Directory, Probe, ProviderKind, in_order};
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, EmailMatch, Page, User};
@@ -46,6 +46,7 @@ const MEMBER_STATUS_ROUNDS: [&[&str]; 2] = [&["active", "notactive", "disabled"]
 const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(7200);
 
 const JSON: &str = "application/json";
+const EP_TOKEN: &str = "POST /oauth2/token";
 const FORM: &str = "application/x-www-form-urlencoded";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,7 +234,13 @@ impl WpsClient {
     }
 
     async fn fetch_token(&self) -> Result<FetchedToken> {
-        const ENDPOINT: &str = "POST /oauth2/token";
+        let resp = self.request_token().await?;
+        self.read_token(&resp)
+    }
+
+    /// The token request alone, split from reading its reply so that `probe` can also read
+    /// the reply's `Date` header.
+    async fn request_token(&self) -> Result<RawResponse> {
         let url = format!("{}{}/oauth2/token", self.base_url, self.openapi_prefix);
         let body = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "client_credentials")
@@ -241,14 +248,17 @@ impl WpsClient {
             .append_pair("client_secret", self.app_secret.expose())
             .finish();
         // Asking for a token again is harmless, so it is retried like a read.
-        let resp = self
-            .http
-            .send(ENDPOINT, true, |c| {
+        self.http
+            .send(EP_TOKEN, true, |c| {
                 c.post(&url)
                     .header(reqwest::header::CONTENT_TYPE, FORM)
                     .body(body.clone())
             })
-            .await?;
+            .await
+    }
+
+    fn read_token(&self, resp: &RawResponse) -> Result<FetchedToken> {
+        const ENDPOINT: &str = EP_TOKEN;
         let parsed: Option<TokenReply> = serde_json::from_slice(&resp.body).ok();
         let reply = |r: Option<&TokenReply>| ServerReply {
             status: Some(resp.status),
@@ -638,6 +648,16 @@ impl Directory for WpsClient {
         got.retain(|u| out_ids.insert(u.id.clone()));
         got.sort_by_key(|u| rank.get(u.id.as_str()).copied().unwrap_or(usize::MAX));
         Ok(got)
+    }
+
+    async fn probe(&self) -> Result<Option<Probe>> {
+        // A token of its own, not the cached one: doctor wants this server's answer now.
+        let resp = self.request_token().await?;
+        let fetched = self.read_token(&resp)?;
+        Ok(Some(Probe {
+            token_lifetime: fetched.expires_in,
+            server_date: super::server_date(&resp),
+        }))
     }
 
     async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<EmailMatch>> {
