@@ -659,10 +659,9 @@ async fn refused_root(
     let depts = granted_depts(dir, &range).await;
     let mut what = named(&depts);
     if !range.user_ids.is_empty() {
-        what.push_str(&format!(
-            " and {} people granted one by one",
-            range.user_ids.len()
-        ));
+        let n = range.user_ids.len();
+        let people = if n == 1 { "person" } else { "people" };
+        what.push_str(&format!(" and {n} {people} granted one by one"));
     }
     let line = Check::warn(
         ROOT,
@@ -861,6 +860,7 @@ fn limits_check(profile: &Profile) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Page;
 
     fn at(secs: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
@@ -912,6 +912,140 @@ mod tests {
         assert_eq!(report.clean("echo hunter22\x1b[2J"), "echo ***\u{FFFD}[2J");
         let line = text_line(&Check::warn(CLOCK, "off", "sync"));
         assert_eq!(line, "warn  clock     off  (sync)");
+    }
+
+    /// A directory whose root is the contact-range stand-in, or refused with a range (or
+    /// none) behind it.
+    struct Limited {
+        stand_in: bool,
+        range: Option<ContactRange>,
+    }
+
+    fn dept(id: &str, name: &str) -> Dept {
+        Dept {
+            id: id.into(),
+            name: Some(name.into()),
+            ..Dept::default()
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl Directory for Limited {
+        fn kind(&self) -> ProviderKind {
+            ProviderKind::Wps
+        }
+        async fn root(&self) -> Result<Dept> {
+            if self.stand_in {
+                return Ok(dept(RANGE_ROOT_ID, "granted"));
+            }
+            Err(Error::OutOfRange {
+                what: "root department".into(),
+                reply: crate::error::ServerReply {
+                    status: Some(403),
+                    code: Some(403_000_001),
+                    msg: Some("no permission".into()),
+                },
+            })
+        }
+        async fn dept(&self, id: &str) -> Result<Dept> {
+            Ok(dept(id, &format!("Dept {id}")))
+        }
+        async fn children(&self, id: &str, _: Option<&str>) -> Result<Page<Dept>> {
+            let items = match id {
+                RANGE_ROOT_ID => vec![dept("d1", "研发中心"), dept("d2", "销售部")],
+                _ => Vec::new(),
+            };
+            Ok(Page {
+                items,
+                next_page: None,
+            })
+        }
+        async fn members(&self, id: &str, _: Option<&str>) -> Result<Page<User>> {
+            let items = match id {
+                "d1" => vec![User {
+                    id: "u1".into(),
+                    email: Some("a@x.example".into()),
+                    ..User::default()
+                }],
+                _ => Vec::new(),
+            };
+            Ok(Page {
+                items,
+                next_page: None,
+            })
+        }
+        async fn user(&self, id: &str) -> Result<User> {
+            Err(Error::not_found(id))
+        }
+        async fn users(&self, _: &[String]) -> Result<Vec<User>> {
+            Ok(Vec::new())
+        }
+        async fn users_by_emails(&self, _: &[String]) -> Result<Vec<crate::model::EmailMatch>> {
+            Ok(Vec::new())
+        }
+        async fn contact_range(&self) -> Result<Option<ContactRange>> {
+            Ok(self.range.clone())
+        }
+    }
+
+    #[tokio::test]
+    async fn stand_in_root_names_the_granted_departments() {
+        let dir = Limited {
+            stand_in: true,
+            range: None,
+        };
+        let (line, starts) = root_check(&dir, ProviderKind::Wps).await;
+        assert_eq!(line.status, Status::Warn);
+        assert!(
+            line.detail
+                .contains("2 departments: 研发中心 (d1), 销售部 (d2)"),
+            "{}",
+            line.detail
+        );
+        assert!(line.fix.unwrap().contains("通讯录权限范围"));
+        // People are looked for under the granted departments: d1 has an email, no mobile.
+        let fields = fields_check(&dir, ProviderKind::Wps, starts).await;
+        assert_eq!(fields.status, Status::Warn, "{}", fields.detail);
+        let fix = fields.fix.unwrap();
+        assert!(fix.contains("kso.user_phone.read") && !fix.contains("kso.user_email.read"));
+    }
+
+    #[tokio::test]
+    async fn refused_root_names_what_the_range_grants() {
+        let dir = Limited {
+            stand_in: false,
+            range: Some(ContactRange {
+                dept_ids: vec!["d1".into()],
+                user_ids: vec!["u9".into()],
+            }),
+        };
+        let (line, starts) = root_check(&dir, ProviderKind::Wps).await;
+        assert_eq!(line.status, Status::Warn);
+        assert!(
+            line.detail.contains("1 department: Dept d1 (d1)"),
+            "{}",
+            line.detail
+        );
+        assert!(
+            line.detail.contains("1 person granted one by one"),
+            "{}",
+            line.detail
+        );
+        assert_eq!(starts, vec!["d1".to_string()]);
+    }
+
+    #[tokio::test]
+    async fn refused_root_without_a_range_fails_with_the_fix() {
+        let dir = Limited {
+            stand_in: false,
+            range: None,
+        };
+        let (line, _) = root_check(&dir, ProviderKind::Wps).await;
+        assert_eq!((line.status, line.exit), (Status::Fail, exit::NOT_FOUND));
+        assert!(line.detail.contains("403000001"), "{}", line.detail);
+        assert!(line.fix.unwrap().contains("kso.contact.read"));
+        let (line, _) = root_check(&dir, ProviderKind::Feishu).await;
+        assert!(line.fix.unwrap().contains("以应用身份读取通讯录"));
     }
 
     #[test]
