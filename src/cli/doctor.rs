@@ -642,7 +642,7 @@ async fn refused_root(
                 ROOT,
                 format!("the root is refused ({e}) and the app's contact range is empty"),
                 range_fix(provider),
-                e.exit_code(),
+                exit::NOT_FOUND,
             );
             return (line, Vec::new());
         }
@@ -651,7 +651,7 @@ async fn refused_root(
                 ROOT,
                 format!("the root is refused: {e}"),
                 root_fix(provider),
-                e.exit_code(),
+                exit::NOT_FOUND,
             );
             return (line, Vec::new());
         }
@@ -689,12 +689,14 @@ async fn granted_depts(dir: &dyn Directory, range: &ContactRange) -> Vec<Dept> {
 }
 
 /// Refused for lack of range or permission rather than broken: Feishu 40004 (mapped to not
-/// found or out of range), WPS HTTP 403 / 403000001.
+/// found or out of range) and 99991672 (a scope missing), WPS HTTP 403 / 403000001. Reported
+/// with exit status 1, as the CLI reports a department outside the range.
 fn is_refusal(e: &Error) -> bool {
     match e {
         Error::NotFound { .. } | Error::OutOfRange { .. } => true,
         Error::Server { reply, .. } => {
-            reply.status == Some(403) || matches!(reply.code, Some(403_000_001 | 40004))
+            reply.status == Some(403)
+                || matches!(reply.code, Some(403_000_001 | 40004 | 99_991_672))
         }
         _ => false,
     }
