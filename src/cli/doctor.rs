@@ -596,9 +596,9 @@ fn duration_text(d: Duration) -> String {
 
 /// Whether the root is readable; when the range is limited, which departments are. Also the
 /// departments to look for people in.
-async fn root_check(dir: &dyn Directory, provider: ProviderKind) -> (Check, Vec<String>) {
+async fn root_check(dir: &dyn Directory, provider: ProviderKind) -> (Check, Vec<Dept>) {
     match dir.root().await {
-        Ok(root) if root.id == RANGE_ROOT_ID => stand_in_root(dir, provider).await,
+        Ok(root) if root.id == RANGE_ROOT_ID => stand_in_root(dir, provider, root).await,
         Ok(root) => {
             let line = Check::ok(
                 ROOT,
@@ -607,7 +607,7 @@ async fn root_check(dir: &dyn Directory, provider: ProviderKind) -> (Check, Vec<
                     dept_name(&root)
                 ),
             );
-            (line, vec![root.id])
+            (line, vec![root])
         }
         Err(e) if is_refusal(&e) => refused_root(dir, provider, &e).await,
         Err(e) => (error_check(ROOT, provider, &e), Vec::new()),
@@ -615,18 +615,26 @@ async fn root_check(dir: &dyn Directory, provider: ProviderKind) -> (Check, Vec<
 }
 
 /// The contact-range directory's stand-in root: its children are the granted departments.
-async fn stand_in_root(dir: &dyn Directory, provider: ProviderKind) -> (Check, Vec<String>) {
+async fn stand_in_root(
+    dir: &dyn Directory,
+    provider: ProviderKind,
+    stand_in: Dept,
+) -> (Check, Vec<Dept>) {
     let granted = match dir.children(RANGE_ROOT_ID, None).await {
         Ok(page) => page.items,
         Err(e) => return (error_check(ROOT, provider, &e), Vec::new()),
     };
+    let what = match granted.is_empty() {
+        true => "people granted one by one".to_string(),
+        false => named(&granted),
+    };
     let line = Check::warn(
         ROOT,
-        format!("the contact range is limited to {}", named(&granted)),
+        format!("the contact range is limited to {what}"),
         range_fix(provider),
     );
-    // The stand-in's own members are the people granted one by one.
-    (line, vec![RANGE_ROOT_ID.to_string()])
+    // Looked into first for people: its own members are the people granted one by one.
+    (line, vec![stand_in])
 }
 
 /// The root was refused: the app's range says what it may read, if the provider tells.
@@ -634,7 +642,7 @@ async fn refused_root(
     dir: &dyn Directory,
     provider: ProviderKind,
     e: &Error,
-) -> (Check, Vec<String>) {
+) -> (Check, Vec<Dept>) {
     let range = match dir.contact_range().await {
         Ok(Some(r)) if !r.dept_ids.is_empty() || !r.user_ids.is_empty() => r,
         Ok(Some(_)) => {
@@ -657,18 +665,24 @@ async fn refused_root(
         }
     };
     let depts = granted_depts(dir, &range).await;
-    let mut what = named(&depts);
+    let mut parts = Vec::new();
+    if !depts.is_empty() {
+        parts.push(named(&depts));
+    }
     if !range.user_ids.is_empty() {
         let n = range.user_ids.len();
         let people = if n == 1 { "person" } else { "people" };
-        what.push_str(&format!(" and {n} {people} granted one by one"));
+        parts.push(format!("{n} {people} granted one by one"));
     }
     let line = Check::warn(
         ROOT,
-        format!("the root is refused: the contact range is limited to {what}"),
+        format!(
+            "the root is refused: the contact range is limited to {}",
+            parts.join(" and ")
+        ),
         range_fix(provider),
     );
-    (line, range.dept_ids)
+    (line, depts)
 }
 
 /// The granted departments with their names where they can be read (the first few; the
@@ -751,7 +765,7 @@ fn root_fix(provider: ProviderKind) -> &'static str {
 
 /// Whether people come back with emails and mobiles: a page of members from the first
 /// readable department that has any.
-async fn fields_check(dir: &dyn Directory, provider: ProviderKind, starts: Vec<String>) -> Check {
+async fn fields_check(dir: &dyn Directory, provider: ProviderKind, starts: Vec<Dept>) -> Check {
     let (users, where_) = match sample_people(dir, starts).await {
         Ok(found) => found,
         Err(e) => return error_check(FIELDS, provider, &e),
@@ -817,21 +831,22 @@ fn field_fix_tail(provider: ProviderKind) -> &'static str {
 }
 
 /// The first page of members of the first department (breadth first from `starts`) that has
-/// any, and that department's id; at most `SAMPLE_DEPTS` departments are looked into.
-async fn sample_people(dir: &dyn Directory, starts: Vec<String>) -> Result<(Vec<User>, String)> {
-    let mut queue: VecDeque<String> = starts.into();
+/// any, and where they were found; at most `SAMPLE_DEPTS` departments are looked into.
+async fn sample_people(dir: &dyn Directory, starts: Vec<Dept>) -> Result<(Vec<User>, String)> {
+    let mut queue: VecDeque<Dept> = starts.into();
     for _ in 0..SAMPLE_DEPTS {
-        let Some(id) = queue.pop_front() else { break };
-        let page = dir.members(&id, None).await?;
+        let Some(dept) = queue.pop_front() else {
+            break;
+        };
+        let page = dir.members(&dept.id, None).await?;
         if !page.items.is_empty() {
-            let shown = match id.as_str() {
+            let shown = match dept.id.as_str() {
                 RANGE_ROOT_ID => "the people granted one by one".to_string(),
-                _ => format!("department {id}"),
+                _ => dept_name(&dept),
             };
             return Ok((page.items, shown));
         }
-        let kids = dir.children(&id, None).await?;
-        queue.extend(kids.items.into_iter().map(|d| d.id));
+        queue.extend(dir.children(&dept.id, None).await?.items);
     }
     Ok((Vec::new(), String::new()))
 }
@@ -1033,7 +1048,8 @@ mod tests {
             "{}",
             line.detail
         );
-        assert_eq!(starts, vec!["d1".to_string()]);
+        let ids: Vec<&str> = starts.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["d1"]);
     }
 
     #[tokio::test]
