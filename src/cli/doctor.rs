@@ -216,8 +216,11 @@ pub async fn run(cli: &Cli, json: bool) -> Result<i32> {
         }
     };
     report.secret = Some(target.profile.app_secret.clone());
-    report.push(secret_check(cli, &target.profile))?;
-    online_checks(&mut report, &target).await?;
+    if report.push(secret_check(cli, &target.profile))? {
+        online_checks(&mut report, &target).await?;
+    } else {
+        report.skip(&[BASE_URL, TOKEN, CLOCK, ROOT, FIELDS], "no app secret")?;
+    }
     report.push(limits_check(&target.profile))?;
     Ok(report.exit)
 }
@@ -434,11 +437,17 @@ async fn base_url_check(profile: &Profile) -> Check {
 fn unreachable(url: &str, e: &reqwest::Error) -> Check {
     let why = chain(e);
     let lower = why.to_lowercase();
-    let fix = if lower.contains("certificate")
-        || lower.contains("tls")
-        || lower.contains("handshake")
-    {
-        "the server's TLS certificate is not trusted here: check base_url, the system's CA certificates and any intercepting proxy"
+    // rustls speaks of the certificate, the handshake or a "corrupt message" (the other end
+    // does not speak TLS at all); its error types are not reachable from here, its words are.
+    let tls_words = [
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "alert",
+    ];
+    let fix = if tls_words.iter().any(|w| lower.contains(w)) {
+        "TLS failed: check that base_url's host serves https on that port with a certificate this machine trusts (system CA certificates, any intercepting proxy)"
     } else if e.is_timeout() {
         "no answer in time: check base_url, the network, the firewall and any proxy"
     } else {
