@@ -383,3 +383,14 @@ fn a_broken_config_fails_the_config_check_with_exit_2() {
         assert_eq!(status(&lines, later), "skip", "{later}: {lines:?}");
     }
 }
+
+#[test]
+fn offline_is_refused_as_usage() {
+    let home = scratch();
+    let out = base_cmd(home.path())
+        .args(["--demo", "--offline", "doctor"])
+        .output()
+        .expect("run orgtui");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("live connection"), "{}", stderr(&out));
+}

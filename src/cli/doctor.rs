@@ -395,8 +395,6 @@ fn others_can_read(_path: &std::path::Path) -> bool {
 /// fine only to this machine.
 async fn base_url_check(profile: &Profile) -> Check {
     let url = profile.base_url.as_str();
-    let plain = url.starts_with("http://");
-    let local = url::Url::parse(url).is_ok_and(|u| is_loopback(&u));
     let client = reqwest::Client::builder()
         .connect_timeout(profile.http.connect_timeout)
         .timeout(profile.http.request_timeout)
@@ -413,10 +411,16 @@ async fn base_url_check(profile: &Profile) -> Check {
             );
         }
     };
-    let status = match answer {
-        Ok(resp) => resp.status().as_u16(),
-        Err(e) => return unreachable(url, &e),
-    };
+    match answer {
+        Ok(resp) => answered(url, resp.status().as_u16()),
+        Err(e) => unreachable(url, &e),
+    }
+}
+
+/// The base URL answered with `status`: fine over https, or over http to this machine.
+fn answered(url: &str, status: u16) -> Check {
+    let plain = url.starts_with("http://");
+    let local = url::Url::parse(url).is_ok_and(|u| is_loopback(&u));
     match (plain, local) {
         (false, _) => Check::ok(
             BASE_URL,
@@ -919,6 +923,15 @@ mod tests {
         let feishu = clock_check(ProviderKind::Feishu, Some(at(1_001_000)), local);
         assert_eq!(feishu.status, Status::Warn);
         assert_eq!(clock_check(wps, None, local).status, Status::Warn);
+    }
+
+    #[test]
+    fn plain_http_is_fine_only_to_this_machine() {
+        assert_eq!(answered("https://openapi.wps.cn", 404).status, Status::Ok);
+        assert_eq!(answered("http://127.0.0.1:8080", 404).status, Status::Ok);
+        let far = answered("http://wps.example.corp", 200);
+        assert_eq!(far.status, Status::Warn);
+        assert!(far.fix.unwrap().contains("https"));
     }
 
     #[test]
