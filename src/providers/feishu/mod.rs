@@ -150,12 +150,12 @@ impl FeishuClient {
     }
 
     async fn fetch_token(&self) -> Result<FetchedToken> {
-        read_token(&self.request_token().await?)
+        read_token(&self.send_token_request().await?)
     }
 
     /// The token request alone, split from `read_token` so that `probe` can also read the
     /// reply's `Date` header.
-    async fn request_token(&self) -> Result<RawResponse> {
+    async fn send_token_request(&self) -> Result<RawResponse> {
         let url = self.url(
             &["open-apis", "auth", "v3", "tenant_access_token", "internal"],
             &[],
@@ -508,7 +508,7 @@ impl Directory for FeishuClient {
 
     async fn probe(&self) -> Result<Option<Probe>> {
         // A token of its own, not the cached one: doctor wants this server's answer now.
-        let resp = self.request_token().await?;
+        let resp = self.send_token_request().await?;
         let fetched = read_token(&resp)?;
         Ok(Some(Probe {
             token_lifetime: fetched.expires_in,

@@ -234,13 +234,13 @@ impl WpsClient {
     }
 
     async fn fetch_token(&self) -> Result<FetchedToken> {
-        let resp = self.request_token().await?;
-        self.read_token(&resp)
+        let resp = self.send_token_request().await?;
+        self.read_token_reply(&resp)
     }
 
     /// The token request alone, split from reading its reply so that `probe` can also read
     /// the reply's `Date` header.
-    async fn request_token(&self) -> Result<RawResponse> {
+    async fn send_token_request(&self) -> Result<RawResponse> {
         let url = format!("{}{}/oauth2/token", self.base_url, self.openapi_prefix);
         let body = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "client_credentials")
@@ -257,7 +257,9 @@ impl WpsClient {
             .await
     }
 
-    fn read_token(&self, resp: &RawResponse) -> Result<FetchedToken> {
+    /// The token reply: refused credentials are `Error::Auth`, server trouble `Error::Server`.
+    fn read_token_reply(&self, resp: &RawResponse) -> Result<FetchedToken> {
+        // The local name the reading below has always used, so the split left it unchanged.
         const ENDPOINT: &str = EP_TOKEN;
         let parsed: Option<TokenReply> = serde_json::from_slice(&resp.body).ok();
         let reply = |r: Option<&TokenReply>| ServerReply {
@@ -652,8 +654,8 @@ impl Directory for WpsClient {
 
     async fn probe(&self) -> Result<Option<Probe>> {
         // A token of its own, not the cached one: doctor wants this server's answer now.
-        let resp = self.request_token().await?;
-        let fetched = self.read_token(&resp)?;
+        let resp = self.send_token_request().await?;
+        let fetched = self.read_token_reply(&resp)?;
         Ok(Some(Probe {
             token_lifetime: fetched.expires_in,
             server_date: super::server_date(&resp),
