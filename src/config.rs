@@ -65,6 +65,21 @@ pub struct Profile {
     /// Prefix of WPS-4 signed calls (WPS private deployments), e.g. `/graph`.
     pub graph_prefix: Option<String>,
     pub http: HttpOptions,
+    /// Where the secret came from, for `orgtui doctor` (never the secret itself).
+    pub secret_source: SecretSource,
+}
+
+/// Where a profile's app secret came from. `Builtin` is the demo server's own credential.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SecretSource {
+    /// `ORGTUI_APP_SECRET`.
+    Env,
+    /// `app_secret` in the config file.
+    File,
+    /// The first line printed by `app_secret_cmd`.
+    Command,
+    #[default]
+    Builtin,
 }
 
 impl Profile {
@@ -205,14 +220,17 @@ pub fn resolve(
                 format!("no app id: set {} or ORGTUI_APP_ID", key("app_id")),
             )
         })?;
-    let app_secret = match (
+    let (app_secret, secret_source) = match (
         env("ORGTUI_APP_SECRET"),
         &base.app_secret,
         &base.app_secret_cmd,
     ) {
-        (Some(s), _, _) => Secret::new(s),
-        (None, Some(s), _) => Secret::new(s.clone()),
-        (None, None, Some(cmd)) => run_secret_cmd(cmd, file_name, &key("app_secret_cmd"))?,
+        (Some(s), _, _) => (Secret::new(s), SecretSource::Env),
+        (None, Some(s), _) => (Secret::new(s.clone()), SecretSource::File),
+        (None, None, Some(cmd)) => (
+            run_secret_cmd(cmd, file_name, &key("app_secret_cmd"))?,
+            SecretSource::Command,
+        ),
         (None, None, None) => {
             return Err(Error::config(
                 file_name,
@@ -268,6 +286,7 @@ pub fn resolve(
         openapi_prefix,
         graph_prefix,
         http,
+        secret_source,
     })
 }
 
@@ -346,6 +365,7 @@ mod tests {
         assert_eq!(p.provider, ProviderKind::Wps);
         assert_eq!(p.base_url, "https://openapi.wps.cn");
         assert_eq!(p.app_secret.expose(), "s3cret");
+        assert_eq!(p.secret_source, SecretSource::Command);
         assert_eq!(p.openapi_prefix, "/openapi");
         assert_eq!(p.http.rate_limit, Some(5.0));
         assert_eq!(p.http.concurrency, 3);

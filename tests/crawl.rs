@@ -38,6 +38,7 @@ async fn setup(
         openapi_prefix: String::new(),
         graph_prefix: None,
         http: client,
+        secret_source: Default::default(),
     };
     let dir = orgtui::providers::connect(&profile).unwrap();
     (server, dir)

@@ -121,6 +121,7 @@ fn profile(base_url: &str, provider: ProviderKind, secret: &str) -> Profile {
             },
             ..HttpOptions::default()
         },
+        secret_source: Default::default(),
     }
 }
 

@@ -72,6 +72,7 @@ impl Harness {
                 },
                 ..HttpOptions::default()
             },
+            secret_source: Default::default(),
         };
         let dir = orgtui::providers::connect(&profile).unwrap();
         let mut app = App::new("test · wps", KeyMap::default());

@@ -151,6 +151,7 @@ fn profile(base_url: &str) -> Profile {
             retry: quick_retry(),
             ..HttpOptions::default()
         },
+        secret_source: Default::default(),
     }
 }
 

@@ -52,6 +52,19 @@ pub struct Args {
     pub graph_prefix: String,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Shift the fake's clock by S seconds (negative: behind): its `Date` header and the
+    /// KSO-1 / WPS-4 date check (15-minute window) use the shifted clock.
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "S",
+        allow_hyphen_values = true
+    )]
+    pub clock_skew: i64,
+    /// Act as if the app lacked the email and phone field scopes: user records carry no
+    /// email and no mobile (both protocols).
+    #[arg(long)]
+    pub no_email_scope: bool,
 }
 
 pub async fn run(args: &Args) -> Result<i32> {
@@ -84,6 +97,8 @@ pub async fn run(args: &Args) -> Result<i32> {
         openapi_prefix: normalize(&args.openapi_prefix),
         graph_prefix: normalize(&args.graph_prefix),
         seed: args.seed,
+        clock_skew: args.clock_skew,
+        no_email_scope: args.no_email_scope,
     };
     let server = fake::start(org, opts, args.addr)
         .await

@@ -1,6 +1,7 @@
 //! The command line: parse, set up the directory client (a profile, or the in-process demo
 //! server), run one subcommand, and turn errors into one line on stderr and an exit status.
 
+mod doctor;
 mod export;
 mod fake_org;
 mod fake_server;
@@ -121,6 +122,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check a profile: config, secret source, reachability and TLS, token, clock skew,
+    /// contact range, email and mobile fields, limits. One line per check; exit status 0
+    /// when nothing fails, 3 on an authentication failure, 4 on a network failure.
+    Doctor {
+        /// One JSON object per line: {"status","check","detail","fix"}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve an org file over the WPS or Feishu wire protocol (for tests and demos).
     // Boxed: its many knobs would otherwise make every `Command` that large.
     FakeServer(Box<fake_server::Args>),
@@ -182,6 +191,7 @@ async fn dispatch(cli: Cli) -> Result<i32> {
     match command {
         Command::FakeServer(args) => return fake_server::run(args).await,
         Command::FakeOrg(args) => return fake_org::run(args),
+        Command::Doctor { json } => return doctor::run(&cli, *json).await,
         Command::Search { query, limit, json } => {
             return search::run(&cli, &query.join(" "), *limit, *json);
         }
@@ -218,7 +228,10 @@ async fn dispatch(cli: Cli) -> Result<i32> {
             json,
         } => tree::run(dir, dept.as_deref(), *depth, *members, *json).await,
         Command::Export { format, dept } => export::run(dir, format, dept.as_deref()).await,
-        Command::Search { .. } | Command::FakeServer(_) | Command::FakeOrg(_) => Ok(exit::OK),
+        Command::Search { .. }
+        | Command::FakeServer(_)
+        | Command::FakeOrg(_)
+        | Command::Doctor { .. } => Ok(exit::OK),
     }?;
     if let (Some(r), Some(path)) = (recorder, &session.snapshot_path) {
         let snap = r.snapshot(&session.profile.name, session.profile.provider.as_str());
@@ -374,6 +387,7 @@ impl Session {
                 concurrency: 16,
                 ..HttpOptions::default()
             },
+            secret_source: config::SecretSource::Builtin,
         };
         if offline {
             let (dir, start) = offline_directory("demo", snapshot_path.as_deref(), browser)?;
@@ -444,6 +458,7 @@ impl Session {
                 openapi_prefix: String::new(),
                 graph_prefix: None,
                 http: HttpOptions::default(),
+                secret_source: config::SecretSource::Builtin,
             },
             file: config::ConfigFile::default(),
             file_name: String::new(),

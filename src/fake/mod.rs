@@ -2,6 +2,7 @@
 //! signatures, paging, error envelopes), serving an org file. Used by `--demo`, by
 //! `orgtui fake-server`, and by the tests.
 
+pub mod clock;
 pub mod feishu;
 pub mod generate;
 pub mod org;

@@ -329,6 +329,17 @@ impl Org {
         Some(names.join("/"))
     }
 
+    /// The org as an app without the email and phone field scopes sees it: no record carries
+    /// an email or a mobile. The email index stays, so lookups by email still resolve (to
+    /// records without one), as they would on a server that only hides the fields.
+    pub fn without_contact_fields(mut self) -> Org {
+        for u in &mut self.users {
+            u.email = None;
+            u.mobile = None;
+        }
+        self
+    }
+
     pub fn depts(&self) -> &[OrgDept] {
         &self.depts
     }

@@ -46,6 +46,11 @@ pub struct FakeOptions {
     pub graph_prefix: String,
     /// Seed for the failure dice, so runs repeat.
     pub seed: u64,
+    /// Seconds the fake's clock is ahead of the real one (negative: behind): its `Date`
+    /// header and the signature date check use the shifted clock (see `clock`).
+    pub clock_skew: i64,
+    /// The app lacks the email and phone field scopes: user records carry neither.
+    pub no_email_scope: bool,
 }
 
 impl Default for FakeOptions {
@@ -64,6 +69,8 @@ impl Default for FakeOptions {
             openapi_prefix: String::new(),
             graph_prefix: "/graph".into(),
             seed: 1,
+            clock_skew: 0,
+            no_email_scope: false,
         }
     }
 }
@@ -123,6 +130,11 @@ impl FakeState {
     pub fn new(org: Org, opts: FakeOptions) -> FakeState {
         let burst = opts.rate_limit.unwrap_or(0.0);
         let seed = opts.seed;
+        let org = if opts.no_email_scope {
+            org.without_contact_fields()
+        } else {
+            org
+        };
         FakeState {
             org,
             opts,
@@ -305,6 +317,11 @@ pub fn router(state: Arc<FakeState>) -> Router {
     };
     routes
         .layer(middleware::from_fn_with_state(state.clone(), knobs))
+        // Outermost, so that throttled and failed answers carry the fake's clock too.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::clock::date_header,
+        ))
         .with_state(state)
 }
 

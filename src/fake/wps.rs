@@ -25,7 +25,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -252,7 +252,7 @@ async fn check(req: Request, state: &FakeState, scheme: Scheme) -> Result<Checke
         return Err(unauthorized(CODE_BAD_DATE, "missing date header"));
     };
     let fresh = httpdate::parse_http_date(date).ok().is_some_and(|t| {
-        let now = SystemTime::now();
+        let now = super::clock::now(&state.opts);
         let skew = now
             .duration_since(t)
             .or_else(|_| t.duration_since(now))

@@ -18,3 +18,9 @@ pub fn connect(profile: &Profile) -> Result<Arc<dyn Directory>> {
         ProviderKind::Feishu | ProviderKind::Lark => Arc::new(feishu::FeishuClient::new(profile)?),
     })
 }
+
+/// The server's clock from a reply's `Date` header, when it sent a readable one (for
+/// `Directory::probe`).
+pub(crate) fn server_date(resp: &crate::http::RawResponse) -> Option<std::time::SystemTime> {
+    httpdate::parse_http_date(resp.header("date")?.trim()).ok()
+}

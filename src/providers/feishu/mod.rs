@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::config::Profile;
-use crate::directory::{Directory, ProviderKind, in_order};
+use crate::directory::{Directory, Probe, ProviderKind, in_order};
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{Credentials, FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, DeptRef, EmailMatch, Page, User, UserStatus};
@@ -148,16 +148,20 @@ impl FeishuClient {
     // ---- token ----
 
     async fn fetch_token(&self) -> Result<FetchedToken> {
+        read_token(&self.send_token_request().await?)
+    }
+
+    /// The token request alone, split from `read_token` so that `probe` can also read the
+    /// reply's `Date` header.
+    async fn send_token_request(&self) -> Result<RawResponse> {
         let url = self.url(
             &["open-apis", "auth", "v3", "tenant_access_token", "internal"],
             &[],
         );
         let body = json!({"app_id": self.app_id, "app_secret": self.app_secret.expose()});
-        let resp = self
-            .http
+        self.http
             .send(EP_TOKEN, true, |c| c.post(url.clone()).json(&body))
-            .await?;
-        read_token(&resp)
+            .await
     }
 
     // ---- calls ----
@@ -489,6 +493,16 @@ impl Directory for FeishuClient {
         let mut out: Vec<User> = wanted.iter().filter_map(|id| found.remove(*id)).collect();
         self.fill_depts(&mut out).await?;
         Ok(out)
+    }
+
+    async fn probe(&self) -> Result<Option<Probe>> {
+        // A token of its own, not the cached one: doctor wants this server's answer now.
+        let resp = self.send_token_request().await?;
+        let fetched = read_token(&resp)?;
+        Ok(Some(Probe {
+            token_lifetime: fetched.expires_in,
+            server_date: super::server_date(&resp),
+        }))
     }
 
     async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<EmailMatch>> {

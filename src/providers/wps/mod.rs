@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::config::Profile;
-use crate::directory::{Directory, ProviderKind, in_order};
+use crate::directory::{Directory, Probe, ProviderKind, in_order};
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{Credentials, FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, EmailMatch, Page, User};
@@ -51,6 +51,7 @@ const LISTED_STATUSES: [&str; 3] = ["active", "notactive", "disabled"];
 const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(7200);
 
 const JSON: &str = "application/json";
+const EP_TOKEN: &str = "POST /oauth2/token";
 const FORM: &str = "application/x-www-form-urlencoded";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,7 +234,13 @@ impl WpsClient {
     // ---- sending ----
 
     async fn fetch_token(&self) -> Result<FetchedToken> {
-        const ENDPOINT: &str = "POST /oauth2/token";
+        let resp = self.send_token_request().await?;
+        self.read_token_reply(&resp)
+    }
+
+    /// The token request alone, split from reading its reply so that `probe` can also read
+    /// the reply's `Date` header.
+    async fn send_token_request(&self) -> Result<RawResponse> {
         let url = format!("{}{}/oauth2/token", self.base_url, self.openapi_prefix);
         let body = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "client_credentials")
@@ -241,14 +248,19 @@ impl WpsClient {
             .append_pair("client_secret", self.app_secret.expose())
             .finish();
         // Asking for a token again is harmless, so it is retried like a read.
-        let resp = self
-            .http
-            .send(ENDPOINT, true, |c| {
+        self.http
+            .send(EP_TOKEN, true, |c| {
                 c.post(&url)
                     .header(reqwest::header::CONTENT_TYPE, FORM)
                     .body(body.clone())
             })
-            .await?;
+            .await
+    }
+
+    /// The token reply: refused credentials are `Error::Auth`, server trouble `Error::Server`.
+    fn read_token_reply(&self, resp: &RawResponse) -> Result<FetchedToken> {
+        // The local name the reading below has always used, so the split left it unchanged.
+        const ENDPOINT: &str = EP_TOKEN;
         let parsed: Option<TokenReply> = serde_json::from_slice(&resp.body).ok();
         let reply = |r: Option<&TokenReply>| ServerReply {
             status: Some(resp.status),
@@ -630,6 +642,16 @@ impl Directory for WpsClient {
         got.retain(|u| out_ids.insert(u.id.clone()));
         got.sort_by_key(|u| rank.get(u.id.as_str()).copied().unwrap_or(usize::MAX));
         Ok(got)
+    }
+
+    async fn probe(&self) -> Result<Option<Probe>> {
+        // A token of its own, not the cached one: doctor wants this server's answer now.
+        let resp = self.send_token_request().await?;
+        let fetched = self.read_token_reply(&resp)?;
+        Ok(Some(Probe {
+            token_lifetime: fetched.expires_in,
+            server_date: super::server_date(&resp),
+        }))
     }
 
     async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<EmailMatch>> {

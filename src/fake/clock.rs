@@ -1,0 +1,62 @@
+//! The fake server's clock. `FakeOptions::clock_skew` shifts it, so that a client's clock
+//! checks (`orgtui doctor`) and the KSO-1 / WPS-4 date window can be tried against a server
+//! whose clock disagrees with the client's: the `Date` header of every answer and the
+//! signature date check both read this clock.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::server::{FakeOptions, FakeState};
+
+/// The fake's idea of now: the real clock shifted by `opts.clock_skew` seconds.
+pub fn now(opts: &FakeOptions) -> SystemTime {
+    shifted(SystemTime::now(), opts.clock_skew)
+}
+
+/// `t` moved by `secs` (later when positive). A shift past what `SystemTime` can hold keeps
+/// `t`: a knob must not make the server panic.
+fn shifted(t: SystemTime, secs: i64) -> SystemTime {
+    let by = Duration::from_secs(secs.unsigned_abs());
+    let moved = if secs >= 0 {
+        t.checked_add(by)
+    } else {
+        t.checked_sub(by)
+    };
+    moved.unwrap_or(t)
+}
+
+/// Middleware: stamp every answer's `Date` with the shifted clock. Without a skew the HTTP
+/// server's own `Date` is left as it is.
+pub async fn date_header(
+    State(state): State<Arc<FakeState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut resp = next.run(req).await;
+    if state.opts.clock_skew != 0
+        && let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(now(&state.opts)))
+    {
+        resp.headers_mut().insert(header::DATE, v);
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shifts_both_ways_and_never_overflows() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        assert_eq!(shifted(t, 300), t + Duration::from_secs(300));
+        assert_eq!(shifted(t, -300), t - Duration::from_secs(300));
+        // Whatever the platform can represent, the extremes answer something.
+        let _ = shifted(t, i64::MIN);
+        let _ = shifted(SystemTime::now(), i64::MAX);
+    }
+}
