@@ -46,6 +46,10 @@ pub struct Args {
     pub graph_prefix: String,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Limit the app's contact range: department ids (their subtrees) and user ids, comma
+    /// separated. Everything else answers the provider's no-authority error.
+    #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
+    pub scope: Option<Vec<String>>,
 }
 
 pub async fn run(args: &Args) -> Result<i32> {
@@ -64,6 +68,9 @@ pub async fn run(args: &Args) -> Result<i32> {
         None => Org::from_json(fake::DEMO_ORG_JSON)
             .map_err(|e| Error::Io(format!("bundled demo org: {e}")))?,
     };
+    if let Some(ids) = &args.scope {
+        fake::scope::Scope::new(&org, ids).map_err(|e| Error::Usage(format!("--scope: {e}")))?;
+    }
     let opts = FakeOptions {
         provider,
         app_id: args.app_id.clone(),
@@ -76,6 +83,7 @@ pub async fn run(args: &Args) -> Result<i32> {
         openapi_prefix: normalize(&args.openapi_prefix),
         graph_prefix: normalize(&args.graph_prefix),
         seed: args.seed,
+        scope: args.scope.clone(),
     };
     let server = fake::start(org, opts, args.addr)
         .await

@@ -122,7 +122,7 @@ pub enum Command {
         json: bool,
     },
     /// Serve an org file over the WPS or Feishu wire protocol (for tests and demos).
-    FakeServer(fake_server::Args),
+    FakeServer(Box<fake_server::Args>),
     /// Print a generated org file (deterministic for a seed).
     FakeOrg(fake_org::Args),
 }

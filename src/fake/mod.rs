@@ -6,6 +6,7 @@ pub mod feishu;
 pub mod generate;
 pub mod org;
 pub mod paging;
+pub mod scope;
 pub mod server;
 pub mod wps;
 

@@ -41,6 +41,9 @@ pub struct FakeOptions {
     pub graph_prefix: String,
     /// Seed for the failure dice, so runs repeat.
     pub seed: u64,
+    /// The app's contact range (`--scope`): department ids (with their subtrees) and user
+    /// ids. `None`: the whole company (or a contact-range org file's own range).
+    pub scope: Option<Vec<String>>,
 }
 
 impl Default for FakeOptions {
@@ -57,6 +60,7 @@ impl Default for FakeOptions {
             openapi_prefix: String::new(),
             graph_prefix: "/graph".into(),
             seed: 1,
+            scope: None,
         }
     }
 }
@@ -94,6 +98,8 @@ pub struct FakeState {
     pub org: Org,
     pub opts: FakeOptions,
     pub stats: FakeStats,
+    /// What the app may read; `None`: everything (see `scope.rs`).
+    pub scope: Option<super::scope::Scope>,
     tokens: Mutex<HashMap<String, Instant>>,
     bucket: Mutex<Bucket>,
     dice: Mutex<fastrand::Rng>,
@@ -104,8 +110,10 @@ impl FakeState {
     pub fn new(org: Org, opts: FakeOptions) -> FakeState {
         let burst = opts.rate_limit.unwrap_or(0.0);
         let seed = opts.seed;
+        let scope = super::scope::Scope::for_options(&org, opts.scope.as_deref());
         FakeState {
             org,
+            scope,
             opts,
             stats: FakeStats::default(),
             tokens: Mutex::new(HashMap::new()),

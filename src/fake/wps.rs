@@ -16,6 +16,8 @@
 //! - Page tokens contain `/`, `+` and `=` (see `paging`), so unencoded tokens break.
 //! - `users/batch_read` takes at most 50 ids per call and `members/batch_read` at most three
 //!   statuses per call; `recursive` on member listings is ignored (direct members only).
+//! - With a contact range (`--scope`, see `wps/scope.rs`) anything outside it answers HTTP
+//!   403, code 403000001; batch reads and by_emails leave such people out.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -35,6 +37,9 @@ use super::paging::{self, PageError};
 use super::server::{FakeOptions, FakeState};
 use crate::model::UserStatus;
 use crate::providers::wps::sign::{self, SignInput};
+
+mod scope;
+use scope::in_range;
 
 /// The app's credentials were refused at the token endpoint.
 pub const CODE_INVALID_CLIENT: i64 = 40_000_001;
@@ -73,7 +78,11 @@ pub fn routes(opts: &FakeOptions) -> Router<Arc<FakeState>> {
         )
         .route(&format!("{p}/v7/users/batch_read"), post(users_batch_read))
         .route(&format!("{p}/v7/users/by_emails"), post(by_emails_kso))
-        .route(&format!("{p}/v7/users/{{id}}"), get(user));
+        .route(&format!("{p}/v7/users/{{id}}"), get(user))
+        .route(
+            &format!("{p}/v7/contacts/permissions_scope"),
+            get(scope::permissions_scope),
+        );
     // With the same prefix for both, the KSO-1 route above is the only one.
     if !g.is_empty() && g != p {
         r = r.route(&format!("{g}/v7/users/by_emails"), post(by_emails_graph));
@@ -462,11 +471,13 @@ fn parse_token_form(body: &[u8]) -> Option<TokenForm> {
 }
 
 async fn root(State(st): State<Arc<FakeState>>, Kso1(_): Kso1) -> Reply {
+    in_range(st.dept_visible(&st.org.root().id))?;
     ok(dept_json(&st.org, st.org.root()))
 }
 
 async fn dept(State(st): State<Arc<FakeState>>, Path(id): Path<String>, Kso1(_): Kso1) -> Reply {
     let d = st.org.dept(&id).ok_or_else(not_found)?;
+    in_range(st.dept_visible(&id))?;
     ok(dept_json(&st.org, d))
 }
 
@@ -476,6 +487,7 @@ async fn children(
     Kso1(req): Kso1,
 ) -> Reply {
     st.org.dept(&id).ok_or_else(not_found)?;
+    in_range(st.dept_visible(&id))?;
     let kids = st.org.children(&id);
     let (slice, next) = paging::page(
         &kids,
@@ -500,6 +512,7 @@ async fn members(
     Kso1(req): Kso1,
 ) -> Reply {
     let d = st.org.dept(&id).ok_or_else(not_found)?;
+    in_range(st.dept_visible(&id))?;
     let wanted = statuses(req.all("status"), UserStatus::ALL.len())?;
     let detail = req.flag("with_user_detail");
     // Position in the department, whatever the filter: it decides which items lack detail.
@@ -546,6 +559,7 @@ async fn members_batch_read(
     Kso1(req): Kso1,
 ) -> Reply {
     let d = st.org.dept(&id).ok_or_else(not_found)?;
+    in_range(st.dept_visible(&id))?;
     let body: MembersBatchBody = req.json()?;
     let wanted = statuses(body.status.iter().map(String::as_str), 3)?;
     if body.user_ids.is_empty() || body.user_ids.len() > MAX_BATCH_IDS {
@@ -564,6 +578,7 @@ async fn members_batch_read(
 
 async fn user(State(st): State<Arc<FakeState>>, Path(id): Path<String>, Kso1(req): Kso1) -> Reply {
     let u = st.org.user(&id).ok_or_else(not_found)?;
+    in_range(st.user_visible(&id))?;
     ok(user_json(&st.org, u, req.flag("with_dept")))
 }
 
@@ -590,6 +605,7 @@ async fn users_batch_read(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> 
         .user_ids
         .iter()
         .filter_map(|id| st.org.user(id))
+        .filter(|u| st.user_visible(&u.id))
         .filter(|u| wanted.contains(&u.status_or_active()))
         .map(|u| user_json(&st.org, u, body.with_dept))
         .collect();
@@ -628,6 +644,7 @@ fn by_emails(st: &FakeState, req: &Checked) -> Reply {
         .emails
         .iter()
         .filter_map(|e| st.org.user_by_email(e))
+        .filter(|u| st.user_visible(&u.id))
         .filter(|u| wanted.contains(&u.status_or_active()) && seen.insert(u.id.clone()))
         .map(|u| user_json(&st.org, u, body.with_dept))
         .collect();
