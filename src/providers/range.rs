@@ -361,7 +361,6 @@ impl Directory for RangeDirectory {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
     use std::sync::atomic::AtomicUsize;
 
     use super::*;
