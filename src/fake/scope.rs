@@ -182,4 +182,52 @@ mod tests {
         assert!(Scope::new(&org, &["nope".into()]).is_err());
         assert!(Scope::of_range_file(&org).is_none());
     }
+
+    fn range_file(roots: &[&str]) -> OrgFile {
+        let d = |id: &str, parent: Option<&str>| OrgDept {
+            id: id.into(),
+            parent_id: parent.map(str::to_string),
+            ..OrgDept::default()
+        };
+        OrgFile {
+            roots: roots.iter().map(|r| r.to_string()).collect(),
+            depts: vec![d("a", None), d("a1", Some("a")), d("b", None)],
+            users: vec![
+                OrgUser {
+                    id: "ua".into(),
+                    dept_ids: vec!["a1".into(), "outside".into()],
+                    ..OrgUser::default()
+                },
+                OrgUser {
+                    id: "solo".into(),
+                    dept_ids: vec!["outside".into()],
+                    ..OrgUser::default()
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_range_file_is_served_as_its_own_range() {
+        let org = Org::new(range_file(&["b", "a"])).unwrap();
+        assert!(org.is_range() && org.find_root().is_none());
+        let tops: Vec<&str> = org.tops().iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(tops, ["b", "a"]);
+        let solo: Vec<&str> = org
+            .unattached_users()
+            .iter()
+            .map(|u| u.id.as_str())
+            .collect();
+        assert_eq!(solo, ["solo"]);
+        let s = Scope::of_range_file(&org).unwrap();
+        assert_eq!(s.granted_depts, ["b", "a"]);
+        assert_eq!(s.granted_users, ["solo"]);
+        assert!(s.has_dept("a1") && s.has_user("ua"));
+        // Strict about what `roots` says: every top listed, every listed one a top.
+        assert!(Org::new(range_file(&["a"])).is_err());
+        assert!(Org::new(range_file(&["a", "b", "a1"])).is_err());
+        assert!(Org::new(range_file(&["a", "b", "nope"])).is_err());
+        // Without roots the same file is two roots and people in unknown departments.
+        assert!(Org::new(range_file(&[])).is_err());
+    }
 }
