@@ -947,7 +947,7 @@ fn a_snapshot_read_in_part_is_not_saved_as_whole() {
 /// An app limited to its contact range opens on the stand-in root: the granted departments
 /// (one deep in the tree, one a sibling subtree), the person granted directly marked, and
 /// the status bar saying why the view is partial.
-async fn limited_app(provider: ProviderKind) {
+async fn limited_app(provider: ProviderKind) -> Harness {
     let org = Org::from_json(fake::DEMO_ORG_JSON).unwrap();
     // d00012 sits two levels down, d00002 is a top-level department of its own, and the
     // person granted directly sits outside both.
@@ -1016,11 +1016,13 @@ async fn limited_app(provider: ProviderKind) {
     h.goto_row(0).await;
     let screen = h.render(120, 30);
     assert!(screen.contains("only its contact range"), "{screen}");
+    h
 }
 
 #[tokio::test]
 async fn limited_app_wps() {
-    limited_app(ProviderKind::Wps).await;
+    let h = limited_app(ProviderKind::Wps).await;
+    insta::assert_snapshot!("limited_range", h.render(100, 30));
 }
 
 #[tokio::test]
