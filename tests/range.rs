@@ -325,6 +325,46 @@ fn one_granted_department_keeps_the_single_root_shape() {
 }
 
 #[test]
+fn people_granted_without_departments() {
+    let home = scratch();
+    let h = home.path();
+    let org = write_org(h);
+    let server = fake_server("wps", &org, &["--scope", "solo,hr1"]);
+    let tree = run(&server, h, &["tree", "--json"]);
+    ok(&tree);
+    let want = |tree: &Value| {
+        assert_eq!(tree["roots"], json!([]), "{tree}");
+        let ids: Vec<&str> = tree["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["solo", "hr1"]);
+    };
+    want(&json(&tree));
+    let export = run(&server, h, &["export"]);
+    ok(&export);
+    let file = json(&export);
+    assert_eq!(file["depts"], json!([]));
+    assert_eq!(file["users"].as_array().unwrap().len(), 2);
+    // People and no departments: loads again as the same range, offline and served.
+    let saved = h.join("people.json");
+    std::fs::write(&saved, &export.stdout).unwrap();
+    let off = run(
+        &server,
+        h,
+        &["--org-file", saved.to_str().unwrap(), "tree", "--json"],
+    );
+    ok(&off);
+    want(&json(&off));
+    let served = fake_server("feishu", &saved, &[]);
+    let tree = run(&served, h, &["tree", "--json"]);
+    ok(&tree);
+    want(&json(&tree));
+}
+
+#[test]
 fn the_whole_company_is_unchanged() {
     let home = scratch();
     let org = write_org(home.path());

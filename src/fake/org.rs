@@ -12,7 +12,8 @@ pub struct OrgFile {
     /// The top departments, in order, of a file that holds an app's contact range rather
     /// than one tree: several tops, or people granted one by one (they sit in no department
     /// of the file). Empty, and left out of the JSON, for a file that is one tree, so such
-    /// files read and write as before.
+    /// files read and write as before. (A file of people and no departments is the range of
+    /// an app granted only people.)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roots: Vec<String>,
     #[serde(default)]
@@ -130,6 +131,8 @@ pub struct Org {
     root: Option<usize>,
     /// The top departments: the root, or a contact-range file's `roots` in order.
     tops: Vec<usize>,
+    /// A contact-range file (see `is_range`).
+    range: bool,
 }
 
 impl Org {
@@ -163,6 +166,7 @@ impl Org {
             members: HashMap::new(),
             root: None,
             tops: Vec::new(),
+            range: false,
         }
     }
 
@@ -173,8 +177,9 @@ impl Org {
             users,
         } = file;
         // A contact-range file: several tops are expected, and people may name departments
-        // outside the range (not in the file).
-        let range = !range_roots.is_empty();
+        // outside the range (not in the file). People and no departments at all is the
+        // range of an app granted only people (`roots` cannot name a top there).
+        let range = !range_roots.is_empty() || (depts.is_empty() && !users.is_empty());
         let mut dept_by_id = HashMap::with_capacity(depts.len());
         for (i, d) in depts.iter().enumerate() {
             if dept_by_id.contains_key(&d.id) {
@@ -300,6 +305,7 @@ impl Org {
             members,
             root,
             tops,
+            range,
         })
     }
 
@@ -327,9 +333,9 @@ impl Org {
             .collect()
     }
 
-    /// True for a contact-range file (one with `roots`).
+    /// True for a contact-range file: one with `roots`, or people and no departments.
     pub fn is_range(&self) -> bool {
-        self.root.is_none() && !self.tops.is_empty()
+        self.range
     }
 
     /// People who sit in no department of the file: in a contact-range file, the people

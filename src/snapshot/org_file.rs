@@ -192,7 +192,8 @@ impl Snapshot {
             depts,
             users,
         };
-        if !file.roots.is_empty() {
+        // People and no departments: an app granted only people (see `OrgFile::roots`).
+        if !file.roots.is_empty() || (file.depts.is_empty() && !file.users.is_empty()) {
             snap.stand_in_range(&file.roots);
         }
         snap
