@@ -180,6 +180,8 @@ impl Org {
         // outside the range (not in the file). People and no departments at all is the
         // range of an app granted only people (`roots` cannot name a top there).
         let range = !range_roots.is_empty() || (depts.is_empty() && !users.is_empty());
+        let listed: std::collections::HashSet<&str> =
+            range_roots.iter().map(String::as_str).collect();
         let mut dept_by_id = HashMap::with_capacity(depts.len());
         for (i, d) in depts.iter().enumerate() {
             if dept_by_id.contains_key(&d.id) {
@@ -202,7 +204,7 @@ impl Org {
                 .filter(|p| !p.is_empty() && *p != "0")
             {
                 None if range => {
-                    if strict && !range_roots.contains(&d.id) {
+                    if strict && !listed.contains(d.id.as_str()) {
                         return Err(format!(
                             "department {:?} has no parent but is not listed in roots",
                             d.id
@@ -229,6 +231,7 @@ impl Org {
             }
         }
         let mut tops: Vec<usize> = Vec::new();
+        let mut placed: std::collections::HashSet<usize> = std::collections::HashSet::new();
         if range {
             for id in &range_roots {
                 let Some(&i) = dept_by_id.get(id) else {
@@ -247,7 +250,7 @@ impl Org {
                     }
                     continue;
                 }
-                if !tops.contains(&i) {
+                if placed.insert(i) {
                     tops.push(i);
                 }
             }

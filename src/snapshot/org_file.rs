@@ -216,8 +216,9 @@ impl Snapshot {
             .filter(|u| !u.user.dept_ids.iter().any(|d| known.contains(d.as_str())))
             .map(|u| u.user.id.clone())
             .collect();
+        let is_top: HashSet<String> = tops.iter().cloned().collect();
         for d in &mut self.depts {
-            if tops.contains(&d.dept.id) {
+            if is_top.contains(&d.dept.id) {
                 d.dept.parent_id = Some(RANGE_ROOT_ID.to_string());
             }
         }
