@@ -12,7 +12,7 @@
 //! The range is learnt once, on the first call that needs it (the root, for the browser and
 //! crawls; one extra root request for a one-off `user` or `members`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -66,21 +66,27 @@ struct View {
     top_ids: HashSet<String>,
     /// People granted one by one.
     users: Vec<String>,
-    /// Path rewrites: a path that is `full` or starts with `full/` loses its first `cut`
-    /// bytes (what the server reports above the granted department).
-    cuts: Vec<(String, usize)>,
+    /// Path rewrites, by a granted department's path as the server gave it (`full`): a path
+    /// that is `full` or starts with `full/` loses its first `cut` bytes (what the server
+    /// reports above the granted department).
+    cuts: HashMap<String, usize>,
 }
 
 impl View {
     fn path(&self, path: Option<String>) -> Option<String> {
         let p = path?;
-        for (full, cut) in &self.cuts {
-            let inside = p == *full
-                || (p.len() > full.len()
-                    && p.starts_with(full.as_str())
-                    && p[full.len()..].starts_with('/'));
-            if inside && *cut > 0 && p.is_char_boundary(*cut) {
-                return Some(p[*cut..].to_string());
+        // Each leading run of whole names, shortest first: a lookup per level, whatever the
+        // number of granted departments.
+        let ends = p
+            .match_indices('/')
+            .map(|(i, _)| i)
+            .chain(std::iter::once(p.len()));
+        for end in ends {
+            if let Some(&cut) = self.cuts.get(&p[..end]) {
+                if cut > 0 && cut <= end && p.is_char_boundary(cut) {
+                    return Some(p[cut..].to_string());
+                }
+                break;
             }
         }
         Some(p)
@@ -596,7 +602,7 @@ mod tests {
             tops: Vec::new(),
             top_ids: HashSet::new(),
             users: Vec::new(),
-            cuts: vec![("Acme/DB".into(), 5)],
+            cuts: HashMap::from([("Acme/DB".to_string(), 5)]),
         };
         assert_eq!(view.path(Some("Acme/DB/x".into())).as_deref(), Some("DB/x"));
         assert_eq!(
