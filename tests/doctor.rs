@@ -266,12 +266,10 @@ fn missing_email_scope_names_the_field_permissions() {
 }
 
 #[test]
-#[ignore = "needs --scope"]
 fn limited_range_names_the_granted_roots() {
     // Served with a contact range of two departments (研发中心 d00001 and 产品部 d00002): the
-    // root is the stand-in (or refused, with the range call naming them); either way doctor
-    // warns, names both, and finds people with emails under them. The knob's spelling is
-    // the range work's to settle: adjust the arguments when it lands.
+    // root is the stand-in, so doctor warns, names both, and finds people with emails under
+    // them.
     for provider in ["wps", "feishu"] {
         let server = fake(provider, &["--scope", "d00001,d00002"]);
         let home = scratch();

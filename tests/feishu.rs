@@ -84,7 +84,11 @@ fn org_file() -> OrgFile {
         });
         users.push(u);
     }
-    OrgFile { depts, users }
+    OrgFile {
+        depts,
+        users,
+        ..OrgFile::default()
+    }
 }
 
 fn fake_opts(provider: ProviderKind) -> FakeOptions {

@@ -54,6 +54,16 @@ impl Harness {
             provider,
             ..FakeOptions::default()
         };
+        Harness::start_with(org, opts, snapshot).await
+    }
+
+    /// Start on `org` served with `opts` (e.g. a contact range).
+    async fn start_with(
+        org: Org,
+        opts: FakeOptions,
+        snapshot: Option<orgtui::snapshot::Snapshot>,
+    ) -> Harness {
+        let provider = opts.provider;
         let server = fake::start(org, opts.clone(), ([127, 0, 0, 1], 0).into())
             .await
             .unwrap();
@@ -942,4 +952,90 @@ fn a_snapshot_read_in_part_is_not_saved_as_whole() {
     assert_eq!(listing("d0").map(|m| m.len()), Some(500));
     assert_eq!(listing("d1"), None, "d1 lost people: not complete any more");
     assert_eq!(saved.users.len(), 512);
+}
+
+/// An app limited to its contact range opens on the stand-in root: the granted departments
+/// (one deep in the tree, one a sibling subtree), the person granted directly marked, and
+/// the status bar saying why the view is partial.
+async fn limited_app(provider: ProviderKind) -> Harness {
+    let org = Org::from_json(fake::DEMO_ORG_JSON).unwrap();
+    // d00012 sits two levels down, d00002 is a top-level department of its own, and the
+    // person granted directly sits outside both.
+    let deep = org.dept("d00012").unwrap().clone();
+    assert!(
+        org.dept(deep.parent_id.as_deref().unwrap())
+            .unwrap()
+            .parent_id
+            .is_some()
+    );
+    let mut granted: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut todo = vec!["d00012".to_string(), "d00002".to_string()];
+    while let Some(id) = todo.pop() {
+        if granted.insert(id.clone()) {
+            todo.extend(org.children(&id).iter().map(|c| c.id.clone()));
+        }
+    }
+    let outside = org
+        .users()
+        .iter()
+        .find(|u| u.dept_ids.iter().all(|d| !granted.contains(d)))
+        .unwrap()
+        .id
+        .clone();
+    let opts = FakeOptions {
+        provider,
+        scope: Some(vec!["d00012".into(), "d00002".into(), outside.clone()]),
+        ..FakeOptions::default()
+    };
+    let mut h = Harness::start_with(org, opts, None).await;
+    assert!(h.app.limited_by_range());
+    let rows = h.app.tree.rows();
+    assert_eq!(
+        rows[0].kind,
+        RowKind::Dept(orgtui::model::RANGE_ROOT_ID.into())
+    );
+    let tops: Vec<&RowKind> = rows
+        .iter()
+        .filter(|r| r.depth == 1)
+        .map(|r| &r.kind)
+        .collect();
+    assert!(tops.contains(&&RowKind::Dept("d00012".into())), "{tops:?}");
+    assert!(tops.contains(&&RowKind::Dept("d00002".into())), "{tops:?}");
+    assert!(tops.contains(&&RowKind::User {
+        id: outside.clone(),
+        dept: orgtui::model::RANGE_ROOT_ID.into(),
+    }));
+    let screen = h.render(120, 30);
+    assert!(
+        screen.contains("limited by the app's contact range"),
+        "{screen}"
+    );
+    assert!(screen.contains("Contact range"), "{screen}");
+    assert!(screen.contains("granted directly"), "{screen}");
+    // The granted department opens like any other.
+    let i = h.select_dept("d00012");
+    h.goto_row(i).await;
+    h.keys("l").await;
+    let node = h.app.tree.node("d00012").unwrap();
+    assert!(node.members_load.is_done() && !node.members.is_empty());
+    assert_eq!(
+        node.dept.parent_id.as_deref(),
+        Some(orgtui::model::RANGE_ROOT_ID)
+    );
+    // On the stand-in itself, the detail explains.
+    h.goto_row(0).await;
+    let screen = h.render(120, 30);
+    assert!(screen.contains("only its contact range"), "{screen}");
+    h
+}
+
+#[tokio::test]
+async fn limited_app_wps() {
+    let h = limited_app(ProviderKind::Wps).await;
+    insta::assert_snapshot!("limited_range", h.render(100, 30));
+}
+
+#[tokio::test]
+async fn limited_app_feishu() {
+    limited_app(ProviderKind::Feishu).await;
 }

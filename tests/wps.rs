@@ -110,7 +110,11 @@ fn org_file() -> OrgFile {
             ..OrgUser::default()
         });
     }
-    OrgFile { depts, users }
+    OrgFile {
+        depts,
+        users,
+        ..OrgFile::default()
+    }
 }
 
 fn fake_opts() -> FakeOptions {

@@ -1,5 +1,10 @@
 //! `orgtui export`: the whole org (or a subtree) in the org file format, or its users as CSV.
 //! Everything is fetched first and written in one go, so a failure never leaves half a file.
+//!
+//! An app limited to its contact range exports what it may read: the granted departments
+//! are tops (`parent_id` null, the stand-in root left out), listed in `roots` when there is
+//! more than one or when people are granted directly; those people are in `users`, with the
+//! department ids the server gave (outside the file).
 
 use std::sync::Arc;
 
@@ -8,6 +13,7 @@ use super::tree::crawl_with_people;
 use crate::directory::Directory;
 use crate::error::{Result, exit};
 use crate::fake::{OrgDept, OrgFile, OrgUser};
+use crate::model::RANGE_ROOT_ID;
 use crate::text::sanitize;
 
 pub async fn run(dir: Arc<dyn Directory>, format: &str, dept: Option<&str>) -> Result<i32> {
@@ -15,14 +21,16 @@ pub async fn run(dir: Arc<dyn Directory>, format: &str, dept: Option<&str>) -> R
     let depts: Vec<OrgDept> = found
         .walk()
         .into_iter()
+        .filter(|(_, d)| d.id != RANGE_ROOT_ID)
         .map(|(depth, d)| OrgDept {
             id: d.id.clone(),
             name: d.name.clone(),
-            // The start of a subtree export becomes the root, so the file stands on its own.
+            // The start of a subtree export becomes the root, so the file stands on its own;
+            // so do a contact range's granted departments.
             parent_id: if depth == 0 {
                 None
             } else {
-                d.parent_id.clone()
+                d.parent_id.clone().filter(|p| p != RANGE_ROOT_ID)
             },
             order: d.order,
             leader_ids: d.leader_ids.clone(),
@@ -31,9 +39,28 @@ pub async fn run(dir: Arc<dyn Directory>, format: &str, dept: Option<&str>) -> R
     let users: Vec<OrgUser> = found
         .unique_users()
         .into_iter()
-        .map(|u| OrgUser::from(people.get(&u.id).unwrap_or(u)))
+        .map(|u| {
+            let mut u = OrgUser::from(people.get(&u.id).unwrap_or(u));
+            u.dept_ids.retain(|d| d != RANGE_ROOT_ID);
+            u
+        })
         .collect();
-    let file = OrgFile { depts, users };
+    let mut roots = Vec::new();
+    if found.start == RANGE_ROOT_ID {
+        let tops = super::tree::range_tops(&found);
+        let direct = found
+            .members
+            .get(RANGE_ROOT_ID)
+            .is_some_and(|m| !m.is_empty());
+        if tops.len() > 1 || direct {
+            roots = tops.into_iter().map(str::to_string).collect();
+        }
+    }
+    let file = OrgFile {
+        roots,
+        depts,
+        users,
+    };
     let text = match format {
         "csv" => csv(&file.users),
         _ => output::to_json(&file)?,

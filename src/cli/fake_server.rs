@@ -65,6 +65,10 @@ pub struct Args {
     /// email and no mobile (both protocols).
     #[arg(long)]
     pub no_email_scope: bool,
+    /// Limit the app's contact range: department ids (their subtrees) and user ids, comma
+    /// separated. Everything else answers the provider's no-authority error.
+    #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
+    pub scope: Option<Vec<String>>,
 }
 
 pub async fn run(args: &Args) -> Result<i32> {
@@ -83,6 +87,9 @@ pub async fn run(args: &Args) -> Result<i32> {
         None => Org::from_json(fake::DEMO_ORG_JSON)
             .map_err(|e| Error::Io(format!("bundled demo org: {e}")))?,
     };
+    if let Some(ids) = &args.scope {
+        fake::scope::Scope::new(&org, ids).map_err(|e| Error::Usage(format!("--scope: {e}")))?;
+    }
     let opts = FakeOptions {
         provider,
         app_id: args.app_id.clone(),
@@ -99,6 +106,7 @@ pub async fn run(args: &Args) -> Result<i32> {
         seed: args.seed,
         clock_skew: args.clock_skew,
         no_email_scope: args.no_email_scope,
+        scope: args.scope.clone(),
     };
     let server = fake::start(org, opts, args.addr)
         .await

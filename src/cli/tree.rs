@@ -1,4 +1,11 @@
 //! `orgtui tree`: the department tree as indented text or nested JSON (`children`, `members`).
+//!
+//! For an app limited to its contact range the start is the stand-in root
+//! (`model::RANGE_ROOT_ID`). Text shows it as the top line, its members marked as granted
+//! directly. JSON carries the granted departments as they are: one granted department and
+//! no one granted directly is that department's node (the usual shape); otherwise
+//! `{"roots": [node...], "members": [user...]}`, `members` being the people granted
+//! directly. Either way the top departments have `parent_id: null`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,7 +17,7 @@ use super::output::{self, DeptJson, UserJson};
 use crate::crawl::{Crawl, CrawlOptions, Progress, crawl_with};
 use crate::directory::Directory;
 use crate::error::{Result, exit};
-use crate::model::User;
+use crate::model::{RANGE_ROOT_ID, User};
 use crate::text::sanitize;
 
 pub async fn run(
@@ -21,7 +28,21 @@ pub async fn run(
     json: bool,
 ) -> Result<i32> {
     let (found, people) = crawl_with_people(dir, dept, depth).await?;
-    let text = if json {
+    let text = if json && found.start == RANGE_ROOT_ID {
+        let tops = range_tops(&found);
+        let direct = members_of(&found, &people, RANGE_ROOT_ID);
+        if tops.len() == 1 && direct.is_empty() {
+            output::to_json(&nested(&found, &people, tops[0]))?
+        } else {
+            output::to_json(&Roots {
+                roots: tops
+                    .iter()
+                    .filter_map(|id| nested(&found, &people, id))
+                    .collect(),
+                members: direct.into_iter().map(UserJson::from).collect(),
+            })?
+        }
+    } else if json {
         output::to_json(&nested(&found, &people, &found.start))?
     } else {
         indented(&found, &people, list_members)
@@ -40,8 +61,13 @@ pub async fn crawl_with_people(
         Some(id) => dir.dept(id).await?,
         None => dir.root().await?,
     };
+    // A limited app's levels count from its granted departments, one below the stand-in.
+    let max_depth = match start.id == RANGE_ROOT_ID {
+        true => depth.map(|d| d.saturating_add(1)),
+        false => depth,
+    };
     let opts = CrawlOptions {
-        max_depth: depth,
+        max_depth,
         members: true,
     };
     let progress = Arc::new(Progress::new());
@@ -60,6 +86,23 @@ pub async fn crawl_with_people(
         .map(|u| (u.id.clone(), u))
         .collect();
     Ok((found, people))
+}
+
+/// The granted departments under the stand-in root, in order.
+pub fn range_tops(c: &Crawl) -> Vec<&str> {
+    c.children
+        .get(RANGE_ROOT_ID)
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .collect()
+}
+
+/// `tree --json` for a contact range of several tops, or with people granted directly.
+#[derive(Serialize)]
+struct Roots<'a> {
+    roots: Vec<Node<'a>>,
+    members: Vec<UserJson<'a>>,
 }
 
 #[derive(Serialize)]
@@ -92,8 +135,11 @@ fn nested<'a>(c: &'a Crawl, people: &'a HashMap<String, User>, id: &str) -> Opti
         .into_iter()
         .map(UserJson::from)
         .collect();
+    let mut dept = DeptJson::from(dept);
+    // The stand-in is not part of the output: the granted departments are tops.
+    dept.parent_id = dept.parent_id.filter(|p| *p != RANGE_ROOT_ID);
     Some(Node {
-        dept: DeptJson::from(dept),
+        dept,
         children,
         members,
     })
@@ -118,7 +164,14 @@ fn indented(c: &Crawl, people: &HashMap<String, User>, list_members: bool) -> St
                 } else {
                     ""
                 };
-                out.push_str(&format!("{indent}  · {star}{}\n", output::user_line(u)));
+                let direct = match d.id == RANGE_ROOT_ID {
+                    true => "  (granted directly)",
+                    false => "",
+                };
+                out.push_str(&format!(
+                    "{indent}  · {star}{}{direct}\n",
+                    output::user_line(u)
+                ));
             }
         }
     }

@@ -9,6 +9,7 @@
 //! - `GET  /open-apis/contact/v3/users/{id}` → `data.user`
 //! - `GET  /open-apis/contact/v3/users/batch?user_ids=a&user_ids=b` (unknown ids dropped)
 //! - `POST /open-apis/contact/v3/users/batch_get_id` `{"emails","mobiles","include_resigned"}`
+//! - `GET  /open-apis/contact/v3/scopes?page_size&page_token` (the contact range)
 //!
 //! Users are served with `open_id` = the org id, `union_id` = `on_<id>`, `user_id` =
 //! `uid-<id>`; only the default id types (`open_id`, `open_department_id`) are supported.
@@ -31,6 +32,8 @@
 //! - a page token not issued for this listing: 400, 40012 "page token is invalid error".
 //! - unknown department: 400, 40015 "department not exist" (Feishu's code for it).
 //! - unknown user (`users/{id}`): 400, 41012 "user id invalid error".
+//! - outside the app's contact range (`--scope`, see `feishu/scopes.rs`): a department 403,
+//!   40004; a person 400, 41050; `users/batch` and `batch_get_id` leave them out.
 //!
 //! 429 (99991400, with `x-ogw-ratelimit-reset`) and injected 500s come from the shared knobs.
 
@@ -51,6 +54,9 @@ use super::paging::{self, PageError};
 use super::rules::{self, Query};
 use super::server::{FakeOptions, FakeState, Refused};
 use crate::model::UserStatus;
+
+mod scopes;
+use scopes::{dept_in_range, user_in_range};
 
 const ROOT_ID: &str = "0";
 const MAX_IDS: usize = 50;
@@ -105,6 +111,7 @@ pub fn routes(_opts: &FakeOptions) -> Router<Arc<FakeState>> {
             post(batch_get_id),
         )
         .route("/open-apis/contact/v3/users/{id}", get(user))
+        .route("/open-apis/contact/v3/scopes", get(scopes::scopes))
 }
 
 // ---- answers ----
@@ -359,6 +366,7 @@ async fn department(
     authorize(&state, &headers)?;
     params(raw.as_deref(), &[], &[])?;
     let d = find_dept(&state.org, &id).ok_or_else(dept_not_found)?;
+    dept_in_range(&state, &d.id)?;
     Ok(ok(json!({"department": dept_json(&state.org, d)})))
 }
 
@@ -377,6 +385,7 @@ async fn children(
     let recursive = flag(&q, "fetch_child")?;
     let org = &state.org;
     let parent = find_dept(org, &id).ok_or_else(dept_not_found)?;
+    dept_in_range(&state, &parent.id)?;
     let all = if recursive {
         // Every department below, parents first; not the parent itself.
         org.subtree(&parent.id).split_off(1)
@@ -406,6 +415,7 @@ async fn find_by_department(
         .filter(|d| !d.is_empty())
         .ok_or_else(|| invalid("department_id"))?;
     let dept = find_dept(org, id).ok_or_else(dept_not_found)?;
+    dept_in_range(&state, &dept.id)?;
     let members = org.members(&dept.id);
     let (slice, next) = page_of(&members, &format!("members/{}", dept.id), &q)?;
     let items = slice.iter().map(|u| user_json(org, u)).collect();
@@ -424,6 +434,7 @@ async fn user(
         .org
         .user(&id)
         .ok_or_else(|| fail(StatusCode::BAD_REQUEST, 41012, "user id invalid error"))?;
+    user_in_range(&state, &u.id)?;
     Ok(ok(json!({"user": user_json(&state.org, u)})))
 }
 
@@ -441,6 +452,7 @@ async fn users_batch(
         .into_iter()
         .filter(|id| seen.insert(*id))
         .filter_map(|id| state.org.user(id))
+        .filter(|u| state.user_visible(&u.id))
         .map(|u| user_json(&state.org, u))
         .collect();
     Ok(ok(json!({"items": items})))
@@ -478,8 +490,10 @@ async fn batch_get_id(
     }
     let org = &state.org;
     // Resigned users are reported as unknown unless asked for.
-    let visible =
-        |u: &&OrgUser| req.include_resigned || u.status_or_active() != UserStatus::Dimission;
+    let visible = |u: &&OrgUser| {
+        (req.include_resigned || u.status_or_active() != UserStatus::Dimission)
+            && state.user_visible(&u.id)
+    };
     let mut rows: Vec<Value> = Vec::new();
     for email in &req.emails {
         let found = org.user_by_email(email).filter(visible);

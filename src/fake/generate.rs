@@ -309,6 +309,7 @@ pub fn generate(spec: &GenSpec) -> OrgFile {
     OrgFile {
         depts: b.depts,
         users,
+        ..OrgFile::default()
     }
 }
 

@@ -8,6 +8,7 @@ pub mod generate;
 pub mod org;
 pub mod paging;
 pub mod rules;
+pub mod scope;
 pub mod server;
 pub mod wps;
 

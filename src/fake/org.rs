@@ -9,6 +9,13 @@ use crate::model::UserStatus;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct OrgFile {
+    /// The top departments, in order, of a file that holds an app's contact range rather
+    /// than one tree: several tops, or people granted one by one (they sit in no department
+    /// of the file). Empty, and left out of the JSON, for a file that is one tree, so such
+    /// files read and write as before. (A file of people and no departments is the range of
+    /// an app granted only people.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roots: Vec<String>,
     #[serde(default)]
     pub depts: Vec<OrgDept>,
     #[serde(default)]
@@ -119,8 +126,13 @@ pub struct Org {
     user_by_email: HashMap<String, usize>,
     children: HashMap<String, Vec<usize>>,
     members: HashMap<String, Vec<usize>>,
-    /// Always set by the strict constructor; a lenient org may have no root.
+    /// Always set by the strict constructor for a one-tree file; a lenient org may have no
+    /// root, and a contact-range file (`roots`) has none: its tops are in `tops`.
     root: Option<usize>,
+    /// The top departments: the root, or a contact-range file's `roots` in order.
+    tops: Vec<usize>,
+    /// A contact-range file (see `is_range`).
+    range: bool,
 }
 
 impl Org {
@@ -153,11 +165,23 @@ impl Org {
             children: HashMap::new(),
             members: HashMap::new(),
             root: None,
+            tops: Vec::new(),
+            range: false,
         }
     }
 
     fn build(file: OrgFile, strict: bool) -> Result<Org, String> {
-        let OrgFile { depts, users } = file;
+        let OrgFile {
+            roots: range_roots,
+            depts,
+            users,
+        } = file;
+        // A contact-range file: several tops are expected, and people may name departments
+        // outside the range (not in the file). People and no departments at all is the
+        // range of an app granted only people (`roots` cannot name a top there).
+        let range = !range_roots.is_empty() || (depts.is_empty() && !users.is_empty());
+        let listed: std::collections::HashSet<&str> =
+            range_roots.iter().map(String::as_str).collect();
         let mut dept_by_id = HashMap::with_capacity(depts.len());
         for (i, d) in depts.iter().enumerate() {
             if dept_by_id.contains_key(&d.id) {
@@ -179,6 +203,14 @@ impl Org {
                 .as_deref()
                 .filter(|p| !p.is_empty() && *p != "0")
             {
+                None if range => {
+                    if strict && !listed.contains(d.id.as_str()) {
+                        return Err(format!(
+                            "department {:?} has no parent but is not listed in roots",
+                            d.id
+                        ));
+                    }
+                }
                 None => {
                     if root.is_some() {
                         if strict {
@@ -198,8 +230,34 @@ impl Org {
                 }
             }
         }
-        if strict && root.is_none() {
+        let mut tops: Vec<usize> = Vec::new();
+        let mut placed: std::collections::HashSet<usize> = std::collections::HashSet::new();
+        if range {
+            for id in &range_roots {
+                let Some(&i) = dept_by_id.get(id) else {
+                    if strict {
+                        return Err(format!("roots names unknown department {id:?}"));
+                    }
+                    continue;
+                };
+                let parentless = depts[i]
+                    .parent_id
+                    .as_deref()
+                    .is_none_or(|p| p.is_empty() || p == "0");
+                if !parentless {
+                    if strict {
+                        return Err(format!("roots names {id:?}, which has a parent"));
+                    }
+                    continue;
+                }
+                if placed.insert(i) {
+                    tops.push(i);
+                }
+            }
+        } else if strict && root.is_none() {
             return Err("no root department (one with parent_id null)".into());
+        } else {
+            tops.extend(root);
         }
         let key = |i: &usize| {
             let d = &depts[*i];
@@ -228,7 +286,7 @@ impl Org {
             }
             for d in &u.dept_ids {
                 if !dept_by_id.contains_key(d) {
-                    if strict {
+                    if strict && !range {
                         return Err(format!("user {:?} is in unknown department {:?}", u.id, d));
                     }
                     continue;
@@ -249,6 +307,8 @@ impl Org {
             children,
             members,
             root,
+            tops,
+            range,
         })
     }
 
@@ -265,6 +325,33 @@ impl Org {
 
     pub fn find_root(&self) -> Option<&OrgDept> {
         self.root.and_then(|i| self.depts.get(i))
+    }
+
+    /// The top departments: the root of a one-tree file, the `roots` of a contact-range
+    /// file.
+    pub fn tops(&self) -> Vec<&OrgDept> {
+        self.tops
+            .iter()
+            .filter_map(|&i| self.depts.get(i))
+            .collect()
+    }
+
+    /// True for a contact-range file: one with `roots`, or people and no departments.
+    pub fn is_range(&self) -> bool {
+        self.range
+    }
+
+    /// People who sit in no department of the file: in a contact-range file, the people
+    /// granted one by one. In file order.
+    pub fn unattached_users(&self) -> Vec<&OrgUser> {
+        let attached: std::collections::HashSet<usize> =
+            self.members.values().flatten().copied().collect();
+        self.users
+            .iter()
+            .enumerate()
+            .filter(|(i, u)| !attached.contains(i) && self.user_by_id.get(&u.id) == Some(i))
+            .map(|(_, u)| u)
+            .collect()
     }
 
     pub fn dept(&self, id: &str) -> Option<&OrgDept> {

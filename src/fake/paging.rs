@@ -39,8 +39,26 @@ pub fn page<'a, T>(
     page_size: Option<usize>,
     token: Option<&str>,
 ) -> Result<(&'a [T], Option<String>), PageError> {
-    let size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
-    if size == 0 || size > MAX_PAGE_SIZE {
+    page_within(
+        items,
+        scope,
+        page_size,
+        token,
+        (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+    )
+}
+
+/// `page` for a listing with its own `(default, maximum)` page size (Feishu's contact
+/// range pages up to 100).
+pub fn page_within<'a, T>(
+    items: &'a [T],
+    scope: &str,
+    page_size: Option<usize>,
+    token: Option<&str>,
+    (default, max): (usize, usize),
+) -> Result<(&'a [T], Option<String>), PageError> {
+    let size = page_size.unwrap_or(default);
+    if size == 0 || size > max {
         return Err(PageError::BadSize);
     }
     let start = match token.filter(|t| !t.is_empty()) {

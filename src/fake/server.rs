@@ -51,6 +51,9 @@ pub struct FakeOptions {
     pub clock_skew: i64,
     /// The app lacks the email and phone field scopes: user records carry neither.
     pub no_email_scope: bool,
+    /// The app's contact range (`--scope`): department ids (with their subtrees) and user
+    /// ids. `None`: the whole company (or a contact-range org file's own range).
+    pub scope: Option<Vec<String>>,
 }
 
 impl Default for FakeOptions {
@@ -71,6 +74,7 @@ impl Default for FakeOptions {
             seed: 1,
             clock_skew: 0,
             no_email_scope: false,
+            scope: None,
         }
     }
 }
@@ -120,6 +124,8 @@ pub struct FakeState {
     pub org: Org,
     pub opts: FakeOptions,
     pub stats: FakeStats,
+    /// What the app may read; `None`: everything (see `scope.rs`).
+    pub scope: Option<super::scope::Scope>,
     tokens: Mutex<HashMap<String, Instant>>,
     bucket: Mutex<Bucket>,
     dice: Mutex<fastrand::Rng>,
@@ -135,8 +141,10 @@ impl FakeState {
         } else {
             org
         };
+        let scope = super::scope::Scope::for_options(&org, opts.scope.as_deref());
         FakeState {
             org,
+            scope,
             opts,
             stats: FakeStats::default(),
             tokens: Mutex::new(HashMap::new()),

@@ -22,6 +22,8 @@
 //! bodies sent as `application/json`, 1..=50 ids per batch read (the limit is undocumented;
 //! 50 is what API-NOTES tells clients to chunk at), 1..=100 emails of 1..=128 characters.
 //! A refusal is HTTP 400, code 400000001, with the reason, and is counted as `refused`.
+//! With a contact range (`--scope`, see `wps/scope.rs`) anything outside it answers HTTP
+//! 403, code 403000001; batch reads and by_emails leave such people out.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -42,6 +44,9 @@ use super::rules::{self, Query, Refusal};
 use super::server::{FakeOptions, FakeState, Refused};
 use crate::model::UserStatus;
 use crate::providers::wps::sign::{self, SignInput};
+
+mod scope;
+use scope::in_range;
 
 /// The app's credentials were refused at the token endpoint.
 pub const CODE_INVALID_CLIENT: i64 = 40_000_001;
@@ -86,7 +91,11 @@ pub fn routes(opts: &FakeOptions) -> Router<Arc<FakeState>> {
         )
         .route(&format!("{p}/v7/users/batch_read"), post(users_batch_read))
         .route(&format!("{p}/v7/users/by_emails"), post(by_emails_kso))
-        .route(&format!("{p}/v7/users/{{id}}"), get(user));
+        .route(&format!("{p}/v7/users/{{id}}"), get(user))
+        .route(
+            &format!("{p}/v7/contacts/permissions_scope"),
+            get(scope::permissions_scope),
+        );
     // With the same prefix for both, the KSO-1 route above is the only one.
     if !g.is_empty() && g != p {
         r = r.route(&format!("{g}/v7/users/by_emails"), post(by_emails_graph));
@@ -492,12 +501,14 @@ fn parse_token_form(body: &[u8]) -> Option<TokenForm> {
 
 async fn root(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> Reply {
     req.params(&[], &[])?;
+    in_range(st.dept_visible(&st.org.root().id))?;
     ok(dept_json(&st.org, st.org.root()))
 }
 
 async fn dept(State(st): State<Arc<FakeState>>, Path(id): Path<String>, Kso1(req): Kso1) -> Reply {
     req.params(&[], &[])?;
     let d = st.org.dept(&id).ok_or_else(not_found)?;
+    in_range(st.dept_visible(&id))?;
     ok(dept_json(&st.org, d))
 }
 
@@ -509,6 +520,7 @@ async fn children(
     let q = req.params(&[], &["page_size", "page_token", "with_total"])?;
     let with_total = q.flag("with_total")?;
     st.org.dept(&id).ok_or_else(not_found)?;
+    in_range(st.dept_visible(&id))?;
     let kids = st.org.children(&id);
     let (slice, next) = paging::page(
         &kids,
@@ -549,6 +561,7 @@ async fn members(
         q.flag("with_total")?,
     );
     st.org.dept(&id).ok_or_else(not_found)?;
+    in_range(st.dept_visible(&id))?;
     // Position in the department, whatever the filter: it decides which items lack detail.
     // Recursive listings give each member of the subtree once, under the first department
     // (in tree order) that holds them.
@@ -623,6 +636,7 @@ async fn members_batch_read(
     let wanted = statuses(body.status.iter().map(String::as_str))?;
     user_ids(&body.user_ids)?;
     let d = st.org.dept(&id).ok_or_else(not_found)?;
+    in_range(st.dept_visible(&id))?;
     let all = st.org.members(&id);
     let items: Vec<Value> = body
         .user_ids
@@ -638,6 +652,7 @@ async fn user(State(st): State<Arc<FakeState>>, Path(id): Path<String>, Kso1(req
     let with_dept = req.params(&[], &["with_dept"])?.flag("with_dept")?;
     // Anyone whose id is known, resigned people included: no status filter here.
     let u = st.org.user(&id).ok_or_else(not_found)?;
+    in_range(st.user_visible(&id))?;
     ok(user_json(&st.org, u, with_dept))
 }
 
@@ -659,6 +674,7 @@ async fn users_batch_read(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> 
         .user_ids
         .iter()
         .filter_map(|id| st.org.user(id))
+        .filter(|u| st.user_visible(&u.id))
         .filter(|u| wanted.contains(&u.status_or_active()))
         .map(|u| user_json(&st.org, u, body.with_dept))
         .collect();
@@ -698,6 +714,7 @@ fn by_emails(st: &FakeState, req: &Checked) -> Reply {
         .emails
         .iter()
         .filter_map(|e| st.org.user_by_email(e))
+        .filter(|u| st.user_visible(&u.id))
         .filter(|u| wanted.contains(&u.status_or_active()) && seen.insert(u.id.clone()))
         .map(|u| user_json(&st.org, u, body.with_dept))
         .collect();

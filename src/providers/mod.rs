@@ -3,6 +3,7 @@
 pub mod feishu;
 pub mod offline;
 pub mod pending;
+pub mod range;
 pub mod wps;
 
 use std::sync::Arc;
@@ -11,12 +12,14 @@ use crate::config::Profile;
 use crate::directory::{Directory, ProviderKind};
 use crate::error::Result;
 
-/// The directory client for a resolved profile.
+/// The directory client for a resolved profile, serving an app with a limited contact range
+/// from the part it may read (see `range`).
 pub fn connect(profile: &Profile) -> Result<Arc<dyn Directory>> {
-    Ok(match profile.provider {
+    let client: Arc<dyn Directory> = match profile.provider {
         ProviderKind::Wps => Arc::new(wps::WpsClient::new(profile)?),
         ProviderKind::Feishu | ProviderKind::Lark => Arc::new(feishu::FeishuClient::new(profile)?),
-    })
+    };
+    Ok(Arc::new(range::RangeDirectory::new(client)))
 }
 
 /// The server's clock from a reply's `Date` header, when it sent a readable one (for

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use crate::directory::{Directory, ProviderKind};
 use crate::error::{Error, Result};
 use crate::fake::{Org, OrgDept, OrgUser};
-use crate::model::{Dept, DeptRef, EmailMatch, Page, User, UserStatus};
+use crate::model::{Dept, DeptRef, EmailMatch, Page, RANGE_ROOT_ID, User, UserStatus};
 use crate::snapshot::Snapshot;
 
 pub struct OfflineDirectory {
@@ -138,6 +138,9 @@ impl OfflineDirectory {
         let depts = u
             .dept_ids
             .iter()
+            // Membership of the stand-in root is how a snapshot records people granted
+            // directly; it is not one of their departments (online it is not either).
+            .filter(|id| *id != RANGE_ROOT_ID)
             .filter_map(|id| match self.org.dept(id) {
                 Some(d) => Some(DeptRef {
                     id: d.id.clone(),
@@ -151,7 +154,9 @@ impl OfflineDirectory {
             (None, true) => Some(UserStatus::Active),
             (s, _) => s,
         };
-        u.to_user(status, depts)
+        let mut user = u.to_user(status, depts);
+        user.dept_ids.retain(|id| id != RANGE_ROOT_ID);
+        user
     }
 
     /// `listed` (ids, in the server's order) first, then anything else the org links there,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use crate::directory::{Directory, ProviderKind};
+use crate::directory::{ContactRange, Directory, ProviderKind};
 use crate::error::{Error, Result};
 use crate::model::{Dept, EmailMatch, Page, User};
 
@@ -88,6 +88,10 @@ impl Directory for PendingDirectory {
 
     async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<EmailMatch>> {
         self.dir().await?.users_by_emails(emails).await
+    }
+
+    async fn contact_range(&self) -> Result<Option<ContactRange>> {
+        self.dir().await?.contact_range().await
     }
 }
 

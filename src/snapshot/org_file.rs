@@ -1,10 +1,10 @@
 //! Between snapshots and org files (the `export` format).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::{SnapDept, SnapUser, Snapshot, unix_now};
 use crate::fake::{OrgDept, OrgFile, OrgUser};
-use crate::model::{Dept, DeptRef, User};
+use crate::model::{Dept, DeptRef, RANGE_ROOT_ID, User};
 
 impl Snapshot {
     /// Everything in it as an org file (members from `members` lists and users' dept_ids).
@@ -91,7 +91,11 @@ impl Snapshot {
                 org
             })
             .collect();
-        OrgFile { depts, users }
+        OrgFile {
+            depts,
+            users,
+            ..OrgFile::default()
+        }
     }
 
     /// A complete snapshot of an org file (every listing loaded). Paths are the department
@@ -180,14 +184,55 @@ impl Snapshot {
                 }
             })
             .collect();
-        Snapshot {
+        let mut snap = Snapshot {
             profile: profile.to_string(),
             provider: "org-file".into(),
             saved_at: unix_now(),
             root,
             depts,
             users,
+        };
+        // People and no departments: an app granted only people (see `OrgFile::roots`).
+        if !file.roots.is_empty() || (file.depts.is_empty() && !file.users.is_empty()) {
+            snap.stand_in_range(&file.roots);
         }
+        snap
+    }
+
+    /// A contact-range file is shown as online: under the stand-in root, whose children are
+    /// its `roots` and whose members are the people in none of its departments (granted
+    /// directly).
+    fn stand_in_range(&mut self, roots: &[String]) {
+        let known: HashSet<&str> = self.depts.iter().map(|d| d.dept.id.as_str()).collect();
+        let mut tops: Vec<String> = Vec::new();
+        for r in roots {
+            if known.contains(r.as_str()) && !tops.contains(r) {
+                tops.push(r.clone());
+            }
+        }
+        let direct: Vec<String> = self
+            .users
+            .iter()
+            .filter(|u| !u.user.dept_ids.iter().any(|d| known.contains(d.as_str())))
+            .map(|u| u.user.id.clone())
+            .collect();
+        let is_top: HashSet<String> = tops.iter().cloned().collect();
+        for d in &mut self.depts {
+            if is_top.contains(&d.dept.id) {
+                d.dept.parent_id = Some(RANGE_ROOT_ID.to_string());
+            }
+        }
+        let mut root = crate::providers::range::stand_in_root();
+        root.member_count = u64::try_from(direct.len()).ok();
+        self.depts.insert(
+            0,
+            SnapDept {
+                dept: root,
+                children: Some(tops),
+                members: Some(direct),
+            },
+        );
+        self.root = Some(RANGE_ROOT_ID.to_string());
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::{SnapDept, SnapUser, Snapshot, unix_now};
-use crate::directory::{Directory, ProviderKind};
+use crate::directory::{ContactRange, Directory, Probe, ProviderKind};
 use crate::error::Result;
 use crate::model::{Dept, EmailMatch, Page, User};
 
@@ -229,5 +229,13 @@ impl Directory for Recorder {
                 .for_each(|u| r.user(u, true))
         });
         Ok(found)
+    }
+
+    async fn contact_range(&self) -> Result<Option<ContactRange>> {
+        self.inner.contact_range().await
+    }
+
+    async fn probe(&self) -> Result<Option<Probe>> {
+        self.inner.probe().await
     }
 }

@@ -280,6 +280,12 @@ impl App {
         }
     }
 
+    /// True when the root is the stand-in for an app limited to its contact range (see
+    /// `providers::range`): the tree holds only what the app was granted.
+    pub fn limited_by_range(&self) -> bool {
+        self.tree.root.as_deref() == Some(crate::model::RANGE_ROOT_ID)
+    }
+
     /// The effects to start with.
     pub fn init(&mut self) -> Vec<Effect> {
         self.counted(vec![Effect::LoadRoot])

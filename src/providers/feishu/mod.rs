@@ -6,13 +6,17 @@
 //!   out. When a call says the token is invalid, expired, malformed or missing (`TOKEN_REJECTED`)
 //!   the HTTP layer drops it and tries again with a new one, up to
 //!   `http::MAX_TOKEN_REFRESHES` times; then it is `Error::Auth`.
-//! - Replies are `{code, msg, data}`. Department / user not found or outside the app's scope
-//!   (40004, 40015, 41050, 41012) are `Error::NotFound`; an invalid page token (40012) is
-//!   `Error::Protocol`; any other non-zero code is `Error::Server`.
+//! - Replies are `{code, msg, data}`. Department / user not found (40015, 41012) are
+//!   `Error::NotFound`; outside the app's contact range (40004, 41050) `Error::OutOfRange`;
+//!   an invalid page token (40012) is `Error::Protocol`; any other non-zero code is
+//!   `Error::Server`.
 //! - Feishu gives departments no path, so one is built by walking `parent_department_id` up to
 //!   the root (`"0"`) through a cache of (name, parent) that every department read and every
-//!   children listing fills. A path is `None` when an ancestor cannot be read (an app whose
-//!   scope does not reach the root) or the parents form a loop.
+//!   children listing fills. For an app whose contact range does not reach the root, the walk
+//!   ends below the first ancestor it may not read, so paths start at the granted department
+//!   (`Granted/Sub`). A path is `None` when an ancestor does not exist or the parents form a
+//!   loop.
+//! - The contact range is `GET /open-apis/contact/v3/scopes`, paged like the listings.
 //! - Users are identified by `open_id` (the API's default id type); department ids are
 //!   `open_department_id`s. Both id types are asked for explicitly on every call.
 
@@ -28,7 +32,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::config::Profile;
-use crate::directory::{Directory, Probe, ProviderKind, in_order};
+use crate::directory::{ContactRange, Directory, PageGuard, Probe, ProviderKind, in_order};
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{Credentials, FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, DeptRef, EmailMatch, Page, User, UserStatus};
@@ -44,6 +48,7 @@ const EP_MEMBERS: &str = "GET /open-apis/contact/v3/users/find_by_department";
 const EP_USER: &str = "GET /open-apis/contact/v3/users/{id}";
 const EP_USERS_BATCH: &str = "GET /open-apis/contact/v3/users/batch";
 const EP_BATCH_GET_ID: &str = "POST /open-apis/contact/v3/users/batch_get_id";
+const EP_SCOPES: &str = "GET /open-apis/contact/v3/scopes";
 
 /// The API's maximum for `page_size`, ids per `users/batch` and emails per `batch_get_id`.
 const MAX_BATCH: usize = 50;
@@ -56,10 +61,16 @@ const DEFAULT_TOKEN_SECS: u64 = 600;
 /// Tenant token invalid or expired, token missing, (user) token invalid or expired (two
 /// codes), token malformed: fetch a new one and retry.
 const TOKEN_REJECTED: [i64; 5] = [99991663, 99991661, 99991668, 99991677, 99991671];
-/// Department outside the app's scope, department does not exist.
-const DEPT_GONE: [i64; 2] = [40004, 40015];
-/// User outside the app's scope, user id invalid.
-const USER_GONE: [i64; 2] = [41050, 41012];
+/// Department does not exist, user id invalid.
+const GONE: [i64; 2] = [40015, 41012];
+/// Department, user outside the app's contact range.
+const OUT_OF_RANGE: [i64; 2] = [40004, 41050];
+/// The range call's largest page (documented: 1..100).
+const SCOPES_PAGE_SIZE: &str = "100";
+/// Most ids taken from the range call, and most of its pages: a bound on what a server can
+/// make us hold or ask for.
+const MAX_RANGE_IDS: usize = 100_000;
+const MAX_RANGE_PAGES: usize = 2_000;
 const BAD_PAGE_TOKEN: i64 = 40012;
 
 /// What the department cache knows: enough to build paths.
@@ -77,6 +88,9 @@ pub struct FeishuClient {
     http: HttpClient,
     tokens: TokenCache,
     depts: Mutex<HashMap<String, Known>>,
+    /// Departments the server said are outside the app's contact range: where path walks
+    /// stop, and not asked for again.
+    refused: Mutex<HashSet<String>>,
 }
 
 impl std::fmt::Debug for FeishuClient {
@@ -130,6 +144,7 @@ impl FeishuClient {
             http: HttpClient::new(&profile.http)?,
             tokens: TokenCache::new(),
             depts: Mutex::new(HashMap::new()),
+            refused: Mutex::new(HashSet::new()),
         })
     }
 
@@ -238,17 +253,32 @@ impl FeishuClient {
         self.depts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn refused(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.refused.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The cached entry for `id`, fetching it once when unknown. `None` when the server will
-    /// not show it (not found, outside the app's scope).
+    /// not show it (not found, or outside the app's contact range: then `is_refused`).
     async fn known(&self, id: &str) -> Result<Option<Known>> {
         if let Some(k) = self.cache().get(id).cloned() {
             return Ok(Some(k));
         }
+        if self.is_refused(id) {
+            return Ok(None);
+        }
         match self.get_department(id).await {
             Ok(_) => Ok(self.cache().get(id).cloned()),
             Err(Error::NotFound { .. }) => Ok(None),
+            Err(Error::OutOfRange { .. }) => {
+                self.refused().insert(id.to_string());
+                Ok(None)
+            }
             Err(e) => Err(e),
         }
+    }
+
+    fn is_refused(&self, id: &str) -> bool {
+        self.refused().contains(id)
     }
 
     /// Names from the root down to `id`, joined with `/`. The root's name is left out when the
@@ -263,6 +293,11 @@ impl FeishuClient {
                 return Ok(None);
             }
             let Some(known) = self.known(&cur).await? else {
+                // An ancestor outside the contact range: the path starts below it.
+                if cur != id && self.is_refused(&cur) && !names.is_empty() {
+                    names.reverse();
+                    return Ok(Some(names.join("/")));
+                }
                 return Ok(None);
             };
             let is_root = cur == ROOT_ID;
@@ -324,9 +359,9 @@ impl FeishuClient {
         let call = self.get_call(EP_USERS_BATCH, url, "users".into());
         match self.call_as::<wire::UserList>(&call).await {
             Ok(list) => Ok(map_users(list.items, EP_USERS_BATCH)),
-            // Users outside the scope are documented as dropped, but should the server reject
+            // Users outside the range are documented as dropped, but should the server reject
             // the whole batch over one id instead, ask one by one and leave that one out.
-            Err(Error::NotFound { .. }) => self.one_by_one(ids).await,
+            Err(Error::NotFound { .. } | Error::OutOfRange { .. }) => self.one_by_one(ids).await,
             Err(e) => Err(e),
         }
     }
@@ -336,7 +371,7 @@ impl FeishuClient {
         for id in ids {
             match self.get_user(id).await {
                 Ok(u) => out.push(u),
-                Err(Error::NotFound { .. }) => {}
+                Err(Error::NotFound { .. } | Error::OutOfRange { .. }) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -505,6 +540,29 @@ impl Directory for FeishuClient {
         }))
     }
 
+    async fn contact_range(&self) -> Result<Option<ContactRange>> {
+        let mut range = ContactRange::default();
+        let mut guard = PageGuard::default();
+        let mut token: Option<String> = None;
+        let (mut seen_depts, mut seen_users) = (HashSet::new(), HashSet::new());
+        for _ in 0..MAX_RANGE_PAGES {
+            let mut query = vec![("page_size", SCOPES_PAGE_SIZE)];
+            query.extend(token.as_deref().map(|t| ("page_token", t)));
+            query.extend(ID_TYPES);
+            let url = self.url(&["open-apis", "contact", "v3", "scopes"], &query);
+            let call = self.get_call(EP_SCOPES, url, "the contact range".into());
+            let data: wire::ScopesData = self.call_as(&call).await?;
+            let next = next_page(data.has_more, data.page_token);
+            take_ids(&mut range.dept_ids, &mut seen_depts, data.department_ids);
+            take_ids(&mut range.user_ids, &mut seen_users, data.user_ids);
+            token = guard.next(EP_SCOPES, next)?;
+            if token.is_none() {
+                return Ok(Some(range));
+            }
+        }
+        Err(protocol(EP_SCOPES, "the contact range did not end"))
+    }
+
     async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<EmailMatch>> {
         let mut seen = HashSet::new();
         let wanted: Vec<&str> = emails
@@ -641,9 +699,11 @@ fn unreadable(endpoint: &str, status: u16, e: &serde_json::Error) -> Result<Repl
 
 fn classify(call: &Call, reply: ServerReply) -> Error {
     match reply.code {
-        Some(c) if DEPT_GONE.contains(&c) || USER_GONE.contains(&c) => {
-            Error::not_found(format!("{} ({reply})", call.subject))
-        }
+        Some(c) if GONE.contains(&c) => Error::not_found(format!("{} ({reply})", call.subject)),
+        Some(c) if OUT_OF_RANGE.contains(&c) => Error::OutOfRange {
+            what: call.subject.clone(),
+            reply,
+        },
         Some(BAD_PAGE_TOKEN) => Error::Protocol {
             endpoint: call.endpoint.to_string(),
             msg: format!("the server rejected the page token ({reply}); start the listing again"),
@@ -796,6 +856,21 @@ fn map_users(items: Option<Vec<wire::User>>, endpoint: &str) -> Vec<User> {
         ));
     }
     users
+}
+
+/// Append the non-empty ids of `got` not seen before, up to `MAX_RANGE_IDS` in all.
+fn take_ids(into: &mut Vec<String>, seen: &mut HashSet<String>, got: Option<Vec<String>>) {
+    for id in got.unwrap_or_default() {
+        if into.len() >= MAX_RANGE_IDS {
+            crate::log::warn("feishu: the contact range lists too many ids; the rest are left out");
+            return;
+        }
+        if let Some(id) = nonempty(Some(&id))
+            && seen.insert(id.clone())
+        {
+            into.push(id);
+        }
+    }
 }
 
 /// The next page token: none when the server says there is no more, or gives no token.

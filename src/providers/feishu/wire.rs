@@ -40,6 +40,16 @@ pub struct ListData<T> {
     pub items: Option<Vec<T>>,
 }
 
+/// `GET /contact/v3/scopes`: one page of the app's contact range.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ScopesData {
+    pub department_ids: Option<Vec<String>>,
+    pub user_ids: Option<Vec<String>>,
+    pub has_more: Option<bool>,
+    pub page_token: Option<String>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct Department {

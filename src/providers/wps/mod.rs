@@ -5,6 +5,9 @@
 //! part of the URL but not of the signed URI. Each retry attempt is built and signed afresh,
 //! since the date header changes, with the token read as it goes out. An answer of HTTP 401
 //! is a refused token: the HTTP layer drops it and tries again with a new one.
+//!
+//! Code 403000001 ("no permission") is `Error::OutOfRange`: outside the app's contact range,
+//! which `GET /v7/contacts/permissions_scope?scopes=org` lists.
 
 pub mod sign;
 pub mod wire;
@@ -18,7 +21,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::config::Profile;
-use crate::directory::{Directory, Probe, ProviderKind, in_order};
+use crate::directory::{ContactRange, Directory, Probe, ProviderKind, in_order};
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{Credentials, FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, EmailMatch, Page, User};
@@ -27,7 +30,7 @@ use crate::secret::Secret;
 use self::sign::SignInput;
 use self::wire::{
     Envelope, ListData, MembersBatchRead, TokenReply, UsersBatchRead, UsersByEmails, WireDept,
-    WireMember, WireUser,
+    WireMember, WireScope, WireUser,
 };
 
 /// Items per listing page (the documented maximum).
@@ -38,6 +41,10 @@ pub const BATCH_READ_CHUNK: usize = 50;
 pub const BY_EMAILS_CHUNK: usize = 100;
 /// The provider's "not found" code (seen with HTTP 400 and 404).
 pub const CODE_NOT_FOUND: i64 = 400_000_004;
+/// "No permission": outside the app's contact range (seen with HTTP 403).
+pub const CODE_NO_PERMISSION: i64 = 403_000_001;
+/// Most ids taken from the contact range: a bound on what a server can make us hold.
+const MAX_RANGE_IDS: usize = 100_000;
 
 /// Emails by_emails takes are 1 to 128 characters long (seed 003); a longer one can match
 /// nobody, so it is answered as not found without being sent.
@@ -346,6 +353,12 @@ impl WpsClient {
         if resp.status == 404 || reply.code == Some(CODE_NOT_FOUND) {
             return Err(Error::not_found(call.what.clone()));
         }
+        if reply.code == Some(CODE_NO_PERMISSION) {
+            return Err(Error::OutOfRange {
+                what: call.what.clone(),
+                reply,
+            });
+        }
         let protocol = |msg: String| Error::Protocol {
             endpoint: call.endpoint.into(),
             msg,
@@ -652,6 +665,31 @@ impl Directory for WpsClient {
             token_lifetime: fetched.expires_in,
             server_date: super::server_date(&resp),
         }))
+    }
+
+    async fn contact_range(&self) -> Result<Option<ContactRange>> {
+        let call = self.get(
+            "GET /v7/contacts/permissions_scope",
+            &["v7", "contacts", "permissions_scope"],
+            &[("scopes", "org")],
+            "the contact range".into(),
+        )?;
+        let data: ListData<WireScope> = self.send(&call).await?;
+        let mut range = ContactRange::default();
+        let (mut seen_depts, mut seen_users) = (HashSet::new(), HashSet::new());
+        for item in data.items {
+            for (ids, into, seen) in [
+                (&item.dept_ids, &mut range.dept_ids, &mut seen_depts),
+                (&item.user_ids, &mut range.user_ids, &mut seen_users),
+            ] {
+                for id in ids.iter().filter_map(wire::scope_id) {
+                    if into.len() < MAX_RANGE_IDS && seen.insert(id.clone()) {
+                        into.push(id);
+                    }
+                }
+            }
+        }
+        Ok(Some(range))
     }
 
     async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<EmailMatch>> {

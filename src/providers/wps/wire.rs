@@ -51,6 +51,25 @@ pub struct ListData<T> {
     pub total: Option<i64>,
 }
 
+/// One item of `GET /v7/contacts/permissions_scope`: departments (with their subtrees) and
+/// people the app may read. Ids as strings or numbers; anything else is skipped.
+#[derive(Debug, Default, Deserialize)]
+pub struct WireScope {
+    #[serde(default, deserialize_with = "null_vec")]
+    pub dept_ids: Vec<serde_json::Value>,
+    #[serde(default, deserialize_with = "null_vec")]
+    pub user_ids: Vec<serde_json::Value>,
+}
+
+/// An id written as a string or a number; `None` for anything else or empty.
+pub fn scope_id(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct WireDept {
     #[serde(default, deserialize_with = "opt_string")]

@@ -186,6 +186,17 @@ fn department<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
         field(theme, "People", count(n.member_count(), &n.members_load)),
         field(theme, "ID", Some(clean(id))),
     ];
+    if id == crate::model::RANGE_ROOT_ID {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            "The app may read only its contact range:",
+            theme.warn(),
+        ));
+        lines.push(Line::styled(
+            "the departments granted, and people granted directly.",
+            theme.dim(),
+        ));
+    }
     if let Some(e) = n.error() {
         lines.push(Line::raw(""));
         lines.push(Line::styled(

@@ -16,6 +16,12 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if let Some(mark) = snapshot_mark(app) {
         spans.push(Span::styled(mark, theme.warn()));
     }
+    if app.limited_by_range() {
+        spans.push(Span::styled(
+            " limited by the app's contact range ",
+            theme.warn(),
+        ));
+    }
     if let Some(v) = &app.crawl {
         spans.push(Span::styled(
             format!(

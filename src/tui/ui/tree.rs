@@ -99,6 +99,12 @@ fn row_line<'a>(app: &App, theme: &Theme, row: &Row, width: usize) -> Line<'a> {
                 room = room.saturating_sub(tag.width());
                 spans.push(Span::styled(tag, theme.warn()));
             }
+            // The stand-in root's members are the people the app was granted one by one.
+            if dept == crate::model::RANGE_ROOT_ID {
+                let tag = fit(" · granted directly", room);
+                room = room.saturating_sub(tag.width());
+                spans.push(Span::styled(tag, theme.dim()));
+            }
             if let Some(t) = user.and_then(|u| u.title.as_deref()) {
                 spans.push(Span::styled(
                     fit(&format!("  {}", clean(t)), room),
