@@ -18,6 +18,9 @@ const CHECKS: [&str; 8] = [
 fn doctor_json(server: &FakeProc, home: &Path, env: &[(&str, &str)]) -> (Output, Vec<Value>) {
     let out = run_env(server, home, &["doctor", "--json"], env);
     let lines = parse_lines(&out);
+    // Whatever it finds, doctor asks only what the documents allow.
+    let stats = server.stats();
+    assert_eq!(stats["refused"], 0, "{stats}");
     (out, lines)
 }
 

@@ -235,6 +235,9 @@ fn limited_app(provider: &str) {
     assert!(stdout(&l).contains("[s1]"));
     let t = run(&server, h, &["tree", "--dept", "eng"]);
     assert_eq!(t.status.code(), Some(1), "{}", stderr(&t));
+    // Every request, the range call included, was within the documents.
+    let stats = server.stats();
+    assert_eq!(stats["refused"], 0, "{stats}");
 
     // The whole-org export saved a snapshot: search works over it, offline too.
     let s = run(&server, h, &["search", "Person n03", "--json"]);
@@ -273,6 +276,7 @@ fn limited_app(provider: &str) {
     let tree = run(&served, h, &["tree", "--json"]);
     ok(&tree);
     check_tree(&json(&tree));
+    assert_eq!(served.stats()["refused"], 0);
 }
 
 #[test]
