@@ -19,6 +19,17 @@ impl Secret {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// `text` with this secret cut out, should a server or gateway ever echo it back in a
+    /// message that goes into an error or a log. Secrets shorter than four characters are
+    /// left alone: cutting them would mangle ordinary words.
+    pub fn scrub(&self, text: &str) -> String {
+        if self.0.len() >= 4 && text.contains(self.0.as_str()) {
+            text.replace(self.0.as_str(), "***")
+        } else {
+            text.to_string()
+        }
+    }
 }
 
 impl fmt::Debug for Secret {

@@ -682,6 +682,7 @@ async fn the_fake_refuses_what_the_documents_do_not_allow() {
             INVALID,
         ),
         (api("departments/regions?user_id_type=email"), INVALID),
+        (api("departments/no/such/call"), INVALID),
         (api("departments/regions?page_size=10"), INVALID),
         (
             api("users/find_by_department?department_id=sales&page_size=50"),
@@ -716,7 +717,11 @@ async fn the_fake_refuses_what_the_documents_do_not_allow() {
             .unwrap();
         let status = resp.status().as_u16();
         let body: Value = resp.json().await.unwrap();
-        let want_status = if *want == OK { 200 } else { 400 };
+        let want_status = match (*want, url.contains("no/such")) {
+            (OK, _) => 200,
+            (_, true) => 404,
+            _ => 400,
+        };
         assert_eq!(
             (status, body["code"].as_i64()),
             (want_status, Some(*want)),
@@ -790,6 +795,14 @@ async fn the_fake_refuses_what_the_documents_do_not_allow() {
         );
         refusals += usize::from(*want != OK);
     }
+    // A documented id type the fake does not serve is no refusal of the client: 501.
+    let resp = http
+        .get(api("departments/regions?user_id_type=union_id"))
+        .header("authorization", &bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 501);
     // The token call takes a JSON body with both fields.
     let resp = http
         .post(format!(

@@ -821,6 +821,36 @@ async fn the_fake_refuses_what_the_documents_do_not_allow() {
         (format!("{members}&page_size=51"), "page_size"),
         (format!("{members}&page_size=0"), "page_size"),
         (format!("{members}&page_size=ten"), "page_size"),
+        (format!("{members}&page_size=+5"), "page_size"),
+        (format!("{members}&page_token="), "page_token"),
+        ("/v7/contacts/permissions_scope?scopes=org".into(), ""),
+        (
+            "/v7/contacts/permissions_scope?scopes=org,org".into(),
+            "invalid scopes",
+        ),
+        (
+            "/v7/contacts/permissions_scope?scopes=org&scopes=dept".into(),
+            "invalid scopes",
+        ),
+        (
+            "/v7/contacts/permissions_scope".into(),
+            "scopes is required",
+        ),
+        (
+            "/v7/users?status=active&status=disabled&page_size=50&with_dept=true&with_total=true"
+                .into(),
+            "",
+        ),
+        ("/v7/users?page_size=50".into(), "status is required"),
+        (
+            "/v7/users?status=dimission".into(),
+            "invalid status 'dimission'",
+        ),
+        (
+            "/v7/users?status=active&recursive=true".into(),
+            "unknown parameter",
+        ),
+        ("/v7/no/such/call".into(), "no such call"),
         (format!("{members}&with_user_detail=yes"), "true or false"),
         (format!("{members}&recursive=1"), "true or false"),
         (format!("{members}&with_dept=true"), "unknown parameter"),
@@ -970,9 +1000,10 @@ async fn the_fake_refuses_what_the_documents_do_not_allow() {
         if reason.is_empty() {
             assert_eq!((status, v["code"].as_i64()), (200, Some(0)), "{what}: {v}");
         } else {
+            let want_status = if reason == "no such call" { 404 } else { 400 };
             assert_eq!(
                 (status, v["code"].as_i64()),
-                (400, Some(400_000_001)),
+                (want_status, Some(400_000_001)),
                 "{what}: {v}"
             );
             let msg = v["msg"].as_str().unwrap_or("");
@@ -1025,6 +1056,46 @@ async fn the_fake_refuses_what_the_documents_do_not_allow() {
         assert_eq!(resp.status().as_u16(), want, "{ct} {body}");
         refusals += 1;
     }
+    // The date is RFC 1123 only: the same instant in RFC 850 form is refused (401, bad date).
+    let now = SystemTime::now();
+    let rfc850 = {
+        let imf = httpdate::fmt_http_date(now);
+        // "Tue, 01 Dec 2026 19:51:49 GMT" -> "Tuesday, 01-Dec-26 19:51:49 GMT"
+        let day = match &imf[..3] {
+            "Mon" => "Monday",
+            "Tue" => "Tuesday",
+            "Wed" => "Wednesday",
+            "Thu" => "Thursday",
+            "Fri" => "Friday",
+            "Sat" => "Saturday",
+            _ => "Sunday",
+        };
+        format!(
+            "{day}, {}-{}-{} {}",
+            &imf[5..7],
+            &imf[8..11],
+            &imf[14..16],
+            &imf[17..]
+        )
+    };
+    assert_eq!(
+        httpdate::parse_http_date(&rfc850)
+            .ok()
+            .map(|t| httpdate::fmt_http_date(t)),
+        Some(httpdate::fmt_http_date(now)),
+        "{rfc850}"
+    );
+    let old_style = Raw {
+        date: rfc850,
+        ..Raw::get("/v7/depts/root")
+    };
+    let (status, v) = old_style.send(&base, "", &token).await;
+    assert_eq!(
+        (status, v["code"].as_i64()),
+        (401, Some(401_000_003)),
+        "{v}"
+    );
+
     // The identity-type header takes internal or external.
     let mut bad_header = Raw::get("/v7/depts/root");
     bad_header.date = httpdate::fmt_http_date(SystemTime::now());
@@ -1143,6 +1214,31 @@ async fn garbage_server(token_body: &'static str, other: &'static str) -> String
         let _ = axum::serve(listener, app).await;
     });
     format!("http://{addr}")
+}
+
+/// A token reply claiming an absurd lifetime (i64::MAX seconds, or a float past it) is
+/// bounded, not an overflow panic: the client goes on with the token.
+#[tokio::test]
+async fn absurd_token_lifetimes_are_bounded() {
+    for token in [
+        r#"{"access_token":"tok","expires_in":9223372036854775807}"#,
+        r#"{"access_token":"tok","expires_in":1e300}"#,
+        r#"{"access_token":"tok","expires_in":-5}"#,
+    ] {
+        let base = garbage_server(
+            token,
+            r#"{"code":0,"msg":"ok","data":{"id":"r","name":"Acme","parent_id":"0"}}"#,
+        )
+        .await;
+        let c = client(&profile(&base));
+        let root = c.root().await.unwrap_or_else(|e| panic!("{token}: {e}"));
+        assert_eq!(root.id, "r");
+        let probe = c.probe().await.unwrap().unwrap();
+        assert!(
+            probe.token_lifetime <= Duration::from_secs(7 * 24 * 3600),
+            "{token}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -37,9 +37,8 @@ const LIMITS: &str = "limits";
 
 /// Skew that is worth a warning: signed requests carry this machine's time.
 const SKEW_WARN: Duration = Duration::from_secs(60);
-/// Skew past which WPS refuses KSO-1 / WPS-4 signatures (the date window the fake server
-/// models on the real gateway).
-const SKEW_REFUSED: Duration = Duration::from_secs(15 * 60);
+/// Past this the server refuses signed requests (WPS signs the date).
+const SKEW_REFUSED: Duration = crate::providers::wps::sign::DATE_WINDOW;
 /// Departments looked into, at most, for people whose fields to check.
 const SAMPLE_DEPTS: usize = 6;
 /// Granted departments named on the root line, at most.
@@ -168,8 +167,8 @@ impl Report {
 
     fn clean(&self, s: &str) -> String {
         let s = match &self.secret {
-            Some(secret) if secret.expose().len() >= 4 => s.replace(secret.expose(), "***"),
-            _ => s.to_string(),
+            Some(secret) => secret.scrub(s),
+            None => s.to_string(),
         };
         crate::text::sanitize_line(&s, 600)
     }

@@ -74,6 +74,12 @@ pub struct Args {
 pub async fn run(args: &Args) -> Result<i32> {
     let provider = ProviderKind::parse(&args.provider)
         .ok_or_else(|| Error::Usage(format!("--provider: unknown provider {:?}", args.provider)))?;
+    if args.clock_skew.unsigned_abs() > fake::clock::MAX_SKEW_SECS.unsigned_abs() {
+        return Err(Error::Usage(format!(
+            "--clock-skew: at most {} seconds either way",
+            fake::clock::MAX_SKEW_SECS
+        )));
+    }
     if !(0.0..=1.0).contains(&args.fail_rate) {
         return Err(Error::Usage("--fail-rate: must be between 0 and 1".into()));
     }

@@ -13,21 +13,28 @@ use axum::response::Response;
 
 use super::server::{FakeOptions, FakeState};
 
+/// The largest skew `--clock-skew` takes, either way: ten years. Far more than any check
+/// needs, and it keeps the shifted clock inside what an HTTP date can say (1970 to 9999),
+/// which `httpdate` would otherwise panic on.
+pub const MAX_SKEW_SECS: i64 = 10 * 365 * 24 * 3600;
+
 /// The fake's idea of now: the real clock shifted by `opts.clock_skew` seconds.
 pub fn now(opts: &FakeOptions) -> SystemTime {
     shifted(SystemTime::now(), opts.clock_skew)
 }
 
-/// `t` moved by `secs` (later when positive). A shift past what `SystemTime` can hold keeps
-/// `t`: a knob must not make the server panic.
+/// `t` moved by `secs` (later when positive), at most `MAX_SKEW_SECS` and never before 1970: a
+/// knob must not make the server panic when it formats its `Date`.
 fn shifted(t: SystemTime, secs: i64) -> SystemTime {
+    let secs = secs.clamp(-MAX_SKEW_SECS, MAX_SKEW_SECS);
     let by = Duration::from_secs(secs.unsigned_abs());
     let moved = if secs >= 0 {
         t.checked_add(by)
     } else {
         t.checked_sub(by)
     };
-    moved.unwrap_or(t)
+    // Not before 1970 either, which no HTTP date can say.
+    moved.unwrap_or(t).max(SystemTime::UNIX_EPOCH)
 }
 
 /// Middleware: stamp every answer's `Date` with the shifted clock. Without a skew the HTTP
@@ -55,8 +62,15 @@ mod tests {
         let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
         assert_eq!(shifted(t, 300), t + Duration::from_secs(300));
         assert_eq!(shifted(t, -300), t - Duration::from_secs(300));
-        // Whatever the platform can represent, the extremes answer something.
-        let _ = shifted(t, i64::MIN);
-        let _ = shifted(SystemTime::now(), i64::MAX);
+        // The extremes are held to ten years, and stay dates an HTTP header can carry.
+        let far = shifted(SystemTime::now(), i64::MAX);
+        assert!(far > SystemTime::now() + Duration::from_secs(9 * 365 * 24 * 3600));
+        let _ = httpdate::fmt_http_date(far);
+        assert_eq!(
+            shifted(t, i64::MIN),
+            SystemTime::UNIX_EPOCH,
+            "not before 1970"
+        );
+        let _ = httpdate::fmt_http_date(shifted(SystemTime::now(), -MAX_SKEW_SECS));
     }
 }

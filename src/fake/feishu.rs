@@ -78,7 +78,8 @@ struct Fail {
 
 impl IntoResponse for Fail {
     fn into_response(self) -> Response {
-        let refused = [CODE_INVALID, CODE_BAD_PAGE_SIZE, CODE_BAD_PAGE_TOKEN].contains(&self.code);
+        let refused = self.status != StatusCode::NOT_IMPLEMENTED
+            && [CODE_INVALID, CODE_BAD_PAGE_SIZE, CODE_BAD_PAGE_TOKEN].contains(&self.code);
         let body = json!({"code": self.code, "msg": self.msg});
         let mut resp = (self.status, axum::Json(body)).into_response();
         if refused {
@@ -112,6 +113,12 @@ pub fn routes(_opts: &FakeOptions) -> Router<Arc<FakeState>> {
         )
         .route("/open-apis/contact/v3/users/{id}", get(user))
         .route("/open-apis/contact/v3/scopes", get(scopes::scopes))
+        .fallback(no_such_call)
+}
+
+/// A path no document names: 404 in the envelope, counted as refused.
+async fn no_such_call() -> Fail {
+    fail(StatusCode::NOT_FOUND, CODE_INVALID, "404 page not found")
 }
 
 // ---- answers ----
@@ -168,8 +175,13 @@ fn check_id_types(q: &Query) -> Result<(), Fail> {
         ),
     ] {
         match q.one_of(key, allowed).map_err(|e| invalid(&e))? {
+            // Documented but not implemented here: no refusal of the client's request.
             Some(v) if v != default => {
-                return Err(invalid(&format!("{key} {v:?} is not served by the fake")));
+                return Err(fail(
+                    StatusCode::NOT_IMPLEMENTED,
+                    CODE_INVALID,
+                    &format!("{key} {v:?} is not served by the fake"),
+                ));
             }
             _ => {}
         }

@@ -61,7 +61,9 @@ pub fn page_within<'a, T>(
     if size == 0 || size > max {
         return Err(PageError::BadSize);
     }
-    let start = match token.filter(|t| !t.is_empty()) {
+    // An empty token is not one the server issued: the first page is asked for by leaving
+    // `page_token` out (API-NOTES).
+    let start = match token {
         None => 0,
         Some(t) => decode(scope, t).ok_or(PageError::BadToken)?,
     };

@@ -61,12 +61,16 @@ impl Query {
         }
     }
 
-    /// `page_size` as sent: a whole number (range checked by `paging::page`).
+    /// `page_size` as sent: digits only (`parse` would take `+5` too), range checked by
+    /// `paging::page`.
     pub fn page_size(&self) -> Result<Option<usize>, Refusal> {
         self.first("page_size")
             .map(|v| {
-                v.parse::<usize>()
-                    .map_err(|_| format!("page_size must be a whole number, not {v:?}"))
+                v.bytes()
+                    .all(|b| b.is_ascii_digit())
+                    .then(|| v.parse::<usize>().ok())
+                    .flatten()
+                    .ok_or_else(|| format!("page_size must be a whole number, not {v:?}"))
             })
             .transpose()
     }
@@ -122,18 +126,21 @@ pub fn each_of<'a>(
     Ok(())
 }
 
-/// A JSON request body: `Content-Type: application/json` (a charset may follow).
-pub fn json_content_type(value: Option<&str>) -> Result<(), Refusal> {
+/// A request body sent as `expected` (a charset may follow).
+pub fn content_type(value: Option<&str>, expected: &str) -> Result<(), Refusal> {
     let mime = value
         .and_then(|v| v.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase());
     match mime.as_deref() {
-        Some("application/json") => Ok(()),
-        Some(other) => Err(format!(
-            "Content-Type must be application/json, not {other:?}"
-        )),
-        None => Err("Content-Type application/json is required".into()),
+        Some(m) if m == expected => Ok(()),
+        Some(other) => Err(format!("Content-Type must be {expected}, not {other:?}")),
+        None => Err(format!("Content-Type {expected} is required")),
     }
+}
+
+/// A JSON request body: `Content-Type: application/json`.
+pub fn json_content_type(value: Option<&str>) -> Result<(), Refusal> {
+    content_type(value, "application/json")
 }
 
 #[cfg(test)]
@@ -151,6 +158,9 @@ mod tests {
         assert_eq!(Query::parse(None).flag("f"), Ok(false));
         assert!(Query::parse(Some("f=1")).flag("f").is_err());
         assert!(Query::parse(Some("page_size=-1")).page_size().is_err());
+        assert!(Query::parse(Some("page_size=+5")).page_size().is_err());
+        assert!(Query::parse(Some("page_size=")).page_size().is_err());
+        assert_eq!(Query::parse(Some("page_size=05")).page_size(), Ok(Some(5)));
         assert_eq!(
             Query::parse(Some("t=b")).one_of("t", &["a", "b"]),
             Ok(Some("b"))

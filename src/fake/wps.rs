@@ -27,7 +27,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -61,8 +60,6 @@ pub const CODE_BAD_SIGNATURE: i64 = 401_000_002;
 /// The signature date is missing, unreadable or more than 15 minutes off.
 pub const CODE_BAD_DATE: i64 = 401_000_003;
 
-/// How far the signature date may be from the server's clock.
-const MAX_SKEW: Duration = Duration::from_secs(15 * 60);
 /// Largest request body read.
 const MAX_BODY: usize = 1 << 20;
 const MAX_BATCH_IDS: usize = 50;
@@ -92,10 +89,12 @@ pub fn routes(opts: &FakeOptions) -> Router<Arc<FakeState>> {
         .route(&format!("{p}/v7/users/batch_read"), post(users_batch_read))
         .route(&format!("{p}/v7/users/by_emails"), post(by_emails_kso))
         .route(&format!("{p}/v7/users/{{id}}"), get(user))
+        .route(&format!("{p}/v7/users"), get(users_list))
         .route(
             &format!("{p}/v7/contacts/permissions_scope"),
             get(scope::permissions_scope),
-        );
+        )
+        .fallback(no_such_call);
     // With the same prefix for both, the KSO-1 route above is the only one.
     if !g.is_empty() && g != p {
         r = r.route(&format!("{g}/v7/users/by_emails"), post(by_emails_graph));
@@ -260,13 +259,18 @@ async fn check(req: Request, state: &FakeState, scheme: Scheme) -> Result<Checke
     let Some(date) = header(headers, date_name) else {
         return Err(unauthorized(CODE_BAD_DATE, "missing date header"));
     };
-    let fresh = httpdate::parse_http_date(date).ok().is_some_and(|t| {
+    // RFC 1123 only (the documents' format): httpdate also reads RFC 850 and asctime dates,
+    // so the date must be exactly what formatting it back gives.
+    let rfc1123 = httpdate::parse_http_date(date)
+        .ok()
+        .filter(|t| httpdate::fmt_http_date(*t) == date);
+    let fresh = rfc1123.is_some_and(|t| {
         let now = super::clock::now(&state.opts);
         let skew = now
             .duration_since(t)
             .or_else(|_| t.duration_since(now))
             .unwrap_or_default();
-        skew <= MAX_SKEW
+        skew <= sign::DATE_WINDOW
     });
     if !fresh {
         return Err(unauthorized(
@@ -426,7 +430,9 @@ fn statuses<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Vec<UserSta
 /// A required list of ids (batch reads): 1 to 50 non-empty ids.
 fn user_ids(ids: &[String]) -> Result<(), Fail> {
     rules::count("user_ids", ids.len(), 1, MAX_BATCH_IDS)?;
-    rules::lengths("user_ids", ids.iter().map(String::as_str), 1, usize::MAX)?;
+    if ids.iter().any(String::is_empty) {
+        return Err(bad_request("user_ids must not hold an empty id"));
+    }
     Ok(())
 }
 
@@ -449,14 +455,10 @@ struct TokenForm {
 /// API-NOTES: a form body with `grant_type=client_credentials`, `client_id` and
 /// `client_secret`, all three required.
 async fn token(State(st): State<Arc<FakeState>>, headers: HeaderMap, body: Bytes) -> Reply {
-    let mime = header(&headers, "content-type")
-        .and_then(|v| v.split(';').next())
-        .map(|m| m.trim().to_ascii_lowercase());
-    if mime.as_deref() != Some("application/x-www-form-urlencoded") {
-        return Err(bad_request(
-            "Content-Type must be application/x-www-form-urlencoded",
-        ));
-    }
+    rules::content_type(
+        header(&headers, "content-type"),
+        "application/x-www-form-urlencoded",
+    )?;
     let form = parse_token_form(&body).ok_or_else(|| bad_request("invalid form body"))?;
     if form.grant_type.as_deref() != Some("client_credentials") {
         return Err(bad_request("unsupported grant_type"));
@@ -654,6 +656,53 @@ async fn user(State(st): State<Arc<FakeState>>, Path(id): Path<String>, Kso1(req
     let u = st.org.user(&id).ok_or_else(not_found)?;
     in_range(st.user_visible(&id))?;
     ok(user_json(&st.org, u, with_dept))
+}
+
+/// `GET /v7/users`: every user of the company (in the app's range), paged. API-NOTES:
+/// `status` required (repeated, the three filter values), `page_size`, `page_token`,
+/// `with_dept`, `with_total`.
+async fn users_list(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> Reply {
+    let q = req.params(
+        &["status"],
+        &["page_size", "page_token", "with_dept", "with_total"],
+    )?;
+    let wanted = statuses(q.all("status"))?;
+    let (with_dept, with_total) = (q.flag("with_dept")?, q.flag("with_total")?);
+    let listed: Vec<&OrgUser> = st
+        .org
+        .users()
+        .iter()
+        .filter(|u| wanted.contains(&u.status_or_active()) && st.user_visible(&u.id))
+        .collect();
+    let mut scope_statuses: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
+    scope_statuses.sort_unstable();
+    scope_statuses.dedup();
+    let (slice, next) = paging::page(
+        &listed,
+        &format!("users:{}", scope_statuses.join(",")),
+        q.page_size()?,
+        q.first("page_token"),
+    )
+    .map_err(page_error)?;
+    let items: Vec<Value> = slice
+        .iter()
+        .map(|u| user_json(&st.org, u, with_dept))
+        .collect();
+    let mut data = json!({"items": items, "next_page_token": next.unwrap_or_default()});
+    if with_total {
+        data["total"] = json!(listed.len());
+    }
+    ok(data)
+}
+
+/// A path no document names: refused, in the envelope, and counted like any other request
+/// outside the documents.
+async fn no_such_call() -> Fail {
+    Fail {
+        status: StatusCode::NOT_FOUND,
+        code: CODE_BAD_REQUEST,
+        msg: "no such call".into(),
+    }
 }
 
 /// Seed 000 and API-NOTES: `status` and `user_ids` required, `with_dept` optional.

@@ -15,7 +15,7 @@ mod limit;
 mod token;
 
 pub use limit::RateLimiter;
-pub use token::{Credentials, FetchedToken, TokenCache};
+pub use token::{Credentials, FetchedToken, TokenCache, bounded_lifetime};
 
 use std::sync::Arc;
 use std::time::Duration;

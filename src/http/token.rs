@@ -39,6 +39,18 @@ pub struct FetchedToken {
     pub expires_in: Duration,
 }
 
+/// The longest a token is trusted, whatever the server says: the providers document two hours
+/// (24 on private deployments), and a lifetime from a broken or hostile reply (`i64::MAX`
+/// seconds) must not overflow the clock or keep a token forever.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The shortest: below a second the token would be refreshed before every request.
+pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(1);
+
+/// A server's token lifetime, bounded to what can be trusted.
+pub fn bounded_lifetime(d: Duration) -> Duration {
+    d.clamp(MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME)
+}
+
 impl TokenCache {
     pub fn new() -> TokenCache {
         TokenCache::default()
@@ -58,11 +70,15 @@ impl TokenCache {
             return Ok(c.token.clone());
         }
         let fetched = fetch().await?;
+        let lifetime = bounded_lifetime(fetched.expires_in);
         // Refresh early: five minutes, or a fifth of the lifetime when that is shorter.
-        let margin = (fetched.expires_in / 5).min(Duration::from_secs(300));
+        let margin = (lifetime / 5).min(Duration::from_secs(300));
+        let now = Instant::now();
         let cached = Cached {
             token: fetched.token.clone(),
-            refresh_at: Instant::now() + fetched.expires_in.saturating_sub(margin),
+            refresh_at: now
+                .checked_add(lifetime.saturating_sub(margin))
+                .unwrap_or(now),
         };
         *current = Some(cached);
         Ok(fetched.token)

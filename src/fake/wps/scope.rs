@@ -20,21 +20,14 @@ pub(super) fn in_range(visible: bool) -> Result<(), Fail> {
     ))
 }
 
-/// `scopes` is required and only `org` is supported (repeated or comma separated).
+/// `scopes` is required and only `org` is supported; like every array parameter it repeats
+/// the key (API-NOTES), so `org,org` is one unknown value.
 pub(super) async fn permissions_scope(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> Reply {
-    let asked: Vec<&str> = req
-        .params(&["scopes"], &[])?
-        .all("scopes")
-        .into_iter()
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .collect();
-    if asked.is_empty() || asked.iter().all(|s| s.is_empty()) {
+    let asked = req.params(&["scopes"], &[])?.all("scopes");
+    if asked.is_empty() {
         return Err(bad_request("scopes is required"));
     }
-    if let Some(bad) = asked.iter().find(|s| **s != "org") {
-        return Err(bad_request(&format!("unsupported scope {bad:?}")));
-    }
+    rules::each_of("scopes", asked, &["org"])?;
     let (dept_ids, user_ids) = st.granted();
     ok(json!({"items": [{"scope": "org", "dept_ids": dept_ids, "user_ids": user_ids}]}))
 }

@@ -163,7 +163,7 @@ impl FeishuClient {
     // ---- token ----
 
     async fn fetch_token(&self) -> Result<FetchedToken> {
-        read_token(&self.send_token_request().await?)
+        read_token(&self.send_token_request().await?, &self.app_secret)
     }
 
     /// The token request alone, split from `read_token` so that `probe` can also read the
@@ -193,7 +193,7 @@ impl FeishuClient {
                 req.bearer_auth(token.expose())
             })
             .await?;
-        match read_envelope(call.endpoint, &resp)? {
+        match read_envelope(call.endpoint, &resp, &self.app_secret)? {
             Reply::Data(data) => Ok(data),
             Reply::Failed(reply) => Err(classify(call, reply)),
             // `send_authed` never hands back a refusal; should one slip through, it is one.
@@ -533,7 +533,7 @@ impl Directory for FeishuClient {
     async fn probe(&self) -> Result<Option<Probe>> {
         // A token of its own, not the cached one: doctor wants this server's answer now.
         let resp = self.send_token_request().await?;
-        let fetched = read_token(&resp)?;
+        let fetched = read_token(&resp, &self.app_secret)?;
         Ok(Some(Probe {
             token_lifetime: fetched.expires_in,
             server_date: super::server_date(&resp),
@@ -608,7 +608,7 @@ impl Credentials for FeishuClient {
     /// A `TOKEN_REJECTED` code (Feishu sends them with HTTP 400 or 401), or a 401 without one.
     fn token_rejected(&self, resp: &RawResponse) -> Option<ServerReply> {
         // The endpoint only names protocol errors, and those are not refusals.
-        match read_envelope("", resp) {
+        match read_envelope("", resp, &self.app_secret) {
             Ok(Reply::TokenRejected(reply)) => Some(reply),
             _ => None,
         }
@@ -626,12 +626,16 @@ fn is_server_trouble(status: u16) -> bool {
     status == 429 || status >= 500
 }
 
-fn read_token(resp: &RawResponse) -> Result<FetchedToken> {
+/// The token reply; a message that echoes `secret` has it cut out.
+fn read_token(resp: &RawResponse, secret: &Secret) -> Result<FetchedToken> {
     let parsed: Option<wire::TokenReply> = serde_json::from_slice(&resp.body).ok();
     let reply = ServerReply {
         status: Some(resp.status),
         code: parsed.as_ref().and_then(|r| r.code),
-        msg: parsed.as_ref().and_then(|r| r.msg.clone()),
+        msg: parsed
+            .as_ref()
+            .and_then(|r| r.msg.as_deref())
+            .map(|m| secret.scrub(m)),
     };
     let failed = !is_success(resp.status) || reply.code.is_some_and(|c| c != 0);
     if failed && is_server_trouble(resp.status) {
@@ -658,11 +662,12 @@ fn read_token(resp: &RawResponse) -> Result<FetchedToken> {
         .unwrap_or(DEFAULT_TOKEN_SECS);
     Ok(FetchedToken {
         token: Secret::new(token),
-        expires_in: Duration::from_secs(secs),
+        expires_in: crate::http::bounded_lifetime(Duration::from_secs(secs)),
     })
 }
 
-fn read_envelope(endpoint: &str, resp: &RawResponse) -> Result<Reply> {
+/// The envelope of a reply; a message that echoes `secret` has it cut out.
+fn read_envelope(endpoint: &str, resp: &RawResponse, secret: &Secret) -> Result<Reply> {
     let status = resp.status;
     let env = match serde_json::from_slice::<wire::Envelope>(&resp.body) {
         Ok(env) => env,
@@ -671,7 +676,7 @@ fn read_envelope(endpoint: &str, resp: &RawResponse) -> Result<Reply> {
     let reply = ServerReply {
         status: Some(status),
         code: env.code,
-        msg: env.msg,
+        msg: env.msg.as_deref().map(|m| secret.scrub(m)),
     };
     Ok(match reply.code {
         Some(c) if TOKEN_REJECTED.contains(&c) => Reply::TokenRejected(reply),

@@ -308,12 +308,13 @@ impl WpsClient {
         };
         let expires_in = r
             .expires_in
+            .and_then(|s| u64::try_from(s).ok())
             .filter(|s| *s > 0)
-            .map(|s| Duration::from_secs(s as u64))
+            .map(Duration::from_secs)
             .unwrap_or(DEFAULT_TOKEN_TTL);
         Ok(FetchedToken {
             token: Secret::new(token),
-            expires_in,
+            expires_in: crate::http::bounded_lifetime(expires_in),
         })
     }
 
@@ -388,12 +389,7 @@ impl WpsClient {
 
     /// A server message with our secret cut out, should a gateway ever echo it back.
     fn scrub(&self, msg: &str) -> String {
-        let secret = self.app_secret.expose();
-        if secret.len() >= 4 && msg.contains(secret) {
-            msg.replace(secret, "***")
-        } else {
-            msg.to_string()
-        }
+        self.app_secret.scrub(msg)
     }
 
     // ---- calls ----

@@ -8,6 +8,11 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
+/// How far a signature's date may be from the server's clock before the request is
+/// refused. Not stated in the documents: 15 minutes is what the fake models (a common
+/// gateway window) and what `orgtui doctor` warns against.
+pub const DATE_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 pub const KSO1: &str = "KSO-1";
 pub const WPS4: &str = "WPS-4";
 
