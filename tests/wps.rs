@@ -1081,7 +1081,7 @@ async fn the_fake_refuses_what_the_documents_do_not_allow() {
     assert_eq!(
         httpdate::parse_http_date(&rfc850)
             .ok()
-            .map(|t| httpdate::fmt_http_date(t)),
+            .map(httpdate::fmt_http_date),
         Some(httpdate::fmt_http_date(now)),
         "{rfc850}"
     );

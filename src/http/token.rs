@@ -43,12 +43,10 @@ pub struct FetchedToken {
 /// (24 on private deployments), and a lifetime from a broken or hostile reply (`i64::MAX`
 /// seconds) must not overflow the clock or keep a token forever.
 pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
-/// The shortest: below a second the token would be refreshed before every request.
-pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(1);
-
-/// A server's token lifetime, bounded to what can be trusted.
+/// A server's token lifetime, bounded to what can be trusted. A short one is taken as it is:
+/// it costs refreshes, never correctness.
 pub fn bounded_lifetime(d: Duration) -> Duration {
-    d.clamp(MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME)
+    d.min(MAX_TOKEN_LIFETIME)
 }
 
 impl TokenCache {
