@@ -100,6 +100,22 @@ fn demo_is_all_ok_for_both_protocols() {
             assert_eq!(cols.next(), Some("ok"), "{provider}: {l}");
             assert_eq!(cols.next(), Some(check), "{provider}: {l}");
         }
+        // Each check really ran: a fresh token with its lifetime, the server's clock, the
+        // root and people with their fields.
+        for (check, says) in [
+            ("token", "lives"),
+            ("clock", "of the server's"),
+            ("root", "readable"),
+            ("fields", "come back"),
+        ] {
+            let l = lines
+                .iter()
+                .find(|l| l.split_whitespace().nth(1) == Some(check));
+            assert!(
+                l.is_some_and(|l| l.contains(says)),
+                "{provider}: {check}: {l:?}"
+            );
+        }
     }
 }
 

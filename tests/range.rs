@@ -395,6 +395,38 @@ fn bad_scope_ids_are_usage_errors() {
     assert!(stderr(&o).contains("nobody"), "{}", stderr(&o));
 }
 
+/// A range with nothing in it: the app may read nothing, so the root's refusal stands
+/// (exit 1, saying why) instead of an empty stand-in, and doctor fails the root check.
+#[test]
+fn an_empty_range_is_the_roots_refusal() {
+    for provider in ["wps", "feishu"] {
+        let home = scratch();
+        let org = write_org(home.path());
+        let server = fake_server(provider, &org, &["--scope", ","]);
+        for args in [&["tree", "--json"][..], &["export"]] {
+            let out = run(&server, home.path(), args);
+            assert_eq!(
+                out.status.code(),
+                Some(1),
+                "{provider} {args:?}: {}",
+                stderr(&out)
+            );
+            assert!(stderr(&out).contains("contact range"), "{}", stderr(&out));
+            assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+        }
+        let out = run(&server, home.path(), &["doctor"]);
+        assert_eq!(out.status.code(), Some(1), "{provider}: {}", stdout(&out));
+        let root = stdout(&out)
+            .lines()
+            .find(|l| l.contains("root"))
+            .unwrap_or_default()
+            .to_string();
+        assert!(root.starts_with("fail"), "{root}");
+        assert!(root.contains("contact range is empty"), "{root}");
+        assert_eq!(server.stats()["refused"], 0);
+    }
+}
+
 // ---- the range endpoints and the no-authority answers, raw ----
 
 async fn in_process(

@@ -610,7 +610,7 @@ fn duration_text(d: Duration) -> String {
 /// departments to look for people in.
 async fn root_check(dir: &dyn Directory, provider: ProviderKind) -> (Check, Vec<Dept>) {
     match dir.root().await {
-        Ok(root) if root.id == RANGE_ROOT_ID => stand_in_root(dir, provider, root).await,
+        Ok(root) if root.id == RANGE_ROOT_ID => limited_root(dir, provider, root).await,
         Ok(root) => {
             let line = Check::ok(
                 ROOT,
@@ -627,7 +627,7 @@ async fn root_check(dir: &dyn Directory, provider: ProviderKind) -> (Check, Vec<
 }
 
 /// The contact-range directory's stand-in root: its children are the granted departments.
-async fn stand_in_root(
+async fn limited_root(
     dir: &dyn Directory,
     provider: ProviderKind,
     stand_in: Dept,

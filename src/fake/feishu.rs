@@ -116,9 +116,13 @@ pub fn routes(_opts: &FakeOptions) -> Router<Arc<FakeState>> {
         .fallback(no_such_call)
 }
 
-/// A path no document names: 404 in the envelope, counted as refused.
-async fn no_such_call() -> Fail {
-    fail(StatusCode::NOT_FOUND, CODE_INVALID, "404 page not found")
+/// A path no document names: 404 in the envelope, counted as refused; the bare base URL (a
+/// reachability check) is a plain 404.
+async fn no_such_call(State(st): State<Arc<FakeState>>, uri: axum::http::Uri) -> Response {
+    if super::server::is_site_root(uri.path(), &st.opts) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    fail(StatusCode::NOT_FOUND, CODE_INVALID, "404 page not found").into_response()
 }
 
 // ---- answers ----

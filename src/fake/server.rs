@@ -293,6 +293,16 @@ async fn knobs(State(state): State<Arc<FakeState>>, req: Request, next: Next) ->
     resp
 }
 
+/// The bare site root (`/`, or a deployment prefix alone such as `/openapi/`): what a
+/// reachability check asks for, not an API call.
+pub fn is_site_root(path: &str, opts: &FakeOptions) -> bool {
+    let p = path.trim_matches('/');
+    p.is_empty()
+        || [&opts.openapi_prefix, &opts.graph_prefix]
+            .iter()
+            .any(|prefix| !prefix.trim_matches('/').is_empty() && p == prefix.trim_matches('/'))
+}
+
 /// A running fake server.
 pub struct FakeServer {
     pub addr: SocketAddr,

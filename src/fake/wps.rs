@@ -696,13 +696,18 @@ async fn users_list(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> Reply 
 }
 
 /// A path no document names: refused, in the envelope, and counted like any other request
-/// outside the documents.
-async fn no_such_call() -> Fail {
+/// outside the documents. The bare base URL (what a reachability check such as
+/// `orgtui doctor`'s asks for) is no API call: a plain 404.
+async fn no_such_call(State(st): State<Arc<FakeState>>, uri: axum::http::Uri) -> Response {
+    if super::server::is_site_root(uri.path(), &st.opts) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     Fail {
         status: StatusCode::NOT_FOUND,
         code: CODE_BAD_REQUEST,
         msg: "no such call".into(),
     }
+    .into_response()
 }
 
 /// Seed 000 and API-NOTES: `status` and `user_ids` required, `with_dept` optional.

@@ -9,8 +9,11 @@
 //! department (`Granted/Sub`), whatever the provider reports above it (WPS gives the full
 //! company path, Feishu cannot read it). Everything else is the provider's answer.
 //!
-//! The range is learnt once, on the first call that needs it (the root, for the browser and
-//! crawls; one extra root request for a one-off `user` or `members`).
+//! The range is learnt once, on the first call that needs it: the root, for the browser and
+//! crawls. A one-off `user` or `members` costs one extra root request on a whole-company app;
+//! on a limited one it reads the range first (the grants, each granted department and its
+//! parents), so that its paths are cut the same way as everywhere else. A range with nothing
+//! readable in it is the root's refusal: the app may read nothing.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -135,18 +138,20 @@ impl RangeDirectory {
     }
 
     /// The limited view, when the app has one; `None` when it may read the whole company
-    /// or the mode cannot be learnt (then calls pass through).
-    async fn view(&self) -> Option<&View> {
+    /// or the mode cannot be learnt (then calls pass through). A refused token is the
+    /// answer itself: passing through would only be refused again.
+    async fn view(&self) -> Result<Option<&View>> {
         if self.gave_up.load(Ordering::Relaxed) && self.mode.get().is_none() {
-            return None;
+            return Ok(None);
         }
         match self.mode().await {
-            Ok(Mode::Limited(v)) => Some(v),
-            Ok(Mode::Whole) => None,
+            Ok(Mode::Limited(v)) => Ok(Some(v)),
+            Ok(Mode::Whole) => Ok(None),
+            Err(e @ Error::Auth { .. }) => Err(e),
             Err(e) => {
                 crate::log::debug(&format!("contact range: not learnt ({e}); passing through"));
                 self.gave_up.store(true, Ordering::Relaxed);
-                None
+                Ok(None)
             }
         }
     }
@@ -171,7 +176,12 @@ impl RangeDirectory {
                     range.dept_ids.len(),
                     range.user_ids.len()
                 ));
-                self.read_view(range).await.map(Mode::Limited)
+                let view = self.read_view(range).await?;
+                if view.tops.is_empty() && view.users.is_empty() {
+                    crate::log::warn("contact range: nothing granted can be read");
+                    return Err(refused);
+                }
+                Ok(Mode::Limited(view))
             }
             Err(e) => Err(e),
         }
@@ -288,7 +298,7 @@ impl Directory for RangeDirectory {
     }
 
     async fn dept(&self, id: &str) -> Result<Dept> {
-        let Some(view) = self.view().await else {
+        let Some(view) = self.view().await? else {
             return self.inner.dept(id).await;
         };
         if id == RANGE_ROOT_ID {
@@ -298,7 +308,7 @@ impl Directory for RangeDirectory {
     }
 
     async fn children(&self, dept_id: &str, page: Option<&str>) -> Result<Page<Dept>> {
-        let Some(view) = self.view().await else {
+        let Some(view) = self.view().await? else {
             return self.inner.children(dept_id, page).await;
         };
         if dept_id == RANGE_ROOT_ID {
@@ -310,7 +320,7 @@ impl Directory for RangeDirectory {
     }
 
     async fn members(&self, dept_id: &str, page: Option<&str>) -> Result<Page<User>> {
-        let Some(view) = self.view().await else {
+        let Some(view) = self.view().await? else {
             return self.inner.members(dept_id, page).await;
         };
         if dept_id == RANGE_ROOT_ID {
@@ -328,7 +338,7 @@ impl Directory for RangeDirectory {
 
     async fn user(&self, id: &str) -> Result<User> {
         let u = self.inner.user(id).await?;
-        Ok(match self.view().await {
+        Ok(match self.view().await? {
             Some(view) => view.user(u),
             None => u,
         })
@@ -336,7 +346,7 @@ impl Directory for RangeDirectory {
 
     async fn users(&self, ids: &[String]) -> Result<Vec<User>> {
         let us = self.inner.users(ids).await?;
-        Ok(match self.view().await {
+        Ok(match self.view().await? {
             Some(view) => us.into_iter().map(|u| view.user(u)).collect(),
             None => us,
         })
@@ -344,7 +354,7 @@ impl Directory for RangeDirectory {
 
     async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<EmailMatch>> {
         let found = self.inner.users_by_emails(emails).await?;
-        let Some(view) = self.view().await else {
+        let Some(view) = self.view().await? else {
             return Ok(found);
         };
         Ok(found
