@@ -218,11 +218,28 @@ fn authorize(state: &FakeState, headers: &HeaderMap) -> Result<(), Fail> {
     })
 }
 
-/// One page of `items` for the listing `scope`, by the request's `page_size`/`page_token`.
+/// One page of `items` for the listing `scope`, by the request's `page_size`/`page_token`,
+/// with the listings' sizes (10 by default, at most 50).
 fn page_of<'a, T>(
     items: &'a [T],
     scope: &str,
     q: &Query,
+) -> Result<(&'a [T], Option<String>), Fail> {
+    page_sized(
+        items,
+        scope,
+        q,
+        (paging::DEFAULT_PAGE_SIZE, paging::MAX_PAGE_SIZE),
+    )
+}
+
+/// `page_of` with the call's own page sizes (default, maximum), and seed 004's answers for a
+/// bad size (40011) or token (40012).
+fn page_sized<'a, T>(
+    items: &'a [T],
+    scope: &str,
+    q: &Query,
+    sizes: (usize, usize),
 ) -> Result<(&'a [T], Option<String>), Fail> {
     let bad_size = || {
         fail(
@@ -232,7 +249,7 @@ fn page_of<'a, T>(
         )
     };
     let size = q.page_size().map_err(|_| bad_size())?;
-    paging::page(items, scope, size, q.first("page_token")).map_err(|e| match e {
+    paging::page_within(items, scope, size, q.first("page_token"), sizes).map_err(|e| match e {
         PageError::BadSize => bad_size(),
         PageError::BadToken => fail(
             StatusCode::BAD_REQUEST,

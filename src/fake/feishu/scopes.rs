@@ -42,14 +42,6 @@ pub(super) async fn scopes(
     authorize(&state, &headers)?;
     // API-NOTES: `page_size` (1..=100), `page_token` and the id types.
     let q = params(raw.as_deref(), &[], &["page_size", "page_token"])?;
-    let bad_size = || {
-        fail(
-            StatusCode::BAD_REQUEST,
-            CODE_BAD_PAGE_SIZE,
-            "page size is invalid",
-        )
-    };
-    let size = q.page_size().map_err(|_| bad_size())?;
     let (depts, users) = state.granted();
     let org = &state.org;
     let entries: Vec<(bool, String)> = depts
@@ -57,17 +49,7 @@ pub(super) async fn scopes(
         .map(|d| (true, shown_id(org, d)))
         .chain(users.into_iter().map(|u| (false, u)))
         .collect();
-    let (slice, next) =
-        paging::page_within(&entries, "scopes", size, q.first("page_token"), SCOPES_PAGE).map_err(
-            |e| match e {
-                PageError::BadSize => bad_size(),
-                PageError::BadToken => fail(
-                    StatusCode::BAD_REQUEST,
-                    CODE_BAD_PAGE_TOKEN,
-                    "page token is invalid error",
-                ),
-            },
-        )?;
+    let (slice, next) = page_sized(&entries, "scopes", &q, SCOPES_PAGE)?;
     let pick = |dept: bool| -> Vec<Value> {
         slice
             .iter()
