@@ -427,6 +427,15 @@ fn statuses<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Vec<UserSta
     Ok(values.into_iter().filter_map(UserStatus::parse).collect())
 }
 
+/// The status filter as part of a listing's page-token scope, whatever order or repeats the
+/// values came in: a token is good only for the listing it was issued for.
+fn filter_key(wanted: &[UserStatus]) -> String {
+    let mut names: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(",")
+}
+
 /// A required list of ids (batch reads): 1 to 50 non-empty ids.
 fn user_ids(ids: &[String]) -> Result<(), Fail> {
     rules::count("user_ids", ids.len(), 1, MAX_BATCH_IDS)?;
@@ -571,12 +580,9 @@ async fn members(
         .into_iter()
         .filter(|(_, _, u)| wanted.contains(&u.status_or_active()))
         .collect();
-    let mut scope_statuses: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
-    scope_statuses.sort_unstable();
-    scope_statuses.dedup();
     let (slice, next) = paging::page(
         &listed,
-        &format!("members:{id}:{recursive}:{}", scope_statuses.join(",")),
+        &format!("members:{id}:{recursive}:{}", filter_key(&wanted)),
         q.page_size()?,
         q.first("page_token"),
     )
@@ -674,12 +680,9 @@ async fn users_list(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> Reply 
         .iter()
         .filter(|u| wanted.contains(&u.status_or_active()) && st.user_visible(&u.id))
         .collect();
-    let mut scope_statuses: Vec<&str> = wanted.iter().map(|s| s.as_str()).collect();
-    scope_statuses.sort_unstable();
-    scope_statuses.dedup();
     let (slice, next) = paging::page(
         &listed,
-        &format!("users:{}", scope_statuses.join(",")),
+        &format!("users:{}", filter_key(&wanted)),
         q.page_size()?,
         q.first("page_token"),
     )
