@@ -310,6 +310,54 @@ fn nested_grants_appear_once() {
     assert_eq!(all.iter().filter(|(id, ..)| id == "sales-n").count(), 1);
 }
 
+/// A person granted directly who is also a member of a granted department shows up there,
+/// once, not under the stand-in too: the view is the same read back from the export.
+#[test]
+fn people_granted_twice_appear_once_and_read_back_the_same() {
+    for provider in ["wps", "feishu"] {
+        let home = scratch();
+        let org = write_org(home.path());
+        let server = fake_server(provider, &org, &["--scope", "be-db,sales,st1,solo"]);
+        let tree = run(&server, home.path(), &["tree", "--json"]);
+        ok(&tree);
+        let live = json(&tree);
+        let direct: Vec<&str> = live["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(direct, ["solo"], "{provider}: st1 sits in Database/Storage");
+        let export = run(&server, home.path(), &["export"]);
+        ok(&export);
+        let saved = home.path().join("range.json");
+        std::fs::write(&saved, &export.stdout).unwrap();
+        let back = run(
+            &server,
+            home.path(),
+            &["--org-file", saved.to_str().unwrap(), "tree", "--json"],
+        );
+        ok(&back);
+        // The file records people's department ids, not the departments outside the range
+        // (HR, above): compare without those references.
+        fn drop_refs(v: &mut Value) {
+            match v {
+                Value::Object(m) => {
+                    m.remove("depts");
+                    m.values_mut().for_each(drop_refs);
+                }
+                Value::Array(a) => a.iter_mut().for_each(drop_refs),
+                _ => {}
+            }
+        }
+        let (mut live, mut back) = (live.clone(), json(&back));
+        drop_refs(&mut live);
+        drop_refs(&mut back);
+        assert!(back == live, "{provider}: the view read back differs");
+        assert_eq!(server.stats()["refused"], 0);
+    }
+}
+
 #[test]
 fn one_granted_department_keeps_the_single_root_shape() {
     let home = scratch();

@@ -230,6 +230,35 @@ impl RangeDirectory {
         Ok(view)
     }
 
+    /// The people granted one by one who are not already members of a department in the
+    /// range: those show up there, once, as they do in an org file of the range read back.
+    async fn granted_outside(&self, view: &View) -> Result<Vec<User>> {
+        let users = self.inner.users(&view.users).await?;
+        let mut readable: HashMap<String, bool> = HashMap::new();
+        let mut out = Vec::with_capacity(users.len());
+        for u in users {
+            let mut inside = false;
+            for d in &u.dept_ids {
+                let known = match readable.get(d) {
+                    Some(k) => *k,
+                    None => {
+                        let k = view.top_ids.contains(d) || self.inner.dept(d).await.is_ok();
+                        readable.insert(d.clone(), k);
+                        k
+                    }
+                };
+                if known {
+                    inside = true;
+                    break;
+                }
+            }
+            if !inside {
+                out.push(u);
+            }
+        }
+        Ok(out)
+    }
+
     /// Granted department `id`, unless it cannot be read or sits inside another granted
     /// department (then it shows up there, not twice). One element or none.
     async fn granted_top(&self, id: &str, granted: &HashSet<String>) -> Result<Vec<Dept>> {
@@ -325,7 +354,7 @@ impl Directory for RangeDirectory {
         };
         if dept_id == RANGE_ROOT_ID {
             let users = match page {
-                None => self.inner.users(&view.users).await?,
+                None => self.granted_outside(view).await?,
                 Some(_) => Vec::new(),
             };
             let users = users.into_iter().map(|u| view.user(u)).collect();
