@@ -151,13 +151,11 @@ impl HttpClient {
         loop {
             self.limiter.wait().await;
             let outcome = self.exchange(build(&self.client)).await;
-            match self.retry_wait(idempotent, retries, &outcome) {
-                Some(wait) => {
-                    tracing_note(endpoint, retries, wait, &outcome);
-                    tokio::time::sleep(wait).await;
-                    retries += 1;
-                }
-                None => return finish(endpoint, outcome),
+            if let Some(done) = self
+                .settle(endpoint, idempotent, &mut retries, outcome)
+                .await
+            {
+                return done;
             }
         }
     }
@@ -200,13 +198,11 @@ impl HttpClient {
                 ));
                 continue;
             }
-            match self.retry_wait(idempotent, retries, &outcome) {
-                Some(wait) => {
-                    tracing_note(endpoint, retries, wait, &outcome);
-                    tokio::time::sleep(wait).await;
-                    retries += 1;
-                }
-                None => return finish(endpoint, outcome),
+            if let Some(done) = self
+                .settle(endpoint, idempotent, &mut retries, outcome)
+                .await
+            {
+                return done;
             }
         }
     }
@@ -233,6 +229,26 @@ impl HttpClient {
         }
         let outcome = self.exchange(build(&self.client, &token)).await;
         Ok(Some((token, outcome)))
+    }
+
+    /// After an attempt: `None` once it has waited to try again (counted in `retries`), else
+    /// the call's result.
+    async fn settle(
+        &self,
+        endpoint: &str,
+        idempotent: bool,
+        retries: &mut u32,
+        outcome: Outcome,
+    ) -> Option<Result<RawResponse>> {
+        match self.retry_wait(idempotent, *retries, &outcome) {
+            Some(wait) => {
+                tracing_note(endpoint, *retries, wait, &outcome);
+                tokio::time::sleep(wait).await;
+                *retries += 1;
+                None
+            }
+            None => Some(finish(endpoint, outcome)),
+        }
     }
 
     /// How long to wait before trying again, or `None` when `outcome` is final.
