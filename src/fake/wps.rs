@@ -427,6 +427,25 @@ fn statuses<'a>(values: impl IntoIterator<Item = &'a str>) -> Result<Vec<UserSta
     Ok(values.into_iter().filter_map(UserStatus::parse).collect())
 }
 
+/// One page of the listing `all` (page-token scope `scope`) by the request's `page_size` and
+/// `page_token`: `items`, `next_page_token` (empty on the last page) and, when asked, `total`.
+fn listing<T>(
+    all: &[T],
+    scope: &str,
+    q: &Query,
+    with_total: bool,
+    item: impl Fn(&T) -> Value,
+) -> Reply {
+    let (slice, next) =
+        paging::page(all, scope, q.page_size()?, q.first("page_token")).map_err(page_error)?;
+    let items: Vec<Value> = slice.iter().map(item).collect();
+    let mut data = json!({"items": items, "next_page_token": next.unwrap_or_default()});
+    if with_total {
+        data["total"] = json!(all.len());
+    }
+    ok(data)
+}
+
 /// The status filter as part of a listing's page-token scope, whatever order or repeats the
 /// values came in: a token is good only for the listing it was issued for.
 fn filter_key(wanted: &[UserStatus]) -> String {
@@ -533,21 +552,9 @@ async fn children(
     st.org.dept(&id).ok_or_else(not_found)?;
     in_range(st.dept_visible(&id))?;
     let kids = st.org.children(&id);
-    let (slice, next) = paging::page(
-        &kids,
-        &format!("children:{id}"),
-        q.page_size()?,
-        q.first("page_token"),
-    )
-    .map_err(page_error)?;
-    let mut data = json!({
-        "items": slice.iter().map(|d| dept_json(&st.org, d)).collect::<Vec<_>>(),
-        "next_page_token": next.unwrap_or_default(),
-    });
-    if with_total {
-        data["total"] = json!(kids.len());
-    }
-    ok(data)
+    listing(&kids, &format!("children:{id}"), q, with_total, |d| {
+        dept_json(&st.org, d)
+    })
 }
 
 async fn members(
@@ -580,22 +587,10 @@ async fn members(
         .into_iter()
         .filter(|(_, _, u)| wanted.contains(&u.status_or_active()))
         .collect();
-    let (slice, next) = paging::page(
-        &listed,
-        &format!("members:{id}:{recursive}:{}", filter_key(&wanted)),
-        q.page_size()?,
-        q.first("page_token"),
-    )
-    .map_err(page_error)?;
-    let items: Vec<Value> = slice
-        .iter()
-        .map(|(pos, d, u)| member_json(d, *pos, u, detail && pos % 7 != 6))
-        .collect();
-    let mut data = json!({"items": items, "next_page_token": next.unwrap_or_default()});
-    if with_total {
-        data["total"] = json!(listed.len());
-    }
-    ok(data)
+    let scope = format!("members:{id}:{recursive}:{}", filter_key(&wanted));
+    listing(&listed, &scope, q, with_total, |(pos, d, u)| {
+        member_json(d, *pos, u, detail && pos % 7 != 6)
+    })
 }
 
 /// The members of `id` with their position in their department, and with `recursive` those
@@ -680,22 +675,10 @@ async fn users_list(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> Reply 
         .iter()
         .filter(|u| wanted.contains(&u.status_or_active()) && st.user_visible(&u.id))
         .collect();
-    let (slice, next) = paging::page(
-        &listed,
-        &format!("users:{}", filter_key(&wanted)),
-        q.page_size()?,
-        q.first("page_token"),
-    )
-    .map_err(page_error)?;
-    let items: Vec<Value> = slice
-        .iter()
-        .map(|u| user_json(&st.org, u, with_dept))
-        .collect();
-    let mut data = json!({"items": items, "next_page_token": next.unwrap_or_default()});
-    if with_total {
-        data["total"] = json!(listed.len());
-    }
-    ok(data)
+    let scope = format!("users:{}", filter_key(&wanted));
+    listing(&listed, &scope, q, with_total, |u| {
+        user_json(&st.org, u, with_dept)
+    })
 }
 
 /// A path no document names: refused, in the envelope, and counted like any other request
