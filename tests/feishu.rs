@@ -1,6 +1,8 @@
 //! The Feishu/Lark client against the in-process fake server (and, for the failure modes the
 //! fake cannot produce, tiny purpose-built servers): the real HTTP stack end to end.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -544,19 +546,10 @@ async fn bad_page_token_is_a_protocol_error() {
 
 /// `Bearer <a tenant token>` fetched by hand from the fake at `base`.
 async fn raw_bearer(base: &str) -> String {
-    let token: Value = reqwest::Client::new()
-        .post(format!(
-            "{base}/open-apis/auth/v3/tenant_access_token/internal"
-        ))
-        .json(&json!({"app_id": APP_ID, "app_secret": SECRET}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(token["code"], 0, "{token}");
-    format!("Bearer {}", token["tenant_access_token"].as_str().unwrap())
+    format!(
+        "Bearer {}",
+        common::feishu_token(base, APP_ID, SECRET).await
+    )
 }
 
 /// The fake's own error answers, by raw requests.

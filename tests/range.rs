@@ -510,18 +510,7 @@ async fn feishu_scopes_endpoint_and_refusals() {
     use orgtui::directory::ProviderKind;
     let server = in_process(ProviderKind::Feishu, Some(SCOPE)).await;
     let base = server.base_url();
-    let token: Value = reqwest::Client::new()
-        .post(format!(
-            "{base}/open-apis/auth/v3/tenant_access_token/internal"
-        ))
-        .json(&json!({"app_id": APP_ID, "app_secret": APP_SECRET}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["tenant_access_token"].as_str().unwrap().to_string();
+    let token = feishu_token(&base, APP_ID, APP_SECRET).await;
     let scopes = "/open-apis/contact/v3/scopes";
 
     let (st, body) = feishu_get(&base, &token, &format!("{scopes}?page_size=100")).await;
@@ -609,18 +598,7 @@ async fn feishu_scopes_endpoint_and_refusals() {
     // Without --scope: the whole company, the root department.
     let whole = in_process(ProviderKind::Feishu, None).await;
     let wbase = whole.base_url();
-    let token: Value = reqwest::Client::new()
-        .post(format!(
-            "{wbase}/open-apis/auth/v3/tenant_access_token/internal"
-        ))
-        .json(&json!({"app_id": APP_ID, "app_secret": APP_SECRET}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["tenant_access_token"].as_str().unwrap();
+    let token = &feishu_token(&wbase, APP_ID, APP_SECRET).await;
     let (st, body) = feishu_get(&wbase, token, scopes).await;
     assert_eq!(st, 200);
     assert_eq!(body["data"]["department_ids"], json!(["0"]));
@@ -656,19 +634,7 @@ async fn wps_permissions_scope_and_refusals() {
     use orgtui::directory::ProviderKind;
     let server = in_process(ProviderKind::Wps, Some(SCOPE)).await;
     let base = server.base_url();
-    let token: Value = reqwest::Client::new()
-        .post(format!("{base}/oauth2/token"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "grant_type=client_credentials&client_id={APP_ID}&client_secret={APP_SECRET}"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["access_token"].as_str().unwrap().to_string();
+    let token = wps_token(&base, "", APP_ID, APP_SECRET).await;
 
     let (st, body) = wps_get(&base, &token, "/v7/contacts/permissions_scope?scopes=org").await;
     assert_eq!(st, 200, "{body}");

@@ -2,6 +2,8 @@
 //! member hydration path, private deployments (prefixes, WPS-4), token expiry, injected 500s
 //! and 429s, and the error kinds (auth, not found, protocol, network).
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -174,19 +176,7 @@ fn ids(users: &[orgtui::model::User]) -> Vec<String> {
 // ---- raw, hand-signed requests ----
 
 async fn raw_token(base: &str, prefix: &str) -> String {
-    let resp = reqwest::Client::new()
-        .post(format!("{base}{prefix}/oauth2/token"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "grant_type=client_credentials&client_id={APP_ID}&client_secret={APP_SECRET}"
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let v: serde_json::Value = resp.json().await.unwrap();
-    assert_eq!(v["token_type"], "bearer");
-    v["access_token"].as_str().unwrap().to_string()
+    common::wps_token(base, prefix, APP_ID, APP_SECRET).await
 }
 
 struct Raw<'a> {

@@ -88,6 +88,46 @@ impl FakeProc {
     }
 }
 
+/// A WPS app token fetched by hand from the fake at `base` (under `prefix`).
+pub async fn wps_token(base: &str, prefix: &str, app_id: &str, secret: &str) -> String {
+    let resp = reqwest::Client::new()
+        .post(format!("{base}{prefix}/oauth2/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=client_credentials&client_id={app_id}&client_secret={secret}"
+        ))
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(resp.status(), 200);
+    let v: serde_json::Value = resp.json().await.expect("token JSON");
+    assert_eq!(v["token_type"], "bearer", "{v}");
+    v["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
+}
+
+/// A Feishu tenant token fetched by hand from the fake at `base`.
+pub async fn feishu_token(base: &str, app_id: &str, secret: &str) -> String {
+    let v: serde_json::Value = reqwest::Client::new()
+        .post(format!(
+            "{base}/open-apis/auth/v3/tenant_access_token/internal"
+        ))
+        .json(&serde_json::json!({"app_id": app_id, "app_secret": secret}))
+        .send()
+        .await
+        .expect("token request")
+        .json()
+        .await
+        .expect("token JSON");
+    assert_eq!(v["code"], 0, "{v}");
+    v["tenant_access_token"]
+        .as_str()
+        .expect("tenant_access_token")
+        .to_string()
+}
+
 /// A scratch HOME so no real config or cache is touched.
 pub fn scratch() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
