@@ -2,6 +2,8 @@
 //! small org fixtures.
 #![allow(dead_code)]
 
+pub mod hostile;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
