@@ -9,6 +9,7 @@ pub mod fake;
 pub mod http;
 pub mod log;
 pub mod model;
+pub mod private_file;
 pub mod providers;
 pub mod search;
 pub mod secret;

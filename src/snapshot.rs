@@ -22,7 +22,7 @@
 //! self-describing: any change to the fields of `Snapshot`, `SnapDept`, `SnapUser` or the
 //! model types they hold must bump `FORMAT_VERSION` (and update the mirrors in `search.rs`).
 //! Writes are atomic (temp file, fsync, rename), so a reader sees the old file or the new
-//! one, never half of one.
+//! one, never half of one; the file is private to its owner (`crate::private_file`).
 //!
 //! Submodules: `format` (layout, checksum, parallel decoding), `org_file` (to and from org
 //! files), `people` (the head at once and the people part by part, for a fast start),
@@ -35,10 +35,8 @@ mod people;
 mod recorder;
 mod search;
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -88,10 +86,13 @@ impl Snapshot {
     }
 }
 
-/// The age of something saved at `saved_at` (Unix seconds); zero when that is in the future.
+/// The age of something saved at `saved_at` (Unix seconds, read from a file: any value);
+/// zero when that is in the future or past what the clock can hold.
 fn age_of(saved_at: u64, now: SystemTime) -> Duration {
-    let saved = UNIX_EPOCH + Duration::from_secs(saved_at);
-    now.duration_since(saved).unwrap_or_default()
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(saved_at))
+        .and_then(|saved| now.duration_since(saved).ok())
+        .unwrap_or_default()
 }
 
 pub(crate) fn unix_now() -> u64 {
@@ -149,86 +150,12 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// Atomic: write to a temp file in the same directory, fsync, rename over `path` (a crash
 /// never leaves a broken snapshot; the old one survives a failed write). Creates the
-/// directory. People are written in tree order (see `Snapshot::people_tree_first`), not in
+/// directory. The file is 0600 in a 0700 directory: it holds everyone's email and mobile. People are written in tree order (see `Snapshot::people_tree_first`), not in
 /// the order `snap` holds them.
 pub fn save(path: &Path, snap: &Snapshot) -> std::io::Result<()> {
     let chunks = encode(snap)?;
     let chunks: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
-    write_atomic(path, &chunks)
-}
-
-/// Tells concurrent writers in one process apart (the pid does across processes).
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Write `chunks` one after another to `path`, atomically (see `save`).
-pub(crate) fn write_atomic(path: &Path, chunks: &[&[u8]]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "snapshot".into());
-    remove_abandoned_temps(dir, &name);
-    let temp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let written = (|| {
-        let mut f = File::create(&temp)?;
-        for chunk in chunks {
-            f.write_all(chunk)?;
-        }
-        // Data on disk before the rename makes it visible: otherwise a crash could leave the
-        // new name pointing at an empty file.
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&temp, path)
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temp);
-        return Err(e);
-    }
-    // Make the rename itself durable. Not every platform can open a directory; the file is
-    // complete either way, so this is best effort.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-/// A temp file untouched for this long was left by a writer that died mid-save (a save
-/// takes well under a second); newer ones may belong to a writer still at work.
-const ABANDONED_AFTER: Duration = Duration::from_secs(600);
-
-/// Remove the temp files of earlier saves of `name` that were killed before their rename.
-/// Best effort: anything unexpected is left alone.
-fn remove_abandoned_temps(dir: &Path, name: &str) {
-    let prefix = format!(".{name}.");
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name();
-        let Some(file_name) = file_name.to_str() else {
-            continue;
-        };
-        if !(file_name.starts_with(&prefix) && file_name.ends_with(".tmp")) {
-            continue;
-        }
-        let abandoned = entry
-            .metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > ABANDONED_AFTER);
-        if abandoned {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
+    crate::private_file::write_private(path, &chunks)
 }
 
 #[derive(Debug)]
@@ -309,5 +236,12 @@ mod tests {
         let evil = file_name_for("../../etc/pass wd\u{1b}", "wps", "x");
         assert!(evil.starts_with("______etc_pass_wd_-"), "{evil}");
         assert!(!file_name_for("", "wps", "x").starts_with('-'));
+    }
+
+    #[test]
+    fn any_saved_at_has_an_age() {
+        let now = SystemTime::now();
+        assert_eq!(age_of(u64::MAX, now), Duration::ZERO);
+        assert_eq!(age_of(0, UNIX_EPOCH + Duration::from_secs(5)), Duration::from_secs(5));
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::output;
 use super::tree::crawl_with_people;
 use crate::directory::Directory;
-use crate::error::{Result, exit};
+use crate::error::{Error, Result, exit};
 use crate::fake::{OrgDept, OrgFile, OrgUser};
 use crate::model::RANGE_ROOT_ID;
 use crate::text::sanitize;
@@ -62,19 +62,35 @@ pub async fn run(dir: Arc<dyn Directory>, format: &str, dept: Option<&str>) -> R
         users,
     };
     let text = match format {
-        "csv" => csv(&file.users),
+        "csv" => csv(&file.users)?,
         _ => output::to_json(&file)?,
     };
     output::emit(&text)?;
     Ok(exit::OK)
 }
 
-const CSV_HEADER: &str =
-    "id,name,email,mobile,title,employee_id,status,leader_id,dept_ids,city,work_place\n";
+const CSV_HEADER: [&str; 11] = [
+    "id",
+    "name",
+    "email",
+    "mobile",
+    "title",
+    "employee_id",
+    "status",
+    "leader_id",
+    "dept_ids",
+    "city",
+    "work_place",
+];
 
-/// RFC 4180 CSV; department ids joined with `;`. Cells are sanitized like all text output.
-fn csv(users: &[OrgUser]) -> String {
-    let mut out = String::from(CSV_HEADER);
+/// RFC 4180 CSV (quoted only where needed, CRLF line ends); department ids joined with `;`.
+/// Every cell is made safe by `csv_cell`.
+fn csv(users: &[OrgUser]) -> Result<String> {
+    let failed = |e: &dyn std::fmt::Display| Error::Io(format!("cannot write the CSV: {e}"));
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    out.write_record(CSV_HEADER).map_err(|e| failed(&e))?;
     for u in users {
         let cells = [
             Some(u.id.clone()),
@@ -89,22 +105,24 @@ fn csv(users: &[OrgUser]) -> String {
             u.city.clone(),
             u.work_place.clone(),
         ];
-        let row: Vec<String> = cells
-            .iter()
-            .map(|c| csv_cell(c.as_deref().unwrap_or("")))
-            .collect();
-        out.push_str(&row.join(","));
-        out.push('\n');
+        out.write_record(cells.iter().map(|c| csv_cell(c.as_deref().unwrap_or(""))))
+            .map_err(|e| failed(&e))?;
     }
-    out
+    let bytes = out.into_inner().map_err(|e| failed(&e))?;
+    String::from_utf8(bytes).map_err(|e| failed(&e))
 }
 
+/// A cell's text: unsafe characters replaced as in all text output (`text::sanitize`: a
+/// newline, tab or CR becomes U+FFFD, so a record stays on one line), and a value a
+/// spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR, the
+/// OWASP list) prefixed with `'`, which makes it text: `+86 138…` stays a phone number.
+/// Quoting is left to the CSV writer.
 fn csv_cell(s: &str) -> String {
-    let s = sanitize(s);
-    if s.contains([',', '"']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+    let clean = sanitize(s);
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{clean}")
     } else {
-        s
+        clean
     }
 }
 
@@ -112,10 +130,38 @@ fn csv_cell(s: &str) -> String {
 mod tests {
     use super::*;
 
+    fn one_cell(s: &str) -> String {
+        let user = OrgUser {
+            id: s.to_string(),
+            ..OrgUser::default()
+        };
+        let text = csv(&[user]).unwrap();
+        let row = text.split("\r\n").nth(1).unwrap().to_string();
+        row.strip_suffix(",,,,,,,,,,").unwrap().to_string()
+    }
+
     #[test]
-    fn csv_quotes_and_sanitizes() {
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("x\ny"), "x\u{FFFD}y");
+    fn csv_quotes_as_rfc_4180_and_sanitizes() {
+        assert_eq!(one_cell("a,b"), "\"a,b\"");
+        assert_eq!(one_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(one_cell("x\ny"), "x\u{FFFD}y");
+        assert_eq!(one_cell("x\u{2028}y"), "x\u{FFFD}y");
+        assert_eq!(one_cell("张伟"), "张伟");
+    }
+
+    #[test]
+    fn csv_neutralizes_formulas() {
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("+86 13800000000"), "'+86 13800000000");
+        assert_eq!(csv_cell("-1+2"), "'-1+2");
+        assert_eq!(csv_cell("@SUM(1)"), "'@SUM(1)");
+        assert_eq!(csv_cell("\t=1"), "'\u{FFFD}=1");
+        assert_eq!(csv_cell("\r=1"), "'\u{FFFD}=1");
+        assert_eq!(csv_cell("a=1"), "a=1");
+        assert_eq!(csv_cell(""), "");
+        assert_eq!(
+            one_cell("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The CLI's stable output shapes (JSON keys always present, null when unknown) and its text
-//! rendering. Text never carries control characters from server data to the terminal; JSON
-//! escapes them by construction.
+//! rendering. Text never carries control characters from server data to the terminal (see
+//! `text::is_unsafe`); JSON escapes the same characters as `\uXXXX`, so it still holds the
+//! exact values but nothing in it acts on a terminal or a viewer.
 
 use std::io::Write;
 
@@ -89,11 +90,38 @@ pub fn emit(text: &str) -> Result<()> {
     }
 }
 
+/// Pretty JSON and a newline, with every unsafe character escaped (see `escape_unsafe`).
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    let mut s = serde_json::to_string_pretty(value)
+    let s = serde_json::to_string_pretty(value)
         .map_err(|e| Error::Io(format!("cannot encode JSON: {e}")))?;
+    let mut s = escape_unsafe(s);
     s.push('\n');
     Ok(s)
+}
+
+/// serde_json escapes only C0 controls, `"` and `\`; this escapes the rest of what
+/// `text::is_unsafe` names (DEL, C1, bidi controls, zero-width characters, U+2028/U+2029) as
+/// `\uXXXX`. Done on the encoded text: outside strings JSON holds only ASCII punctuation,
+/// digits, letters and whitespace, so every such character is inside a string, where its
+/// escape means the same character. All of them are in the BMP, so one escape each.
+pub fn escape_unsafe(json: String) -> String {
+    if !json.chars().any(needs_escape) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len().saturating_add(64));
+    for c in json.chars() {
+        if needs_escape(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// C0 is left to serde_json: raw, it is only the pretty printer's newlines and indent.
+fn needs_escape(c: char) -> bool {
+    c > '\u{1f}' && crate::text::is_unsafe(c)
 }
 
 /// A field for text output: sanitized, or `-` when unknown.
@@ -146,4 +174,34 @@ pub fn user_block(u: &User, leader: Option<&str>) -> String {
         row("dept", format!("{} [{}]", field(shown), sanitize(&d.id)));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_escapes_unsafe_characters_and_keeps_the_value() {
+        let hostile = "a\u{7f}\u{85}\u{9f}\u{61c}\u{200e}\u{202e}\u{2066}\u{200b}\u{2060}\u{feff}\u{2028}\u{2029}\n\u{1b}z 张伟";
+        let value = serde_json::json!({ "name": hostile, (hostile): [hostile] });
+        let text = to_json(&value).unwrap();
+        for c in hostile.chars().filter(|c| *c > '\u{7e}' && !c.is_alphanumeric()) {
+            assert!(!text.contains(c), "U+{:04X} raw in {text}", u32::from(c));
+        }
+        for esc in ["\\u007f", "\\u0085", "\\u061c", "\\u202e", "\\u2028", "\\ufeff", "\\u001b"] {
+            assert!(text.contains(esc), "{esc} missing in {text}");
+        }
+        assert!(text.contains("张伟"));
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn plain_json_is_unchanged() {
+        let value = serde_json::json!({"a": ["b", 1, null], "c": "d\"e"});
+        assert_eq!(
+            to_json(&value).unwrap(),
+            format!("{}\n", serde_json::to_string_pretty(&value).unwrap())
+        );
+    }
 }
