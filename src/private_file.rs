@@ -300,12 +300,25 @@ mod tests {
         let path = tmp.path().join("f.snap");
         let planted = tmp.path().join(".f.snap.planted.tmp");
         std::os::unix::fs::symlink(&victim, &planted).unwrap();
-        let names = [".f.snap.planted.tmp".to_string(), ".f.snap.free.tmp".to_string()];
+        let names = [
+            ".f.snap.planted.tmp".to_string(),
+            ".f.snap.free.tmp".to_string(),
+        ];
         write_private_named(&path, &[b"data"], names).unwrap();
         assert_eq!(fs::read(&victim).unwrap(), b"keep me");
-        assert!(fs::symlink_metadata(&planted).unwrap().file_type().is_symlink());
+        assert!(
+            fs::symlink_metadata(&planted)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert_eq!(fs::read(&path).unwrap(), b"data");
-        assert!(!fs::symlink_metadata(&path).unwrap().file_type().is_symlink());
+        assert!(
+            !fs::symlink_metadata(&path)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
         assert!(!tmp.path().join(".f.snap.free.tmp").exists());
 
         // Every name taken: an error, and still nothing written through the link.
@@ -324,6 +337,10 @@ mod tests {
         std::os::unix::fs::symlink(&victim, &log).unwrap();
         assert!(open_append_private(&log).is_err());
         assert_eq!(fs::read(&victim).unwrap(), b"keep me");
-        assert_eq!(mode(&victim), 0o644, "the link's target is not chmodded either");
+        assert_eq!(
+            mode(&victim),
+            0o644,
+            "the link's target is not chmodded either"
+        );
     }
 }

@@ -242,6 +242,9 @@ mod tests {
     fn any_saved_at_has_an_age() {
         let now = SystemTime::now();
         assert_eq!(age_of(u64::MAX, now), Duration::ZERO);
-        assert_eq!(age_of(0, UNIX_EPOCH + Duration::from_secs(5)), Duration::from_secs(5));
+        assert_eq!(
+            age_of(0, UNIX_EPOCH + Duration::from_secs(5)),
+            Duration::from_secs(5)
+        );
     }
 }

@@ -47,7 +47,10 @@ pub fn is_bidi_control(c: char) -> bool {
 /// Zero-width characters (space, non-joiner, joiner, word joiner, BOM) and the line and
 /// paragraph separators.
 pub fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}')
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}'
+    )
 }
 
 #[cfg(test)]
@@ -70,10 +73,17 @@ mod tests {
             '\u{7f}', '\u{80}', '\u{9f}', '\t', '\r',
         ] {
             assert!(is_unsafe(c), "U+{:04X}", c as u32);
-            assert_eq!(sanitize(&format!("a{c}b")), "a\u{FFFD}b", "U+{:04X}", c as u32);
+            assert_eq!(
+                sanitize(&format!("a{c}b")),
+                "a\u{FFFD}b",
+                "U+{:04X}",
+                c as u32
+            );
         }
         // Their neighbours are ordinary text.
-        for c in ['\u{061B}', '\u{200A}', '\u{2027}', '\u{202F}', '\u{2065}', '\u{206A}', 'é'] {
+        for c in [
+            '\u{061B}', '\u{200A}', '\u{2027}', '\u{202F}', '\u{2065}', '\u{206A}', 'é',
+        ] {
             assert!(!is_unsafe(c), "U+{:04X}", c as u32);
         }
     }

@@ -17,9 +17,8 @@ use common::*;
 /// controls, the zero-width characters, and the line and paragraph separators.
 const UNSAFE: &[char] = &[
     '\u{7f}', '\u{85}', '\u{9b}', '\u{9f}', '\u{61c}', '\u{200e}', '\u{200f}', '\u{202a}',
-    '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}',
-    '\u{2069}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{2028}',
-    '\u{2029}',
+    '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+    '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{2028}', '\u{2029}',
 ];
 
 /// `A` + each unsafe character followed by a letter, so every one sits inside a word.
@@ -94,7 +93,9 @@ fn json_escapes_unsafe_characters_and_keeps_the_values() {
     let out = run(&server, home.path(), &["user", "u1", "--json"]);
     let text = ok(&out);
     assert_no_unsafe("user --json", &text);
-    for esc in ["\\u0085", "\\u061c", "\\u202e", "\\u200b", "\\ufeff", "\\u2028", "\\u2029"] {
+    for esc in [
+        "\\u0085", "\\u061c", "\\u202e", "\\u200b", "\\ufeff", "\\u2028", "\\u2029",
+    ] {
         assert!(text.contains(esc), "{esc} missing: {text}");
     }
     let v = json(&out);
@@ -254,7 +255,11 @@ fn pre_existing_wide_cache_and_log_are_tightened() {
         .unwrap();
     ok(&out);
     assert_eq!((mode(&cache), mode(&log)), (0o700, 0o600));
-    assert!(std::fs::read_to_string(&log).unwrap().starts_with("an old line\n"));
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .starts_with("an old line\n")
+    );
 }
 
 /// `--org-file` caches the parsed file as a snapshot: private too.
@@ -308,7 +313,12 @@ fn planted_symlinks_at_temp_paths_are_not_followed() {
     };
     orgtui::snapshot::save(&path, &snap).unwrap();
     assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
-    assert!(!std::fs::symlink_metadata(&path).unwrap().file_type().is_symlink());
+    assert!(
+        !std::fs::symlink_metadata(&path)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     assert_eq!(mode(&path), 0o600);
     assert_eq!(orgtui::snapshot::load(&path).unwrap(), snap);
 }
@@ -319,7 +329,8 @@ fn the_log_rotates_at_its_cap_and_stays_private() {
     let path = tmp.path().join("orgtui.log");
     let mut log = orgtui::log::RotatingLog::open(&path, 1000, 1).unwrap();
     for i in 0..100 {
-        log.write_line(&format!("{i:03} {}\n", "x".repeat(95))).unwrap();
+        log.write_line(&format!("{i:03} {}\n", "x".repeat(95)))
+            .unwrap();
     }
     let old = tmp.path().join("orgtui.log.1");
     for p in [&path, &old] {
@@ -328,7 +339,11 @@ fn the_log_rotates_at_its_cap_and_stays_private() {
         assert_eq!(mode(p), 0o600);
     }
     assert!(!tmp.path().join("orgtui.log.2").exists());
-    assert!(std::fs::read_to_string(&path).unwrap().ends_with(&format!("099 {}\n", "x".repeat(95))));
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .ends_with(&format!("099 {}\n", "x".repeat(95)))
+    );
     // The production cap.
     assert_eq!(orgtui::log::MAX_LOG_BYTES, 8 * 1024 * 1024);
 }
@@ -345,8 +360,8 @@ fn the_browser_replaces_unsafe_characters() {
     use ratatui::backend::TestBackend;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-    let dept = |id: &str, parent: Option<&str>, children: Vec<String>, members: Vec<String>| {
-        SnapDept {
+    let dept =
+        |id: &str, parent: Option<&str>, children: Vec<String>, members: Vec<String>| SnapDept {
             dept: Dept {
                 id: id.into(),
                 name: Some(hostile_text(id)),
@@ -355,8 +370,7 @@ fn the_browser_replaces_unsafe_characters() {
             },
             children: Some(children),
             members: Some(members),
-        }
-    };
+        };
     let user = SnapUser {
         user: User {
             id: "u1".into(),
@@ -392,7 +406,10 @@ fn the_browser_replaces_unsafe_characters() {
     };
     let mut screens = vec![render(&app)];
     for _ in 0..2 {
-        app.update(Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)));
+        app.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('j'),
+            KeyModifiers::NONE,
+        )));
         screens.push(render(&app));
     }
     let all = screens.join("\n");

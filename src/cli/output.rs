@@ -185,10 +185,15 @@ mod tests {
         let hostile = "a\u{7f}\u{85}\u{9f}\u{61c}\u{200e}\u{202e}\u{2066}\u{200b}\u{2060}\u{feff}\u{2028}\u{2029}\n\u{1b}z 张伟";
         let value = serde_json::json!({ "name": hostile, (hostile): [hostile] });
         let text = to_json(&value).unwrap();
-        for c in hostile.chars().filter(|c| *c > '\u{7e}' && !c.is_alphanumeric()) {
+        for c in hostile
+            .chars()
+            .filter(|c| *c > '\u{7e}' && !c.is_alphanumeric())
+        {
             assert!(!text.contains(c), "U+{:04X} raw in {text}", u32::from(c));
         }
-        for esc in ["\\u007f", "\\u0085", "\\u061c", "\\u202e", "\\u2028", "\\ufeff", "\\u001b"] {
+        for esc in [
+            "\\u007f", "\\u0085", "\\u061c", "\\u202e", "\\u2028", "\\ufeff", "\\u001b",
+        ] {
             assert!(text.contains(esc), "{esc} missing in {text}");
         }
         assert!(text.contains("张伟"));
