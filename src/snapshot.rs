@@ -113,7 +113,12 @@ pub fn path_for(profile: &str, provider: &str, base_url: &str) -> Option<PathBuf
 }
 
 fn file_name_for(profile: &str, provider: &str, base_url: &str) -> String {
-    let mut key = Vec::with_capacity(provider.len() + base_url.len() + 1);
+    let mut key = Vec::with_capacity(
+        provider
+            .len()
+            .saturating_add(base_url.len())
+            .saturating_add(1),
+    );
     key.extend_from_slice(provider.as_bytes());
     key.push(0);
     key.extend_from_slice(base_url.trim_end_matches('/').as_bytes());

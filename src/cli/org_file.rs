@@ -99,8 +99,8 @@ fn parse(path: &Path, modified: Option<u64>, cache: Option<(PathBuf, String)>) -
     super::timing(&format!(
         "org file: parse {:.1} ms, to snapshot {:.1} ms, cache write {:.1} ms",
         ms(parsed),
-        ms(converted - parsed),
-        ms(cached - converted)
+        ms(converted.saturating_sub(parsed)),
+        ms(cached.saturating_sub(converted))
     ));
     Ok(snap)
 }

@@ -65,7 +65,7 @@ pub fn restore_head(app: &mut App, head: SnapshotHead) -> Vec<Effect> {
     tree.rebuild();
     app.tree = tree;
     vec![
-        Effect::IndexReserve(cands.len() + people),
+        Effect::IndexReserve(cands.len().saturating_add(people)),
         Effect::IndexAdd(cands),
     ]
 }
