@@ -364,7 +364,7 @@ fn spawn_visit(
                 if !wants_children {
                     return Ok(Vec::new());
                 }
-                all_pages(&children_listing(id), |t| {
+                all_pages(&children_listing(Some(dir.kind()), id), |t| {
                     count();
                     async move { dir.children(id, t.as_deref()).await }
                 })
@@ -374,7 +374,7 @@ fn spawn_visit(
                 if !opts.members {
                     return Ok(None);
                 }
-                all_pages(&members_listing(id), |t| {
+                all_pages(&members_listing(Some(dir.kind()), id), |t| {
                     count();
                     async move { dir.members(id, t.as_deref()).await }
                 })

@@ -267,19 +267,34 @@ where
     Ok(parts.into_iter().flatten().collect())
 }
 
-/// How a department's sub-department listing is named in errors.
-pub fn children_listing(dept_id: &str) -> String {
-    format!("the sub-departments of {dept_id:?}")
+/// How a department's sub-department listing is named in errors: the provider's endpoint
+/// when known (the browser knows only the department).
+pub fn children_listing(kind: Option<ProviderKind>, dept_id: &str) -> String {
+    let endpoint = match kind {
+        Some(ProviderKind::Wps) => "GET /v7/depts/{id}/children",
+        Some(ProviderKind::Feishu | ProviderKind::Lark) => {
+            "GET /open-apis/contact/v3/departments/{id}/children"
+        }
+        None => "the sub-department listing",
+    };
+    format!("{endpoint} of {dept_id:?}")
 }
 
-/// How a department's member listing is named in errors.
-pub fn members_listing(dept_id: &str) -> String {
-    format!("the members of {dept_id:?}")
+/// How a department's member listing is named in errors, like `children_listing`.
+pub fn members_listing(kind: Option<ProviderKind>, dept_id: &str) -> String {
+    let endpoint = match kind {
+        Some(ProviderKind::Wps) => "GET /v7/depts/{id}/members",
+        Some(ProviderKind::Feishu | ProviderKind::Lark) => {
+            "GET /open-apis/contact/v3/users/find_by_department"
+        }
+        None => "the member listing",
+    };
+    format!("{endpoint} of {dept_id:?}")
 }
 
 /// Every direct sub-department of `dept_id`, all pages.
 pub async fn all_children(dir: &dyn Directory, dept_id: &str) -> Result<Vec<Dept>> {
-    all_pages(&children_listing(dept_id), async |t| {
+    all_pages(&children_listing(Some(dir.kind()), dept_id), async |t| {
         dir.children(dept_id, t.as_deref()).await
     })
     .await
@@ -287,7 +302,7 @@ pub async fn all_children(dir: &dyn Directory, dept_id: &str) -> Result<Vec<Dept
 
 /// Every direct member of `dept_id`, all pages.
 pub async fn all_members(dir: &dyn Directory, dept_id: &str) -> Result<Vec<User>> {
-    all_pages(&members_listing(dept_id), async |t| {
+    all_pages(&members_listing(Some(dir.kind()), dept_id), async |t| {
         dir.members(dept_id, t.as_deref()).await
     })
     .await

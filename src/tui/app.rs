@@ -740,7 +740,7 @@ impl App {
                     page.items.iter().map(dept_candidate).collect(),
                 ));
                 let (next, stop) = self.tree.node_mut(dept).map_or((None, None), |n| {
-                    next_within(&mut n.children_pages, &children_listing(dept), &page)
+                    next_within(&mut n.children_pages, &children_listing(None, dept), &page)
                 });
                 if refreshing {
                     let ids = self.tree.upsert_depts(dept, page.items);
@@ -810,7 +810,7 @@ impl App {
                     page.items.iter().map(user_candidate).collect(),
                 ));
                 let (next, stop) = self.tree.node_mut(dept).map_or((None, None), |n| {
-                    next_within(&mut n.members_pages, &members_listing(dept), &page)
+                    next_within(&mut n.members_pages, &members_listing(None, dept), &page)
                 });
                 if refreshing {
                     let ids = self.take_users(page.items);
