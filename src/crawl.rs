@@ -13,6 +13,11 @@ use crate::directory::{Directory, all_pages, children_listing, members_listing};
 use crate::error::{Error, Result};
 use crate::model::{Dept, User};
 
+/// Deepest a crawled tree may go below its start. Real directories are a few dozen levels
+/// deep at most (Feishu allows 25); a server that nests departments without end would
+/// otherwise have the JSON output recurse until the stack runs out.
+pub const MAX_TREE_DEPTH: usize = 256;
+
 /// What a crawl found: the departments, each one's sub-department ids in server order, and
 /// (when asked) its direct members.
 #[derive(Debug, Default)]
@@ -312,6 +317,15 @@ pub async fn crawl_with(
         } = found;
         let ids: Vec<String> = children.iter().map(|c| c.id.clone()).collect();
         let descend = opts.max_depth.is_none_or(|m| depth < m);
+        if descend && depth >= MAX_TREE_DEPTH && !children.is_empty() {
+            tasks.abort_all();
+            return Err(Error::Protocol {
+                endpoint: children_listing(Some(dir.kind()), &dept_id),
+                msg: format!(
+                    "the department tree goes deeper than {MAX_TREE_DEPTH} levels; stopping"
+                ),
+            });
+        }
         for child in children {
             // A department seen twice (a server bug) is visited once.
             if descend && !out.depts.contains_key(&child.id) {

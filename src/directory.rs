@@ -125,7 +125,9 @@ pub fn path_segment<'a>(endpoint: &str, id: &'a str) -> Result<&'a str> {
 pub fn check_arg_id(what: &str, id: &str) -> Result<()> {
     let why = unusable_segment(id).or_else(|| {
         id.chars()
-            .any(|c| matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_whitespace() || c.is_control())
+            .any(|c| {
+                matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_whitespace() || c.is_control()
+            })
             .then_some("ids hold no '/', '\\', '?', '#', '%', spaces or control characters")
     });
     match why {
@@ -314,7 +316,9 @@ mod tests {
 
     #[test]
     fn ids_that_would_change_the_path_are_refused() {
-        for bad in ["", ".", "..", "../x", "a/b", "a?b", "a#b", "%2e%2e", "a b", "a\\b", "\u{1b}x"] {
+        for bad in [
+            "", ".", "..", "../x", "a/b", "a?b", "a#b", "%2e%2e", "a b", "a\\b", "\u{1b}x",
+        ] {
             assert!(check_arg_id("user id", bad).is_err(), "{bad:?}");
         }
         for ok in ["u1", "od-123", "ou_abc", "~range", "a.b", "...", "用户"] {
@@ -323,7 +327,10 @@ mod tests {
         for bad in ["", ".", ".."] {
             assert!(path_segment("GET /x/{id}", bad).is_err(), "{bad:?}");
         }
-        assert_eq!(path_segment("GET /x/{id}", "../../evil").unwrap(), "../../evil");
+        assert_eq!(
+            path_segment("GET /x/{id}", "../../evil").unwrap(),
+            "../../evil"
+        );
         let e = check_arg_id("user id", "..").unwrap_err();
         assert_eq!(e.exit_code(), crate::error::exit::USAGE);
     }
@@ -376,7 +383,10 @@ mod tests {
         assert!(e.contains("reported 3 items"), "{e}");
         // A listing that ends in time is fine, and no total means only the ceiling applies.
         let mut g = PageGuard::default();
-        assert_eq!(g.next_page("x", Some("a".into()), Some(100), 50).unwrap(), Some("a".into()));
+        assert_eq!(
+            g.next_page("x", Some("a".into()), Some(100), 50).unwrap(),
+            Some("a".into())
+        );
         assert_eq!(g.next_page("x", None, Some(100), 50).unwrap(), None);
     }
 }

@@ -119,7 +119,11 @@ fn tree_draws_each_department_once_and_notes_the_cycle() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     for id in ["d0", "d1", "d2", "d3"] {
-        assert_eq!(text.matches(&format!("[{id}]")).count(), 1, "{id} once:\n{text}");
+        assert_eq!(
+            text.matches(&format!("[{id}]")).count(),
+            1,
+            "{id} once:\n{text}"
+        );
     }
     assert!(
         text.contains("      ✗ cycle: d1 is its own ancestor\n"),
@@ -171,7 +175,10 @@ fn a_department_that_is_its_own_child_is_a_cycle() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert_eq!(text.matches("[d1]").count(), 1, "{text}");
-    assert!(text.contains("    ✗ cycle: d1 is its own ancestor\n"), "{text}");
+    assert!(
+        text.contains("    ✗ cycle: d1 is its own ancestor\n"),
+        "{text}"
+    );
 }
 
 /// A listing that hands out a new token on every page, with `has_more`, under a reported
@@ -180,7 +187,9 @@ fn a_department_that_is_its_own_child_is_a_cycle() {
 fn endless_new_tokens_end_at_the_reported_total() {
     let server = wps_org(|id, page| match id {
         "d0" => {
-            let n: u64 = page.and_then(|p| p.trim_start_matches('t').parse().ok()).unwrap_or(0);
+            let n: u64 = page
+                .and_then(|p| p.trim_start_matches('t').parse().ok())
+                .unwrap_or(0);
             (vec![], Some(format!("t{}", n + 1)), Some(3))
         }
         _ => (vec![], None, None),
@@ -216,7 +225,11 @@ fn a_repeated_page_token_ends_the_listing() {
         assert_eq!(out.status.code(), Some(4), "{args:?}: {}", stderr(&out));
         let lines = error_lines(&out);
         assert_eq!(lines.len(), 1, "{lines:?}");
-        assert!(lines[0].contains("repeated a page token"), "{lines:?}");
+        assert!(
+            lines[0].contains("repeated a page token")
+                && lines[0].contains("GET /v7/depts/{id}/children of \"d0\""),
+            "{lines:?}"
+        );
     }
 }
 
@@ -244,7 +257,8 @@ fn endless_member_pages_end_too() {
     let lines = error_lines(&out);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(
-        lines[0].contains("GET /v7/depts/{id}/members of \"d0\"") && lines[0].contains("did not end after 3 pages"),
+        lines[0].contains("GET /v7/depts/{id}/members of \"d0\"")
+            && lines[0].contains("did not end after 3 pages"),
         "{lines:?}"
     );
 }
@@ -382,10 +396,30 @@ fn feishu_cycle_is_drawn_once_and_noted() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     for id in ["d1", "d2", "d3"] {
-        assert_eq!(text.matches(&format!("[{id}]")).count(), 1, "{id} once:\n{text}");
+        assert_eq!(
+            text.matches(&format!("[{id}]")).count(),
+            1,
+            "{id} once:\n{text}"
+        );
     }
     assert!(text.contains("✗ cycle: d1 is its own ancestor"), "{text}");
     let out = orgtui_as("feishu", &server, home.path(), &["export"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("cycle: d1 is its own ancestor (listed under d2)"));
+}
+
+/// A chain of departments without end (each the only child of the one before) stops at the
+/// depth bound with one line, instead of recursing in the JSON output.
+#[test]
+fn a_tree_too_deep_ends_with_an_error() {
+    let server = wps_org(|id, _| {
+        let n: u64 = id.trim_start_matches('d').parse().unwrap_or(0);
+        (vec![wps_dept(&format!("d{}", n + 1), id)], None, None)
+    });
+    let home = scratch();
+    let out = orgtui(&server, home.path(), &["tree", "--json"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let lines = error_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("deeper than 256 levels"), "{lines:?}");
 }

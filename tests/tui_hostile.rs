@@ -50,7 +50,9 @@ fn wps_org(
             ["", "v7", "depts", "root"] => ok(wps_dept("d0", "0")),
             ["", "v7", "depts", id, "children"] => {
                 let (items, next, total) = kids(id, s.param("page_token"));
-                ok(json!({"items": items, "next_page_token": next.unwrap_or_default(), "total": total}))
+                ok(
+                    json!({"items": items, "next_page_token": next.unwrap_or_default(), "total": total}),
+                )
             }
             ["", "v7", "depts", _, "members"] => ok(json!({"items": [], "next_page_token": ""})),
             ["", "v7", "depts", id] => ok(wps_dept(id, "d0")),

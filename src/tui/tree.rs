@@ -115,7 +115,10 @@ pub enum RowKind {
     Error(String),
     /// `child`, listed under `dept` though it is `dept` itself or above it: a cycle in the
     /// server's data, shown as an error instead of being followed.
-    Cycle { dept: String, child: String },
+    Cycle {
+        dept: String,
+        child: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -389,7 +389,13 @@ impl FeishuClient {
     async fn get_user(&self, id: &str) -> Result<User> {
         require_id("user", id)?;
         let url = self.url(
-            &["open-apis", "contact", "v3", "users", path_segment(EP_USER, id)?],
+            &[
+                "open-apis",
+                "contact",
+                "v3",
+                "users",
+                path_segment(EP_USER, id)?,
+            ],
             &ID_TYPES,
         );
         let call = self.get_call(EP_USER, url, format!("user {id:?}"));

@@ -419,7 +419,13 @@ impl WpsClient {
             let call = self.post(
                 EP,
                 Scheme::Kso1,
-                &["v7", "depts", path_segment(EP, dept_id)?, "members", "batch_read"],
+                &[
+                    "v7",
+                    "depts",
+                    path_segment(EP, dept_id)?,
+                    "members",
+                    "batch_read",
+                ],
                 &body,
                 format!("department {dept_id:?}"),
             )?;

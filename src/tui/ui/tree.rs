@@ -131,7 +131,10 @@ fn row_line<'a>(app: &App, theme: &Theme, row: &Row, width: usize) -> Line<'a> {
         }
         RowKind::Cycle { child, .. } => {
             spans.push(Span::styled(
-                fit(&format!("✗ {}", clean(&crate::crawl::cycle_note(child))), room),
+                fit(
+                    &format!("✗ {}", clean(&crate::crawl::cycle_note(child))),
+                    room,
+                ),
                 theme.error(),
             ));
         }
