@@ -132,6 +132,9 @@ pub struct Tree {
     pub root: Option<String>,
     pub depts: HashMap<String, DeptNode>,
     rows: Vec<Row>,
+    /// Departments the rows left out somewhere because they are drawn elsewhere: should
+    /// one of them leave its place, only a rebuild finds where it goes instead.
+    listed_again: HashSet<String>,
 }
 
 impl Tree {
@@ -165,7 +168,11 @@ impl Tree {
                 d.parent_id = Some(parent.to_string());
             }
             ids.push(d.id.clone());
+            // A department listed under its own descendant keeps the record it had: taking
+            // that listing's parent would make the parents loop (paths, jumps, `h`).
+            let loops = self.depts.contains_key(&d.id) && self.is_above(&d.id, parent);
             match self.depts.get_mut(&d.id) {
+                Some(_) if loops => {}
                 Some(n) => n.dept = d,
                 None => {
                     self.depts.insert(d.id.clone(), DeptNode::new(d));
@@ -212,6 +219,22 @@ impl Tree {
         }
     }
 
+    /// Whether `id` is `of` or one of its ancestors, as far as parents are known.
+    fn is_above(&self, id: &str, of: &str) -> bool {
+        let mut seen = HashSet::new();
+        let mut cur = Some(of);
+        while let Some(c) = cur {
+            if c == id {
+                return true;
+            }
+            if !seen.insert(c) {
+                return false;
+            }
+            cur = self.parent(c);
+        }
+        false
+    }
+
     /// The parent of a department, when known.
     pub fn parent(&self, id: &str) -> Option<&str> {
         self.depts.get(id)?.dept.parent_id.as_deref()
@@ -247,6 +270,7 @@ impl Tree {
         if let Some(root) = self.root.clone() {
             let mut seen = Seen::default();
             self.walk(root, 0, &mut rows, &mut seen);
+            self.listed_again = seen.again;
         }
         self.rows = rows;
     }
@@ -293,9 +317,26 @@ impl Tree {
                 .iter()
                 .filter_map(dept_of)
                 .collect(),
+            again: HashSet::new(),
         };
         let mut rows = Vec::new();
         if !self.walk(id.to_string(), depth, &mut rows, &mut seen) {
+            self.rebuild();
+            return;
+        }
+        self.listed_again.extend(seen.again);
+        let kept: HashSet<&str> = rows
+            .iter()
+            .filter_map(|r| match &r.kind {
+                RowKind::Dept(d) => Some(d.as_str()),
+                _ => None,
+            })
+            .collect();
+        let moves = self.rows.get(at..end).unwrap_or_default().iter().any(|r| {
+            matches!(&r.kind, RowKind::Dept(d)
+                if !kept.contains(d.as_str()) && self.listed_again.contains(d))
+        });
+        if moves {
             self.rebuild();
             return;
         }
@@ -326,6 +367,7 @@ impl Tree {
                 Todo::Dept(depth, id, parent) => (depth, id, parent),
             };
             if seen.drawn.contains(&id) {
+                seen.again.insert(id.clone());
                 if let Some(dept) = parent.filter(|_| seen.above.contains(&id)) {
                     rows.push(Row {
                         depth,
@@ -382,6 +424,8 @@ struct Seen {
     drawn: HashSet<String>,
     above: HashSet<String>,
     after: HashSet<String>,
+    /// The departments left out because they were drawn already.
+    again: HashSet<String>,
 }
 
 /// The departments above a row at `depth`, from the rows before it.
@@ -480,6 +524,74 @@ mod tests {
         // Not visible: nothing changes.
         t.refresh("a1");
         assert_eq!(t.rows().len(), 1);
+    }
+
+    /// Every department once, however often listed; one listed under itself or below
+    /// itself is a cycle row; refreshing part of the rows gives what a rebuild gives.
+    #[test]
+    fn each_department_once_and_cycles_noted() {
+        let mut t = Tree::default();
+        t.set_root(dept("r", None));
+        t.add_children("r", vec![dept("a", None), dept("b", None)]);
+        t.add_children("a", vec![dept("c", None)]);
+        // c again (a second parent), r (an ancestor), b (itself).
+        t.add_children("b", vec![dept("c", None), dept("r", None), dept("b", None)]);
+        t.add_children("c", vec![dept("a", None)]);
+        for id in ["r", "a", "b", "c"] {
+            t.node_mut(id).unwrap().expanded = true;
+        }
+        t.rebuild();
+        let cycle = |d: &str, c: &str| RowKind::Cycle {
+            dept: d.into(),
+            child: c.into(),
+        };
+        let d = |id: &str| RowKind::Dept(id.into());
+        let kinds: Vec<_> = t.rows().iter().map(|r| (r.depth, r.kind.clone())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (0, d("r")),
+                (1, d("a")),
+                (2, d("c")),
+                (3, cycle("c", "a")),
+                (1, d("b")),
+                (2, cycle("b", "r")),
+                (2, cycle("b", "b")),
+            ]
+        );
+        // The looping listings did not make the parents loop: paths still reach the root.
+        assert_eq!(t.parent("r"), None);
+        assert_eq!(t.parent("b"), Some("r"));
+        for id in ["a", "b", "c"] {
+            assert!(t.chain_to(id).is_some(), "{id}");
+        }
+        for id in ["c", "b", "a", "r"] {
+            t.refresh(id);
+            let refreshed = t.rows().to_vec();
+            t.rebuild();
+            assert_eq!(refreshed, t.rows(), "refreshing {id}");
+        }
+        // Closing a gives c to b, where it was listed second: refresh agrees with rebuild.
+        t.node_mut("a").unwrap().expanded = false;
+        t.refresh("a");
+        let refreshed = t.rows().to_vec();
+        t.rebuild();
+        assert_eq!(refreshed, t.rows());
+        assert!(t.position(&d("c")).is_some_and(|i| t.rows()[i].depth == 2));
+    }
+
+    /// Two ancestors listed under one department: without a visited set, rows double at
+    /// every level.
+    #[test]
+    fn rows_do_not_grow_exponentially() {
+        let mut t = Tree::default();
+        t.set_root(dept("r", None));
+        t.add_children("r", vec![dept("a", None)]);
+        t.add_children("a", vec![dept("r", None), dept("a", None)]);
+        t.node_mut("r").unwrap().expanded = true;
+        t.node_mut("a").unwrap().expanded = true;
+        t.rebuild();
+        assert_eq!(t.rows().len(), 4);
     }
 
     #[test]
