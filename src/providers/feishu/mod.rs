@@ -274,6 +274,11 @@ impl FeishuClient {
         if self.is_refused(id) {
             return Ok(None);
         }
+        if let Some(why) = crate::directory::unusable_segment(id) {
+            // A parent id no request can name: the path ends there, the listing goes on.
+            crate::log::warn(&format!("feishu: department id {id:?} is unusable: {why}"));
+            return Ok(None);
+        }
         match self.get_department(id).await {
             Ok(_) => Ok(self.cache().get(id).cloned()),
             Err(Error::NotFound { .. }) => Ok(None),
