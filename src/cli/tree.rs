@@ -32,18 +32,20 @@ pub async fn run(
         let tops = range_tops(&found);
         let direct = members_of(&found, &people, RANGE_ROOT_ID);
         if tops.len() == 1 && direct.is_empty() {
-            output::to_json(&nested(&found, &people, tops[0], &mut Vec::new()))?
+            output::to_json(&nested(&found, &people, tops[0], &mut HashSet::new()))?
         } else {
+            // Departments written under one top are not written again under another.
+            let mut written = HashSet::new();
             output::to_json(&Roots {
                 roots: tops
                     .iter()
-                    .filter_map(|id| nested(&found, &people, id, &mut Vec::new()))
+                    .filter_map(|id| nested(&found, &people, id, &mut written))
                     .collect(),
                 members: direct.into_iter().map(UserJson::from).collect(),
             })?
         }
     } else if json {
-        output::to_json(&nested(&found, &people, &found.start, &mut Vec::new()))?
+        output::to_json(&nested(&found, &people, &found.start, &mut HashSet::new()))?
     } else {
         indented(&found, &people, list_members)
     };
@@ -137,21 +139,19 @@ fn members_of<'a>(c: &'a Crawl, people: &'a HashMap<String, User>, id: &str) -> 
         .collect()
 }
 
-/// The JSON node of `id` and everything under it. `above` holds the departments on the way
-/// down: one listed again below itself becomes an `errors` note there instead of a node, and
-/// a department listed under two parents is written under the first only (`written`).
+/// The JSON node of `id` and everything under it. Each department is written once (those
+/// in `written` are left out); one listed below itself becomes an `errors` note there
+/// instead of a node.
 fn nested<'a>(
     c: &'a Crawl,
     people: &'a HashMap<String, User>,
     id: &str,
-    written: &mut Vec<&'a str>,
+    written: &mut HashSet<&'a str>,
 ) -> Option<Node<'a>> {
-    let mut drawn: HashSet<&'a str> = written.iter().copied().collect();
-    let node = nested_in(c, people, id, &mut drawn, &mut Vec::new());
-    written.extend(drawn);
-    node
+    nested_in(c, people, id, written, &mut Vec::new())
 }
 
+/// `nested`, with the departments on the way down in `above`.
 fn nested_in<'a>(
     c: &'a Crawl,
     people: &'a HashMap<String, User>,
