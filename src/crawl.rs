@@ -2,16 +2,21 @@
 //! (the profile's concurrency) and how fast (its rate limit); this keeps it fed, counts what
 //! it did for progress reports, and stops when cancelled.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
-use crate::directory::{Directory, all_pages};
+use crate::directory::{Directory, all_pages, children_listing, members_listing};
 use crate::error::{Error, Result};
 use crate::model::{Dept, User};
+
+/// Deepest a crawled tree may go below its start. Real directories are a few dozen levels
+/// deep at most (Feishu allows 25); a server that nests departments without end would
+/// otherwise have the JSON output recurse until the stack runs out.
+pub const MAX_TREE_DEPTH: usize = 256;
 
 /// What a crawl found: the departments, each one's sub-department ids in server order, and
 /// (when asked) its direct members.
@@ -23,29 +28,105 @@ pub struct Crawl {
     pub members: HashMap<String, Vec<User>>,
 }
 
+/// One step of a walk over a crawl: a department, or a sub-department that was not
+/// followed because it is already above (a cycle in the server's data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'a> {
+    Dept(usize, &'a Dept),
+    /// `child` listed under `parent`, though it is `parent` itself or one of its ancestors.
+    Cycle {
+        depth: usize,
+        parent: &'a str,
+        child: &'a str,
+    },
+}
+
+/// The note for a department listed below itself, as the CLI and the browser show it.
+pub fn cycle_note(child: &str) -> String {
+    format!(
+        "cycle: {} is its own ancestor",
+        crate::text::sanitize_line(child, 80)
+    )
+}
+
 impl Crawl {
     /// Departments in pre-order from the start, with their depth below it; the order is the
     /// server's, so output is the same run after run whatever order the answers came in.
+    /// Each department comes once, however often the server lists it.
     pub fn walk(&self) -> Vec<(usize, &Dept)> {
+        self.steps()
+            .into_iter()
+            .filter_map(|s| match s {
+                Step::Dept(depth, d) => Some((depth, d)),
+                Step::Cycle { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The walk with its cycles noted where they were found. A department listed again
+    /// elsewhere (not above itself) is left out silently; one listed under itself or under
+    /// one of its descendants is a `Step::Cycle` instead of being followed.
+    pub fn steps(&self) -> Vec<Step<'_>> {
+        enum Todo<'a> {
+            Enter(usize, &'a str, Option<&'a str>),
+            Leave(&'a str),
+        }
         let mut out = Vec::with_capacity(self.depts.len());
-        let mut stack = vec![(0usize, self.start.as_str())];
-        while let Some((depth, id)) = stack.pop() {
+        let mut drawn: HashSet<&str> = HashSet::new();
+        let mut above: HashSet<&str> = HashSet::new();
+        let mut stack = vec![Todo::Enter(0usize, self.start.as_str(), None)];
+        while let Some(todo) = stack.pop() {
+            let (depth, id, parent) = match todo {
+                Todo::Leave(id) => {
+                    above.remove(id);
+                    continue;
+                }
+                Todo::Enter(depth, id, parent) => (depth, id, parent),
+            };
+            if drawn.contains(id) {
+                if let Some(parent) = parent.filter(|_| above.contains(id)) {
+                    out.push(Step::Cycle {
+                        depth,
+                        parent,
+                        child: id,
+                    });
+                }
+                continue;
+            }
             let Some(d) = self.depts.get(id) else {
                 continue;
             };
-            out.push((depth, d));
+            drawn.insert(id);
+            above.insert(id);
+            out.push(Step::Dept(depth, d));
+            stack.push(Todo::Leave(id));
             if let Some(kids) = self.children.get(id) {
                 for k in kids.iter().rev() {
-                    stack.push((depth + 1, k));
+                    stack.push(Todo::Enter(depth.saturating_add(1), k, Some(id)));
                 }
             }
         }
         out
     }
 
+    /// Every place the server listed a department under itself or a descendant, as notes.
+    pub fn cycles(&self) -> Vec<String> {
+        self.steps()
+            .into_iter()
+            .filter_map(|s| match s {
+                Step::Cycle { parent, child, .. } => Some(format!(
+                    "{} (listed under {})",
+                    cycle_note(child),
+                    crate::text::sanitize_line(parent, 80)
+                )),
+                Step::Dept(..) => None,
+            })
+            .collect()
+    }
+
     /// Every member once (people in two departments appear once), in walk order.
     pub fn unique_users(&self) -> Vec<&User> {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let mut out = Vec::new();
         for (_, d) in self.walk() {
             for u in self.members.get(&d.id).into_iter().flatten() {
@@ -236,6 +317,15 @@ pub async fn crawl_with(
         } = found;
         let ids: Vec<String> = children.iter().map(|c| c.id.clone()).collect();
         let descend = opts.max_depth.is_none_or(|m| depth < m);
+        if descend && depth >= MAX_TREE_DEPTH && !children.is_empty() {
+            tasks.abort_all();
+            return Err(Error::Protocol {
+                endpoint: children_listing(Some(dir.kind()), &dept_id),
+                msg: format!(
+                    "the department tree goes deeper than {MAX_TREE_DEPTH} levels; stopping"
+                ),
+            });
+        }
         for child in children {
             // A department seen twice (a server bug) is visited once.
             if descend && !out.depts.contains_key(&child.id) {
@@ -288,7 +378,7 @@ fn spawn_visit(
                 if !wants_children {
                     return Ok(Vec::new());
                 }
-                all_pages("children", |t| {
+                all_pages(&children_listing(Some(dir.kind()), id), |t| {
                     count();
                     async move { dir.children(id, t.as_deref()).await }
                 })
@@ -298,7 +388,7 @@ fn spawn_visit(
                 if !opts.members {
                     return Ok(None);
                 }
-                all_pages("members", |t| {
+                all_pages(&members_listing(Some(dir.kind()), id), |t| {
                     count();
                     async move { dir.members(id, t.as_deref()).await }
                 })

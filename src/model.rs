@@ -85,6 +85,9 @@ pub struct User {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_page: Option<String>,
+    /// How many items the whole listing holds, when the server says: it bounds how many
+    /// pages the listing may take (`directory::PageGuard`).
+    pub total: Option<u64>,
 }
 
 /// The answer for one requested email, in the order asked.

@@ -844,6 +844,7 @@ fn snapshot_people_arriving_late_never_replace_fresher_records() {
         result: Ok(Page {
             items: vec![listed("u1", "New One"), listed("u2", "New Two")],
             next_page: None,
+            total: None,
         }),
     })));
     let mut indexed = Vec::new();

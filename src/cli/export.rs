@@ -66,6 +66,8 @@ pub async fn run(dir: Arc<dyn Directory>, format: &str, dept: Option<&str>) -> R
         _ => output::to_json(&file)?,
     };
     output::emit(&text)?;
+    // Every department is written once; where the server's tree looped is said on stderr.
+    super::tree::report_cycles(&found);
     Ok(exit::OK)
 }
 

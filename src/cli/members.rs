@@ -8,6 +8,7 @@ use crate::error::{Result, exit};
 use crate::model::User;
 
 pub async fn run(dir: Arc<dyn Directory>, dept_id: &str, json: bool) -> Result<i32> {
+    crate::directory::check_arg_id("department id", dept_id)?;
     let listed = all_members(dir.as_ref(), dept_id).await?;
     let members = hydrate(dir.as_ref(), listed).await?;
     if json {

@@ -7,14 +7,14 @@
 //! `{"roots": [node...], "members": [user...]}`, `members` being the people granted
 //! directly. Either way the top departments have `parent_id: null`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use super::members::hydrate;
 use super::output::{self, DeptJson, UserJson};
-use crate::crawl::{Crawl, CrawlOptions, Progress, crawl_with};
+use crate::crawl::{Crawl, CrawlOptions, Progress, Step, crawl_with};
 use crate::directory::Directory;
 use crate::error::{Result, exit};
 use crate::model::{RANGE_ROOT_ID, User};
@@ -32,23 +32,34 @@ pub async fn run(
         let tops = range_tops(&found);
         let direct = members_of(&found, &people, RANGE_ROOT_ID);
         if tops.len() == 1 && direct.is_empty() {
-            output::to_json(&nested(&found, &people, tops[0]))?
+            output::to_json(&nested(&found, &people, tops[0], &mut HashSet::new()))?
         } else {
+            // Departments written under one top are not written again under another.
+            let mut written = HashSet::new();
             output::to_json(&Roots {
                 roots: tops
                     .iter()
-                    .filter_map(|id| nested(&found, &people, id))
+                    .filter_map(|id| nested(&found, &people, id, &mut written))
                     .collect(),
                 members: direct.into_iter().map(UserJson::from).collect(),
             })?
         }
     } else if json {
-        output::to_json(&nested(&found, &people, &found.start))?
+        output::to_json(&nested(&found, &people, &found.start, &mut HashSet::new()))?
     } else {
         indented(&found, &people, list_members)
     };
     output::emit(&text)?;
+    report_cycles(&found);
     Ok(exit::OK)
+}
+
+/// Cycles in the server's data, one line each on stderr: the output has every department
+/// once and says where it stopped following one.
+pub fn report_cycles(found: &Crawl) {
+    for note in found.cycles() {
+        eprintln!("warning: {note}");
+    }
 }
 
 /// Crawl from `dept` (or the root) with members, and read everyone's full details once.
@@ -58,7 +69,10 @@ pub async fn crawl_with_people(
     depth: Option<usize>,
 ) -> Result<(Crawl, HashMap<String, User>)> {
     let start = match dept {
-        Some(id) => dir.dept(id).await?,
+        Some(id) => {
+            crate::directory::check_arg_id("department id", id)?;
+            dir.dept(id).await?
+        }
         None => dir.root().await?,
     };
     // A limited app's levels count from its granted departments, one below the stand-in.
@@ -111,6 +125,9 @@ struct Node<'a> {
     dept: DeptJson<'a>,
     children: Vec<Node<'a>>,
     members: Vec<UserJson<'a>>,
+    /// What could not be followed here, e.g. `cycle: d1 is its own ancestor`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<String>,
 }
 
 fn members_of<'a>(c: &'a Crawl, people: &'a HashMap<String, User>, id: &str) -> Vec<&'a User> {
@@ -122,15 +139,42 @@ fn members_of<'a>(c: &'a Crawl, people: &'a HashMap<String, User>, id: &str) -> 
         .collect()
 }
 
-fn nested<'a>(c: &'a Crawl, people: &'a HashMap<String, User>, id: &str) -> Option<Node<'a>> {
-    let dept = c.depts.get(id)?;
-    let children = c
-        .children
-        .get(id)
-        .into_iter()
-        .flatten()
-        .filter_map(|k| nested(c, people, k))
-        .collect();
+/// The JSON node of `id` and everything under it. Each department is written once (those
+/// in `written` are left out); one listed below itself becomes an `errors` note there
+/// instead of a node.
+fn nested<'a>(
+    c: &'a Crawl,
+    people: &'a HashMap<String, User>,
+    id: &str,
+    written: &mut HashSet<&'a str>,
+) -> Option<Node<'a>> {
+    nested_in(c, people, id, written, &mut Vec::new())
+}
+
+/// `nested`, with the departments on the way down in `above`.
+fn nested_in<'a>(
+    c: &'a Crawl,
+    people: &'a HashMap<String, User>,
+    id: &str,
+    drawn: &mut HashSet<&'a str>,
+    above: &mut Vec<&'a str>,
+) -> Option<Node<'a>> {
+    let (key, dept) = c.depts.get_key_value(id)?;
+    let key = key.as_str();
+    if !drawn.insert(key) {
+        return None;
+    }
+    above.push(key);
+    let mut children = Vec::new();
+    let mut errors = Vec::new();
+    for k in c.children.get(id).into_iter().flatten() {
+        if above.contains(&k.as_str()) {
+            errors.push(crate::crawl::cycle_note(k));
+        } else if let Some(n) = nested_in(c, people, k, drawn, above) {
+            children.push(n);
+        }
+    }
+    above.pop();
     let members = members_of(c, people, id)
         .into_iter()
         .map(UserJson::from)
@@ -142,12 +186,21 @@ fn nested<'a>(c: &'a Crawl, people: &'a HashMap<String, User>, id: &str) -> Opti
         dept,
         children,
         members,
+        errors,
     })
 }
 
 fn indented(c: &Crawl, people: &HashMap<String, User>, list_members: bool) -> String {
     let mut out = String::new();
-    for (depth, d) in c.walk() {
+    for step in c.steps() {
+        let (depth, d) = match step {
+            Step::Dept(depth, d) => (depth, d),
+            Step::Cycle { depth, child, .. } => {
+                let indent = "  ".repeat(depth);
+                out.push_str(&format!("{indent}✗ {}\n", crate::crawl::cycle_note(child)));
+                continue;
+            }
+        };
         let indent = "  ".repeat(depth);
         let members = members_of(c, people, &d.id);
         out.push_str(&format!(

@@ -7,6 +7,7 @@ use crate::directory::Directory;
 use crate::error::{Result, exit};
 
 pub async fn run(dir: Arc<dyn Directory>, id: &str, json: bool) -> Result<i32> {
+    crate::directory::check_arg_id("user id", id)?;
     let user = dir.user(id).await?;
     if json {
         output::emit(&output::to_json(&UserJson::from(&user))?)?;

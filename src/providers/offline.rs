@@ -199,6 +199,7 @@ fn one_page<T>(page: Option<&str>, items: impl FnOnce() -> Vec<T>) -> Page<T> {
     Page {
         items: if page.is_none() { items() } else { Vec::new() },
         next_page: None,
+        total: None,
     }
 }
 

@@ -300,6 +300,7 @@ fn one_page<T>(page: Option<&str>, items: Vec<T>) -> Page<T> {
     Page {
         items: if page.is_none() { items } else { Vec::new() },
         next_page: None,
+        total: None,
     }
 }
 
@@ -484,6 +485,7 @@ mod tests {
             Ok(Page {
                 items,
                 next_page: None,
+                total: None,
             })
         }
         async fn members(&self, id: &str, _: Option<&str>) -> Result<Page<User>> {
@@ -497,6 +499,7 @@ mod tests {
             Ok(Page {
                 items,
                 next_page: None,
+                total: None,
             })
         }
         async fn user(&self, id: &str) -> Result<User> {

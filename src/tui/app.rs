@@ -14,6 +14,7 @@ use super::keys::{Action, KeyMap};
 use super::roster::Roster;
 use super::tree::{Load, RowKind, Tree};
 use crate::crawl::ProgressView;
+use crate::directory::{PageGuard, children_listing, members_listing};
 use crate::model::{Dept, EmailMatch, Page, User};
 use crate::search::{self, Candidate, Hit, Kind, QueryKind};
 
@@ -738,14 +739,16 @@ impl App {
                 fx.push(Effect::IndexAdd(
                     page.items.iter().map(dept_candidate).collect(),
                 ));
-                let next = page.next_page;
+                let (next, stop) = self.tree.node_mut(dept).map_or((None, None), |n| {
+                    next_within(&mut n.children_pages, &children_listing(None, dept), &page)
+                });
                 if refreshing {
                     let ids = self.tree.upsert_depts(dept, page.items);
                     if let Some(n) = self.tree.node_mut(dept)
                         && let Some(fresh) = n.fresh_children.as_mut()
                     {
                         extend_unique(fresh, ids);
-                        if next.is_none() {
+                        if next.is_none() && stop.is_none() {
                             // Complete: the server's list replaces the snapshot's at once.
                             n.children = n.fresh_children.take().unwrap_or_default();
                             n.children_load = Load::Loaded;
@@ -757,6 +760,17 @@ impl App {
                         && let Some(n) = self.tree.node_mut(dept)
                     {
                         n.children_load = Load::Loaded;
+                    }
+                }
+                if let Some(e) = stop
+                    && let Some(n) = self.tree.node_mut(dept)
+                {
+                    // The listing will not end: what arrived stays, the node says why not more.
+                    if refreshing {
+                        n.fresh_children = None;
+                        self.message = Some((format!("could not refresh: {e}"), Level::Error));
+                    } else {
+                        n.children_load = Load::Failed(e);
                     }
                 }
                 if let Some(token) = next {
@@ -795,14 +809,16 @@ impl App {
                 fx.push(Effect::IndexAdd(
                     page.items.iter().map(user_candidate).collect(),
                 ));
-                let next = page.next_page;
+                let (next, stop) = self.tree.node_mut(dept).map_or((None, None), |n| {
+                    next_within(&mut n.members_pages, &members_listing(None, dept), &page)
+                });
                 if refreshing {
                     let ids = self.take_users(page.items);
                     if let Some(n) = self.tree.node_mut(dept)
                         && let Some(fresh) = n.fresh_members.as_mut()
                     {
                         extend_unique(fresh, ids);
-                        if next.is_none() {
+                        if next.is_none() && stop.is_none() {
                             n.members = n.fresh_members.take().unwrap_or_default();
                             n.members_load = Load::Loaded;
                         }
@@ -814,6 +830,16 @@ impl App {
                         && let Some(n) = self.tree.node_mut(dept)
                     {
                         n.members_load = Load::Loaded;
+                    }
+                }
+                if let Some(e) = stop
+                    && let Some(n) = self.tree.node_mut(dept)
+                {
+                    if refreshing {
+                        n.fresh_members = None;
+                        self.message = Some((format!("could not refresh: {e}"), Level::Error));
+                    } else {
+                        n.members_load = Load::Failed(e);
                     }
                 }
                 if let Some(token) = next {
@@ -884,9 +910,12 @@ impl App {
         }
         let id = match self.selected_kind() {
             Some(RowKind::Dept(id)) => Some(id),
-            Some(RowKind::User { dept, .. } | RowKind::Loading(dept) | RowKind::Error(dept)) => {
-                Some(dept)
-            }
+            Some(
+                RowKind::User { dept, .. }
+                | RowKind::Loading(dept)
+                | RowKind::Error(dept)
+                | RowKind::Cycle { dept, .. },
+            ) => Some(dept),
             None => self.tree.root.clone(),
         };
         let Some(dept) = id
@@ -952,6 +981,7 @@ impl App {
             n.stale = false;
             if n.children_load.is_done() {
                 n.fresh_children = Some(Vec::new());
+                n.children_pages = PageGuard::default();
                 fx.push(Effect::LoadChildren {
                     dept: id.to_string(),
                     page: None,
@@ -959,6 +989,7 @@ impl App {
             }
             if n.members_load.is_done() {
                 n.fresh_members = Some(Vec::new());
+                n.members_pages = PageGuard::default();
                 fx.push(Effect::LoadMembers {
                     dept: id.to_string(),
                     page: None,
@@ -967,6 +998,7 @@ impl App {
         }
         if n.children_load == Load::NotLoaded {
             n.children_load = Load::Loading;
+            n.children_pages = PageGuard::default();
             fx.push(Effect::LoadChildren {
                 dept: id.to_string(),
                 page: None,
@@ -974,6 +1006,7 @@ impl App {
         }
         if n.members_load == Load::NotLoaded {
             n.members_load = Load::Loading;
+            n.members_pages = PageGuard::default();
             fx.push(Effect::LoadMembers {
                 dept: id.to_string(),
                 page: None,
@@ -1028,9 +1061,10 @@ impl App {
         // Otherwise go to the parent department's row.
         let parent = match &kind {
             RowKind::Dept(id) => self.tree.parent(id).map(str::to_string),
-            RowKind::User { dept, .. } | RowKind::Loading(dept) | RowKind::Error(dept) => {
-                Some(dept.clone())
-            }
+            RowKind::User { dept, .. }
+            | RowKind::Loading(dept)
+            | RowKind::Error(dept)
+            | RowKind::Cycle { dept, .. } => Some(dept.clone()),
         };
         if let Some(p) = parent
             && let Some(i) = self.tree.position(&RowKind::Dept(p))
@@ -1045,7 +1079,12 @@ impl App {
             return vec![Effect::LoadRoot];
         }
         match self.selected_kind() {
-            Some(RowKind::Dept(id) | RowKind::Error(id) | RowKind::Loading(id)) => self.retry(&id),
+            Some(
+                RowKind::Dept(id)
+                | RowKind::Error(id)
+                | RowKind::Loading(id)
+                | RowKind::Cycle { dept: id, .. },
+            ) => self.retry(&id),
             Some(RowKind::User { id, .. }) => {
                 // What is shown stays until the new record replaces it.
                 self.fresh_details.remove(&id);
@@ -1474,6 +1513,20 @@ pub fn user_candidate(u: &User) -> Candidate {
 
 pub fn dept_candidate(d: &Dept) -> Candidate {
     crate::snapshot::SearchRecord::of_dept(d).candidate(Kind::Dept)
+}
+
+/// The token to ask for after `page`, or why the listing must stop (it repeats a token,
+/// or runs past its total or `directory::MAX_PAGES`): then no next page is asked for.
+fn next_within<T>(
+    guard: &mut PageGuard,
+    listing: &str,
+    page: &Page<T>,
+) -> (Option<String>, Option<String>) {
+    let token = page.next_page.clone();
+    match guard.next_page(listing, token, page.total, page.items.len()) {
+        Ok(next) => (next, None),
+        Err(e) => (None, Some(e.to_string())),
+    }
 }
 
 /// Append the ids not already in `list`, keeping order.

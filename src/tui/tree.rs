@@ -3,8 +3,9 @@
 //! only). The row list is rebuilt when the shape changes (expand, collapse, a page arrives),
 //! never per frame; drawing takes only the slice on screen.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+use crate::directory::PageGuard;
 use crate::model::Dept;
 
 /// Where a listing stands.
@@ -40,6 +41,10 @@ pub struct DeptNode {
     /// replaces what is shown only once complete, so rows never flicker or half-update.
     pub fresh_children: Option<Vec<String>>,
     pub fresh_members: Option<Vec<String>>,
+    /// The bounds of the listings in progress (repeated tokens, endless pages); reset when
+    /// a listing starts again from its first page.
+    pub children_pages: PageGuard,
+    pub members_pages: PageGuard,
 }
 
 impl DeptNode {
@@ -54,6 +59,8 @@ impl DeptNode {
             stale: false,
             fresh_children: None,
             fresh_members: None,
+            children_pages: PageGuard::default(),
+            members_pages: PageGuard::default(),
         }
     }
 
@@ -106,6 +113,12 @@ pub enum RowKind {
     Loading(String),
     /// The error of an open department's failed load.
     Error(String),
+    /// `child`, listed under `dept` though it is `dept` itself or above it: a cycle in the
+    /// server's data, shown as an error instead of being followed.
+    Cycle {
+        dept: String,
+        child: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +132,9 @@ pub struct Tree {
     pub root: Option<String>,
     pub depts: HashMap<String, DeptNode>,
     rows: Vec<Row>,
+    /// Departments the rows left out somewhere because they are drawn elsewhere: should
+    /// one of them leave its place, only a rebuild finds where it goes instead.
+    listed_again: HashSet<String>,
 }
 
 impl Tree {
@@ -152,7 +168,11 @@ impl Tree {
                 d.parent_id = Some(parent.to_string());
             }
             ids.push(d.id.clone());
+            // A department listed under its own descendant keeps the record it had: taking
+            // that listing's parent would make the parents loop (paths, jumps, `h`).
+            let loops = self.depts.contains_key(&d.id) && self.is_above(&d.id, parent);
             match self.depts.get_mut(&d.id) {
+                Some(_) if loops => {}
                 Some(n) => n.dept = d,
                 None => {
                     self.depts.insert(d.id.clone(), DeptNode::new(d));
@@ -167,8 +187,9 @@ impl Tree {
         let ids = self.upsert_depts(parent, page);
         if let Some(p) = self.depts.get_mut(parent) {
             for id in ids {
-                // A department listed twice (a server bug, or a reload) appears once.
-                if id != parent && !p.children.contains(&id) {
+                // A department listed twice (a server bug, or a reload) appears once; one
+                // listed under itself is kept, for the rows to show the cycle.
+                if !p.children.contains(&id) {
                     p.children.push(id);
                 }
             }
@@ -193,7 +214,25 @@ impl Tree {
             n.members.clear();
             n.children_load = Load::NotLoaded;
             n.members_load = Load::NotLoaded;
+            n.children_pages = PageGuard::default();
+            n.members_pages = PageGuard::default();
         }
+    }
+
+    /// Whether `id` is `of` or one of its ancestors, as far as parents are known.
+    fn is_above(&self, id: &str, of: &str) -> bool {
+        let mut seen = HashSet::new();
+        let mut cur = Some(of);
+        while let Some(c) = cur {
+            if c == id {
+                return true;
+            }
+            if !seen.insert(c) {
+                return false;
+            }
+            cur = self.parent(c);
+        }
+        false
     }
 
     /// The parent of a department, when known.
@@ -206,11 +245,15 @@ impl Tree {
         let root = self.root.as_deref()?;
         let mut chain = vec![id.to_string()];
         let mut cur = id;
+        let mut seen = HashSet::new();
         // Bounded walk: a cycle in server data must not hang the UI.
         for _ in 0..=self.depts.len() {
             if cur == root {
                 chain.reverse();
                 return Some(chain);
+            }
+            if !seen.insert(cur) {
+                return None;
             }
             cur = self.parent(cur)?;
             if !self.depts.contains_key(cur) {
@@ -225,7 +268,9 @@ impl Tree {
     pub fn rebuild(&mut self) {
         let mut rows = Vec::with_capacity(self.rows.len().max(64));
         if let Some(root) = self.root.clone() {
-            self.walk(root, 0, &mut rows);
+            let mut seen = Seen::default();
+            self.walk(root, 0, &mut rows, &mut seen);
+            self.listed_again = seen.again;
         }
         self.rows = rows;
     }
@@ -254,51 +299,151 @@ impl Tree {
             .get(at + 1..)
             .and_then(|rest| rest.iter().position(|r| r.depth <= depth))
             .map_or(self.rows.len(), |p| at + 1 + p);
+        // What a rebuild would know on reaching this row: the departments drawn before it
+        // and the ones above it; and what it would draw only after, which this walk must
+        // not take (then only a rebuild gives the same rows).
+        let dept_of = |r: &Row| match &r.kind {
+            RowKind::Dept(d) => Some(d.clone()),
+            _ => None,
+        };
+        let before = self.rows.get(..at).unwrap_or_default();
+        let mut seen = Seen {
+            drawn: before.iter().filter_map(dept_of).collect(),
+            above: ancestors(before, depth),
+            after: self
+                .rows
+                .get(end..)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(dept_of)
+                .collect(),
+            again: HashSet::new(),
+        };
         let mut rows = Vec::new();
-        self.walk(id.to_string(), depth, &mut rows);
+        if !self.walk(id.to_string(), depth, &mut rows, &mut seen) {
+            self.rebuild();
+            return;
+        }
+        self.listed_again.extend(seen.again);
+        let kept: HashSet<&str> = rows
+            .iter()
+            .filter_map(|r| match &r.kind {
+                RowKind::Dept(d) => Some(d.as_str()),
+                _ => None,
+            })
+            .collect();
+        let moves = self.rows.get(at..end).unwrap_or_default().iter().any(|r| {
+            matches!(&r.kind, RowKind::Dept(d)
+                if !kept.contains(d.as_str()) && self.listed_again.contains(d))
+        });
+        if moves {
+            self.rebuild();
+            return;
+        }
         self.rows.splice(at..end, rows);
     }
 
     /// Push the row of department `start` at `depth` and, when open, everything under it.
-    fn walk(&self, start: String, depth: u16, rows: &mut Vec<Row>) {
-        let mut stack: Vec<(u16, RowKind)> = vec![(depth, RowKind::Dept(start))];
-        while let Some((depth, kind)) = stack.pop() {
-            if let RowKind::Dept(id) = &kind
-                && let Some(n) = self.depts.get(id)
-                && n.expanded
-            {
-                // Pushed in reverse so they pop in order: sub-departments, then
-                // members, then a status row.
-                let d = depth.saturating_add(1);
-                if n.error().is_some() {
-                    stack.push((d, RowKind::Error(id.clone())));
-                } else if n.is_loading() && n.children.is_empty() && n.members.is_empty() {
-                    stack.push((d, RowKind::Loading(id.clone())));
-                }
-                for m in n.members.iter().rev() {
-                    stack.push((
-                        d,
-                        RowKind::User {
-                            id: m.clone(),
-                            dept: id.clone(),
-                        },
-                    ));
-                }
-                for c in n.children.iter().rev() {
-                    // Guard against a department listed as its own descendant.
-                    if depth < 64 {
-                        stack.push((d, RowKind::Dept(c.clone())));
-                    }
-                }
-            }
-            rows.push(Row { depth, kind });
+    /// Each department is drawn once: listed again elsewhere it is left out, listed below
+    /// itself it is a `RowKind::Cycle` row. False (rows unfinished) when it reaches one of
+    /// `seen.after`.
+    fn walk(&self, start: String, depth: u16, rows: &mut Vec<Row>, seen: &mut Seen) -> bool {
+        enum Todo {
+            Row(u16, RowKind),
+            Dept(u16, String, Option<String>),
+            Leave(String),
         }
+        let mut stack = vec![Todo::Dept(depth, start, None)];
+        while let Some(todo) = stack.pop() {
+            let (depth, id, parent) = match todo {
+                Todo::Row(depth, kind) => {
+                    rows.push(Row { depth, kind });
+                    continue;
+                }
+                Todo::Leave(id) => {
+                    seen.above.remove(&id);
+                    continue;
+                }
+                Todo::Dept(depth, id, parent) => (depth, id, parent),
+            };
+            if seen.drawn.contains(&id) {
+                seen.again.insert(id.clone());
+                if let Some(dept) = parent.filter(|_| seen.above.contains(&id)) {
+                    rows.push(Row {
+                        depth,
+                        kind: RowKind::Cycle { dept, child: id },
+                    });
+                }
+                continue;
+            }
+            if seen.after.contains(&id) {
+                return false;
+            }
+            seen.drawn.insert(id.clone());
+            rows.push(Row {
+                depth,
+                kind: RowKind::Dept(id.clone()),
+            });
+            let Some(n) = self.depts.get(&id).filter(|n| n.expanded) else {
+                continue;
+            };
+            // Pushed in reverse so they pop in order: sub-departments, then members, then
+            // a status row, then leaving the department.
+            let d = depth.saturating_add(1);
+            seen.above.insert(id.clone());
+            stack.push(Todo::Leave(id.clone()));
+            if n.error().is_some() {
+                stack.push(Todo::Row(d, RowKind::Error(id.clone())));
+            } else if n.is_loading() && n.children.is_empty() && n.members.is_empty() {
+                stack.push(Todo::Row(d, RowKind::Loading(id.clone())));
+            }
+            for m in n.members.iter().rev() {
+                let kind = RowKind::User {
+                    id: m.clone(),
+                    dept: id.clone(),
+                };
+                stack.push(Todo::Row(d, kind));
+            }
+            for c in n.children.iter().rev() {
+                stack.push(Todo::Dept(d, c.clone(), Some(id.clone())));
+            }
+        }
+        true
     }
 
     /// The row index of `kind`, if visible.
     pub fn position(&self, kind: &RowKind) -> Option<usize> {
         self.rows.iter().position(|r| &r.kind == kind)
     }
+}
+
+/// What a walk over the rows knows: departments drawn so far, the ones above the current
+/// row, and (refreshing part of the rows) the ones drawn further down.
+#[derive(Default)]
+struct Seen {
+    drawn: HashSet<String>,
+    above: HashSet<String>,
+    after: HashSet<String>,
+    /// The departments left out because they were drawn already.
+    again: HashSet<String>,
+}
+
+/// The departments above a row at `depth`, from the rows before it.
+fn ancestors(before: &[Row], depth: u16) -> HashSet<String> {
+    let mut out = HashSet::new();
+    let mut want = depth;
+    for r in before.iter().rev() {
+        if want == 0 {
+            break;
+        }
+        if r.depth < want {
+            if let RowKind::Dept(d) = &r.kind {
+                out.insert(d.clone());
+            }
+            want = r.depth;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -379,6 +524,74 @@ mod tests {
         // Not visible: nothing changes.
         t.refresh("a1");
         assert_eq!(t.rows().len(), 1);
+    }
+
+    /// Every department once, however often listed; one listed under itself or below
+    /// itself is a cycle row; refreshing part of the rows gives what a rebuild gives.
+    #[test]
+    fn each_department_once_and_cycles_noted() {
+        let mut t = Tree::default();
+        t.set_root(dept("r", None));
+        t.add_children("r", vec![dept("a", None), dept("b", None)]);
+        t.add_children("a", vec![dept("c", None)]);
+        // c again (a second parent), r (an ancestor), b (itself).
+        t.add_children("b", vec![dept("c", None), dept("r", None), dept("b", None)]);
+        t.add_children("c", vec![dept("a", None)]);
+        for id in ["r", "a", "b", "c"] {
+            t.node_mut(id).unwrap().expanded = true;
+        }
+        t.rebuild();
+        let cycle = |d: &str, c: &str| RowKind::Cycle {
+            dept: d.into(),
+            child: c.into(),
+        };
+        let d = |id: &str| RowKind::Dept(id.into());
+        let kinds: Vec<_> = t.rows().iter().map(|r| (r.depth, r.kind.clone())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (0, d("r")),
+                (1, d("a")),
+                (2, d("c")),
+                (3, cycle("c", "a")),
+                (1, d("b")),
+                (2, cycle("b", "r")),
+                (2, cycle("b", "b")),
+            ]
+        );
+        // The looping listings did not make the parents loop: paths still reach the root.
+        assert_eq!(t.parent("r"), None);
+        assert_eq!(t.parent("b"), Some("r"));
+        for id in ["a", "b", "c"] {
+            assert!(t.chain_to(id).is_some(), "{id}");
+        }
+        for id in ["c", "b", "a", "r"] {
+            t.refresh(id);
+            let refreshed = t.rows().to_vec();
+            t.rebuild();
+            assert_eq!(refreshed, t.rows(), "refreshing {id}");
+        }
+        // Closing a gives c to b, where it was listed second: refresh agrees with rebuild.
+        t.node_mut("a").unwrap().expanded = false;
+        t.refresh("a");
+        let refreshed = t.rows().to_vec();
+        t.rebuild();
+        assert_eq!(refreshed, t.rows());
+        assert!(t.position(&d("c")).is_some_and(|i| t.rows()[i].depth == 2));
+    }
+
+    /// Two ancestors listed under one department: without a visited set, rows double at
+    /// every level.
+    #[test]
+    fn rows_do_not_grow_exponentially() {
+        let mut t = Tree::default();
+        t.set_root(dept("r", None));
+        t.add_children("r", vec![dept("a", None)]);
+        t.add_children("a", vec![dept("r", None), dept("a", None)]);
+        t.node_mut("r").unwrap().expanded = true;
+        t.node_mut("a").unwrap().expanded = true;
+        t.rebuild();
+        assert_eq!(t.rows().len(), 4);
     }
 
     #[test]

@@ -317,6 +317,7 @@ mod tests {
             Ok(Page {
                 items,
                 next_page: None,
+                total: None,
             })
         }
         async fn members(&self, id: &str, _: Option<&str>) -> Result<Page<User>> {
@@ -331,6 +332,7 @@ mod tests {
             Ok(Page {
                 items,
                 next_page: None,
+                total: None,
             })
         }
         async fn user(&self, id: &str) -> Result<User> {

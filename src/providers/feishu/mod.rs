@@ -32,7 +32,9 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::config::Profile;
-use crate::directory::{ContactRange, Directory, PageGuard, Probe, ProviderKind, in_order};
+use crate::directory::{
+    ContactRange, Directory, PageGuard, Probe, ProviderKind, in_order, path_segment,
+};
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{Credentials, FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, DeptRef, EmailMatch, Page, User, UserStatus};
@@ -223,7 +225,13 @@ impl FeishuClient {
     async fn get_department(&self, id: &str) -> Result<wire::Department> {
         require_id("department", id)?;
         let url = self.url(
-            &["open-apis", "contact", "v3", "departments", id],
+            &[
+                "open-apis",
+                "contact",
+                "v3",
+                "departments",
+                path_segment(EP_DEPT, id)?,
+            ],
             &ID_TYPES,
         );
         let call = self.get_call(EP_DEPT, url, format!("department {id:?}"));
@@ -264,6 +272,11 @@ impl FeishuClient {
             return Ok(Some(k));
         }
         if self.is_refused(id) {
+            return Ok(None);
+        }
+        if let Some(why) = crate::directory::unusable_segment(id) {
+            // A parent id no request can name: the path ends there, the listing goes on.
+            crate::log::warn(&format!("feishu: department id {id:?} is unusable: {why}"));
             return Ok(None);
         }
         match self.get_department(id).await {
@@ -380,7 +393,16 @@ impl FeishuClient {
 
     async fn get_user(&self, id: &str) -> Result<User> {
         require_id("user", id)?;
-        let url = self.url(&["open-apis", "contact", "v3", "users", id], &ID_TYPES);
+        let url = self.url(
+            &[
+                "open-apis",
+                "contact",
+                "v3",
+                "users",
+                path_segment(EP_USER, id)?,
+            ],
+            &ID_TYPES,
+        );
         let call = self.get_call(EP_USER, url, format!("user {id:?}"));
         let data: wire::UserData = self.call_as(&call).await?;
         let user = data.user.ok_or_else(|| Error::Protocol {
@@ -452,7 +474,7 @@ impl Directory for FeishuClient {
                 "contact",
                 "v3",
                 "departments",
-                dept_id,
+                path_segment(EP_CHILDREN, dept_id)?,
                 "children",
             ],
             &query,
@@ -483,7 +505,11 @@ impl Directory for FeishuClient {
                 _ => None,
             };
         }
-        Ok(Page { items, next_page })
+        Ok(Page {
+            items,
+            next_page,
+            total: None,
+        })
     }
 
     async fn members(&self, dept_id: &str, page: Option<&str>) -> Result<Page<User>> {
@@ -500,7 +526,11 @@ impl Directory for FeishuClient {
         let next_page = next_page(list.has_more, list.page_token);
         let mut items = map_users(list.items, EP_MEMBERS);
         self.fill_depts(&mut items).await?;
-        Ok(Page { items, next_page })
+        Ok(Page {
+            items,
+            next_page,
+            total: None,
+        })
     }
 
     async fn user(&self, id: &str) -> Result<User> {

@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::config::Profile;
-use crate::directory::{ContactRange, Directory, Probe, ProviderKind, in_order};
+use crate::directory::{ContactRange, Directory, Probe, ProviderKind, in_order, path_segment};
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{Credentials, FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, EmailMatch, Page, User};
@@ -415,10 +415,17 @@ impl WpsClient {
                 user_ids: chunk,
                 with_user_detail: true,
             };
+            const EP: &str = "POST /v7/depts/{id}/members/batch_read";
             let call = self.post(
-                "POST /v7/depts/{id}/members/batch_read",
+                EP,
                 Scheme::Kso1,
-                &["v7", "depts", dept_id, "members", "batch_read"],
+                &[
+                    "v7",
+                    "depts",
+                    path_segment(EP, dept_id)?,
+                    "members",
+                    "batch_read",
+                ],
                 &body,
                 format!("department {dept_id:?}"),
             )?;
@@ -522,9 +529,10 @@ impl Directory for WpsClient {
     }
 
     async fn dept(&self, id: &str) -> Result<Dept> {
+        const EP: &str = "GET /v7/depts/{id}";
         let call = self.get(
-            "GET /v7/depts/{id}",
-            &["v7", "depts", id],
+            EP,
+            &["v7", "depts", path_segment(EP, id)?],
             &[],
             format!("department {id:?}"),
         )?;
@@ -537,9 +545,10 @@ impl Directory for WpsClient {
         if let Some(t) = page.filter(|t| !t.is_empty()) {
             query.push(("page_token", t));
         }
+        const EP: &str = "GET /v7/depts/{id}/children";
         let call = self.get(
-            "GET /v7/depts/{id}/children",
-            &["v7", "depts", dept_id, "children"],
+            EP,
+            &["v7", "depts", path_segment(EP, dept_id)?, "children"],
             &query,
             format!("department {dept_id:?}"),
         )?;
@@ -551,6 +560,7 @@ impl Directory for WpsClient {
                 .filter_map(WireDept::into_dept)
                 .collect(),
             next_page: data.next_page_token,
+            total: data.total.and_then(|t| u64::try_from(t).ok()),
         })
     }
 
@@ -562,9 +572,10 @@ impl Directory for WpsClient {
         if let Some(t) = page.filter(|t| !t.is_empty()) {
             query.push(("page_token", t));
         }
+        const EP: &str = "GET /v7/depts/{id}/members";
         let call = self.get(
-            "GET /v7/depts/{id}/members",
-            &["v7", "depts", dept_id, "members"],
+            EP,
+            &["v7", "depts", path_segment(EP, dept_id)?, "members"],
             &query,
             format!("department {dept_id:?}"),
         )?;
@@ -611,13 +622,15 @@ impl Directory for WpsClient {
         Ok(Page {
             items,
             next_page: data.next_page_token,
+            total: data.total.and_then(|t| u64::try_from(t).ok()),
         })
     }
 
     async fn user(&self, id: &str) -> Result<User> {
+        const EP: &str = "GET /v7/users/{id}";
         let call = self.get(
-            "GET /v7/users/{id}",
-            &["v7", "users", id],
+            EP,
+            &["v7", "users", path_segment(EP, id)?],
             &[("with_dept", "true")],
             format!("user {id:?}"),
         )?;

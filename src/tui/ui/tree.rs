@@ -129,6 +129,15 @@ fn row_line<'a>(app: &App, theme: &Theme, row: &Row, width: usize) -> Line<'a> {
                 theme.error(),
             ));
         }
+        RowKind::Cycle { child, .. } => {
+            spans.push(Span::styled(
+                fit(
+                    &format!("✗ {}", clean(&crate::crawl::cycle_note(child))),
+                    room,
+                ),
+                theme.error(),
+            ));
+        }
     }
     Line::from(spans)
 }
