@@ -657,6 +657,47 @@ mod tests {
     }
 
     #[test]
+    fn no_debug_of_a_config_shows_a_secret() {
+        let file: ConfigFile = toml::from_str(
+            r#"
+            [profiles.a]
+            provider = "wps"
+            app_id = "AK"
+            app_secret = "hunter2-in-file"
+            app_secret_cmd = "echo hunter2-in-cmd"
+            "#,
+        )
+        .unwrap();
+        let shown = format!("{file:?} {:?}", file.profiles["a"]);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        let p = resolve(&file, "c.toml", None, &env_of(&[])).unwrap();
+        assert_eq!(p.app_secret.expose(), "hunter2-in-file");
+        assert!(!format!("{p:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn new_limits_reach_the_http_options() {
+        let file: ConfigFile = toml::from_str(
+            "[profiles.a]\nprovider = \"wps\"\napp_id = \"AK\"\napp_secret = \"s\"\n\
+             timeout_secs = 5\ndeadline_secs = 20\nmax_response_bytes = 2048\n",
+        )
+        .unwrap();
+        let p = resolve(&file, "c.toml", None, &env_of(&[("ORGTUI_DEADLINE_SECS", "7")])).unwrap();
+        assert_eq!(p.http.request_timeout, Duration::from_secs(5));
+        assert_eq!(p.http.deadline, Duration::from_secs(7), "the variable wins");
+        assert_eq!(p.http.max_response_bytes, 2048);
+        let p = resolve(&ConfigFile::default(), "c.toml", None, &env_of(&[
+            ("ORGTUI_PROVIDER", "feishu"),
+            ("ORGTUI_APP_ID", "a"),
+            ("ORGTUI_APP_SECRET", "s"),
+        ]))
+        .unwrap();
+        assert_eq!(p.http.deadline, Duration::from_secs(60));
+        assert_eq!(p.http.max_response_bytes, 16 * 1024 * 1024);
+        assert_eq!(p.http.request_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
     fn errors_name_file_and_key() {
         let file: ConfigFile =
             toml::from_str("[profiles.x]\nprovider = \"nope\"\napp_id=\"a\"\n").unwrap();

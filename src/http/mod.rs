@@ -812,6 +812,64 @@ mod tests {
         assert_eq!(seen(&log), ["t0", "t1"]);
     }
 
+    /// A server at `/big` answering `chunks` chunks of `size` bytes with no Content-Length
+    /// (chunked), so only counting while reading can stop it.
+    async fn serve_stream(chunks: usize, size: usize) -> String {
+        let app = axum::Router::new().route(
+            "/big",
+            axum::routing::get(move || async move {
+                let parts = (0..chunks).map(move |_| {
+                    Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b'x'; size]))
+                });
+                axum::body::Body::from_stream(futures_util::stream::iter(parts))
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/big", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    }
+
+    fn capped_client(max_response_bytes: u64) -> HttpClient {
+        HttpClient::new(&HttpOptions {
+            max_response_bytes,
+            ..HttpOptions::default()
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_streamed_body_is_cut_off_at_the_cap() {
+        let url = serve_stream(100, 1000).await;
+        let err = capped_client(10_000)
+            .send("GET /big", true, |c| c.get(&url))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Protocol { msg, .. } if msg.contains("larger than 10000 bytes")),
+            "{err:?}"
+        );
+        assert_eq!(err.exit_code(), crate::error::exit::NETWORK);
+        // A body at the cap is fine.
+        let resp = capped_client(100_000)
+            .send("GET /big", true, |c| c.get(&url))
+            .await
+            .unwrap();
+        assert_eq!(resp.body.len(), 100_000);
+    }
+
+    #[tokio::test]
+    async fn errors_are_scrubbed_of_the_secret_and_the_tokens() {
+        let http = HttpClient::with_secret(&HttpOptions::default(), &Secret::new("app-sec"))
+            .unwrap();
+        http.scrubber().note_token(&Secret::new("tok-1"));
+        let e = http.scrub_error(Error::Protocol {
+            endpoint: "GET /x".into(),
+            msg: "saw app-sec and tok-1".into(),
+        });
+        assert_eq!(e.to_string(), "bad response from GET /x: saw *** and ***");
+    }
+
     #[tokio::test]
     async fn each_retry_reads_the_token_again() {
         // A 503 first; by the end of the backoff (at least 100 ms) the 100 ms token is due
