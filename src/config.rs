@@ -460,7 +460,10 @@ fn bounded(
                     "{} ({}): {}",
                     limit.env,
                     limit.key,
-                    refuse(value, format!("{:?}", crate::text::sanitize_line(&text, 40)))
+                    refuse(
+                        value,
+                        format!("{:?}", crate::text::sanitize_line(&text, 40))
+                    )
                 ),
             )),
         };
@@ -682,15 +685,26 @@ mod tests {
              timeout_secs = 5\ndeadline_secs = 20\nmax_response_bytes = 2048\n",
         )
         .unwrap();
-        let p = resolve(&file, "c.toml", None, &env_of(&[("ORGTUI_DEADLINE_SECS", "7")])).unwrap();
+        let p = resolve(
+            &file,
+            "c.toml",
+            None,
+            &env_of(&[("ORGTUI_DEADLINE_SECS", "7")]),
+        )
+        .unwrap();
         assert_eq!(p.http.request_timeout, Duration::from_secs(5));
         assert_eq!(p.http.deadline, Duration::from_secs(7), "the variable wins");
         assert_eq!(p.http.max_response_bytes, 2048);
-        let p = resolve(&ConfigFile::default(), "c.toml", None, &env_of(&[
-            ("ORGTUI_PROVIDER", "feishu"),
-            ("ORGTUI_APP_ID", "a"),
-            ("ORGTUI_APP_SECRET", "s"),
-        ]))
+        let p = resolve(
+            &ConfigFile::default(),
+            "c.toml",
+            None,
+            &env_of(&[
+                ("ORGTUI_PROVIDER", "feishu"),
+                ("ORGTUI_APP_ID", "a"),
+                ("ORGTUI_APP_SECRET", "s"),
+            ]),
+        )
         .unwrap();
         assert_eq!(p.http.deadline, Duration::from_secs(60));
         assert_eq!(p.http.max_response_bytes, 16 * 1024 * 1024);

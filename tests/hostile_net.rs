@@ -113,7 +113,13 @@ fn a_redirected_token_call_is_not_followed() {
         let thief = hostile::serve(move |s| org_for(provider)(s));
         let to = format!("{}/steal?x=1", thief.url);
         let server = hostile::serve(move |_| Reply::redirect(307, &to));
-        let (o, _) = orgtui(&server, provider, home.path(), &["user", "u1", "--json"], &[]);
+        let (o, _) = orgtui(
+            &server,
+            provider,
+            home.path(),
+            &["user", "u1", "--json"],
+            &[],
+        );
         let err = one_line_failure(&o, 4);
         assert!(thief.seen().is_empty(), "{provider}: {:?}", thief.seen());
         assert!(err.contains(&format!("{}/steal", thief.url)), "{err}");
@@ -135,7 +141,13 @@ fn a_cross_host_redirect_on_a_signed_call_is_not_followed() {
                 Reply::redirect(302, &format!("{thief_url}{}", s.target))
             }
         });
-        let (o, _) = orgtui(&server, provider, home.path(), &["user", "u1", "--json"], &[]);
+        let (o, _) = orgtui(
+            &server,
+            provider,
+            home.path(),
+            &["user", "u1", "--json"],
+            &[],
+        );
         let err = one_line_failure(&o, 4);
         assert!(thief.seen().is_empty(), "{provider}: {:?}", thief.seen());
         assert!(err.contains(&thief.url) && err.contains("302"), "{err}");
@@ -246,7 +258,13 @@ fn odd_token_lifetimes_neither_panic_nor_fail_the_command() {
                 (_, true) => feishu_token(l.clone()),
                 _ => org_for(provider)(s),
             });
-            let (o, _) = orgtui(&server, provider, home.path(), &["user", "u1", "--json"], &[]);
+            let (o, _) = orgtui(
+                &server,
+                provider,
+                home.path(),
+                &["user", "u1", "--json"],
+                &[],
+            );
             assert_eq!(
                 o.status.code(),
                 Some(0),
@@ -303,7 +321,10 @@ fn a_short_secret_is_cut_out_too() {
         let env = [("ORGTUI_APP_SECRET", "qz")];
         let (o, _) = orgtui(&server, provider, home.path(), &["user", "u1"], &env);
         let err = one_line_failure(&o, 3);
-        assert!(!err.contains("qz") && err.contains("secret *** refused"), "{err}");
+        assert!(
+            !err.contains("qz") && err.contains("secret *** refused"),
+            "{err}"
+        );
     }
 }
 
@@ -332,7 +353,10 @@ fn assert_refused(o: &Output, server: &Hostile, key: &str, what: &str) {
     let err = stderr(o);
     assert_eq!(o.status.code(), Some(2), "{what}: {err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{what}: {err}");
-    assert!(err.contains(key) && err.contains("allowed: "), "{what}: {err}");
+    assert!(
+        err.contains(key) && err.contains("allowed: "),
+        "{what}: {err}"
+    );
     assert!(server.seen().is_empty(), "{what}: a request went out");
 }
 
@@ -351,8 +375,16 @@ fn out_of_range_env_values_are_config_errors() {
             "concurrency",
             &["0", "18446744073709551615", "257", "1.5", "-1"],
         ),
-        ("ORGTUI_TIMEOUT_SECS", "timeout_secs", &["0", "601", "1e9", "0.5"]),
-        ("ORGTUI_DEADLINE_SECS", "deadline_secs", &["0", "3601", "-1"]),
+        (
+            "ORGTUI_TIMEOUT_SECS",
+            "timeout_secs",
+            &["0", "601", "1e9", "0.5"],
+        ),
+        (
+            "ORGTUI_DEADLINE_SECS",
+            "deadline_secs",
+            &["0", "3601", "-1"],
+        ),
         (
             "ORGTUI_MAX_RESPONSE_BYTES",
             "max_response_bytes",
@@ -398,7 +430,12 @@ fn out_of_range_file_values_are_config_errors() {
             // The file's value, not the variable's.
             cmd.env_remove("ORGTUI_RATE_LIMIT").args(["user", "u1"]);
             let (o, _) = timed(&mut cmd);
-            assert_refused(&o, &server, &format!("profiles.p.{key}"), &format!("{key} = {v}"));
+            assert_refused(
+                &o,
+                &server,
+                &format!("profiles.p.{key}"),
+                &format!("{key} = {v}"),
+            );
         }
     }
 }
@@ -432,7 +469,12 @@ fn values_at_the_ends_of_their_ranges_are_taken() {
 // ---- app_secret_cmd ----
 
 /// `orgtui user u1` with the secret from `app_secret_cmd = cmd` (none in the environment).
-fn with_secret_cmd(server: &Hostile, home: &Path, cmd: &str, env: &[(&str, &str)]) -> (Output, Duration) {
+fn with_secret_cmd(
+    server: &Hostile,
+    home: &Path,
+    cmd: &str,
+    env: &[(&str, &str)],
+) -> (Output, Duration) {
     let path = home.join("config.toml");
     let toml = format!(
         "[profiles.p]\nprovider = \"wps\"\napp_id = \"a\"\napp_secret_cmd = {}\n",
@@ -482,7 +524,10 @@ fn a_failing_secret_command_does_not_echo_the_secret() {
     let cmd = "echo hunter2-from-cmd; echo 'refusing hunter2-from-cmd' >&2; exit 1";
     let (o, _) = with_secret_cmd(&server, home.path(), cmd, &[]);
     let err = one_line_failure(&o, 2);
-    assert!(!err.contains("hunter2-from-cmd") && err.contains("refusing ***"), "{err}");
+    assert!(
+        !err.contains("hunter2-from-cmd") && err.contains("refusing ***"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -491,6 +536,14 @@ fn a_secret_command_that_works_is_used() {
     let server = hostile::serve(wps_org);
     let (o, _) = with_secret_cmd(&server, home.path(), "echo from-cmd; echo noise >&2", &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let token = server.seen().into_iter().find(is_token_call).expect("a token call");
-    assert!(token.body.contains("client_secret=from-cmd"), "{}", token.body);
+    let token = server
+        .seen()
+        .into_iter()
+        .find(is_token_call)
+        .expect("a token call");
+    assert!(
+        token.body.contains("client_secret=from-cmd"),
+        "{}",
+        token.body
+    );
 }

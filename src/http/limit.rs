@@ -51,7 +51,14 @@ mod tests {
 
     #[test]
     fn odd_rates_do_not_panic() {
-        for r in [1e-300, -1.0, f64::NAN, f64::INFINITY, f64::MIN_POSITIVE, 0.0] {
+        for r in [
+            1e-300,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::MIN_POSITIVE,
+            0.0,
+        ] {
             let _ = RateLimiter::new(Some(r));
         }
     }

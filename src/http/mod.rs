@@ -207,8 +207,13 @@ impl HttpClient {
         let mut budget = Budget::new(self.deadline);
         loop {
             self.limiter.wait().await;
-            let outcome = self.attempt(endpoint, &mut budget, build(&self.client)).await;
-            if let Some(done) = self.settle(endpoint, idempotent, &mut budget, outcome).await {
+            let outcome = self
+                .attempt(endpoint, &mut budget, build(&self.client))
+                .await;
+            if let Some(done) = self
+                .settle(endpoint, idempotent, &mut budget, outcome)
+                .await
+            {
                 return done.map_err(|e| self.scrub_error(e));
             }
         }
@@ -255,7 +260,10 @@ impl HttpClient {
                 ));
                 continue;
             }
-            if let Some(done) = self.settle(endpoint, idempotent, &mut budget, outcome).await {
+            if let Some(done) = self
+                .settle(endpoint, idempotent, &mut budget, outcome)
+                .await
+            {
                 return done.map_err(|e| self.scrub_error(e));
             }
         }
@@ -860,8 +868,8 @@ mod tests {
 
     #[tokio::test]
     async fn errors_are_scrubbed_of_the_secret_and_the_tokens() {
-        let http = HttpClient::with_secret(&HttpOptions::default(), &Secret::new("app-sec"))
-            .unwrap();
+        let http =
+            HttpClient::with_secret(&HttpOptions::default(), &Secret::new("app-sec")).unwrap();
         http.scrubber().note_token(&Secret::new("tok-1"));
         let e = http.scrub_error(Error::Protocol {
             endpoint: "GET /x".into(),
