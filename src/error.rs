@@ -1,6 +1,7 @@
 //! One error type for the engine, with the CLI's exit status attached to each kind.
 //! Messages name the endpoint, HTTP status, provider code and message; they never contain
-//! a secret or a token (those are `Secret`s and are not formatted anywhere).
+//! a secret or a token: those are `Secret`s and are not formatted anywhere, and whatever a
+//! server echoes back is cut out by the HTTP client's `Scrubber` (`Error::scrubbed`).
 
 use std::fmt;
 

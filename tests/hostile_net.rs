@@ -223,7 +223,36 @@ fn a_dripping_server_fails_at_the_call_deadline() {
     }
 }
 
+#[test]
+fn a_server_that_never_answers_fails_at_the_call_deadline() {
+    let home = scratch();
+    for provider in PROVIDERS {
+        let server = hostile::serve(|_| Reply::Hang);
+        let env = [("ORGTUI_TIMEOUT_SECS", "1"), ("ORGTUI_DEADLINE_SECS", "1")];
+        let (o, took) = orgtui(&server, provider, home.path(), &["user", "u1"], &env);
+        let err = one_line_failure(&o, 4);
+        assert!(err.contains("deadline of 1 s"), "{err}");
+        assert!(took < Duration::from_secs(5), "{provider}: took {took:?}");
+    }
+}
+
 // ---- token lifetimes ----
+
+#[test]
+fn a_token_said_to_live_one_second_is_kept_thirty() {
+    let home = scratch();
+    let server = hostile::serve(|s| match s.path() {
+        "/oauth2/token" => wps_token(json!(1)),
+        _ => wps_org(s),
+    });
+    // One request a second: each call would find a one-second token due for refresh.
+    let env = [("ORGTUI_RATE_LIMIT", "1")];
+    let (o, _) = orgtui(&server, "wps", home.path(), &["user", "u1"], &env);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let paths: Vec<String> = server.seen().iter().map(|s| s.target.clone()).collect();
+    let tokens = server.seen().iter().filter(|s| is_token_call(s)).count();
+    assert_eq!(tokens, 1, "{paths:?}");
+}
 
 /// `expires_in` (WPS) and `expire` (Feishu) values a broken or hostile server might send.
 fn odd_lifetimes() -> Vec<Value> {
