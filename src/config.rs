@@ -11,7 +11,15 @@
 //! graph_prefix = "/graph"      # WPS private deployments: by_emails signed with WPS-4
 //! rate_limit = 10              # requests per second
 //! concurrency = 8              # requests in flight
+//! timeout_secs = 30            # per attempt, the body included
+//! deadline_secs = 60           # per call, all its retries together
+//! max_response_bytes = 16777216
+//! app_secret_cmd_timeout_secs = 30
 //! ```
+//!
+//! Every number is bounded (see `LIMITS`): a value out of range, from the file or from its
+//! `ORGTUI_*` variable, is a config error naming the key and the allowed range, never a
+//! panic or a hang further on.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -37,20 +45,157 @@ pub struct ConfigFile {
     pub clipboard: Option<String>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
+/// One profile as written. Numbers stay raw TOML until `resolve` checks them against
+/// `LIMITS`, so that a wrong type and a wrong size get the same one-line error.
+#[derive(Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileFile {
     pub provider: Option<String>,
     pub base_url: Option<String>,
     pub app_id: Option<String>,
-    pub app_secret: Option<String>,
+    pub app_secret: Option<Secret>,
     pub app_secret_cmd: Option<String>,
     pub openapi_prefix: Option<String>,
     pub graph_prefix: Option<String>,
-    pub rate_limit: Option<f64>,
-    pub concurrency: Option<usize>,
-    pub timeout_secs: Option<u64>,
+    pub rate_limit: Option<toml::Value>,
+    pub concurrency: Option<toml::Value>,
+    pub timeout_secs: Option<toml::Value>,
+    pub deadline_secs: Option<toml::Value>,
+    pub max_response_bytes: Option<toml::Value>,
+    pub app_secret_cmd_timeout_secs: Option<toml::Value>,
 }
+
+/// Written by hand: neither the secret nor the command that prints it (which may hold it, as
+/// in `echo …`) is shown.
+impl std::fmt::Debug for ProfileFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |o: &Option<String>| o.as_ref().map(|_| "(set)");
+        f.debug_struct("ProfileFile")
+            .field("provider", &self.provider)
+            .field("base_url", &self.base_url)
+            .field("app_id", &self.app_id)
+            .field("app_secret", &self.app_secret)
+            .field("app_secret_cmd", &set(&self.app_secret_cmd))
+            .field("openapi_prefix", &self.openapi_prefix)
+            .field("graph_prefix", &self.graph_prefix)
+            .field("rate_limit", &self.rate_limit)
+            .field("concurrency", &self.concurrency)
+            .field("timeout_secs", &self.timeout_secs)
+            .field("deadline_secs", &self.deadline_secs)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field(
+                "app_secret_cmd_timeout_secs",
+                &self.app_secret_cmd_timeout_secs,
+            )
+            .finish()
+    }
+}
+
+/// The range a numeric setting may take, for its file key and its environment variable.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    pub key: &'static str,
+    pub env: &'static str,
+    pub min: f64,
+    pub max: f64,
+    /// Whole numbers only.
+    pub integer: bool,
+    /// Zero is allowed besides `min..=max`, with this meaning.
+    pub zero_means: Option<&'static str>,
+    pub unit: &'static str,
+}
+
+impl Limit {
+    fn allows(&self, v: f64) -> bool {
+        v.is_finite()
+            && (!self.integer || v.fract() == 0.0)
+            && ((self.zero_means.is_some() && v == 0.0) || (self.min..=self.max).contains(&v))
+    }
+
+    /// `1 to 256`, `0 (no limit) or 0.01 to 10000 requests per second`.
+    pub fn range(&self) -> String {
+        let zero = self
+            .zero_means
+            .map(|m| format!("0 ({m}) or "))
+            .unwrap_or_default();
+        let whole = if self.integer { "whole number " } else { "" };
+        format!("{zero}{whole}{} to {} {}", self.min, self.max, self.unit)
+    }
+}
+
+/// Client-side requests per second. Below 0.01 the wait between requests passes 100 s;
+/// above 10000 it is too short to mean anything.
+pub const RATE_LIMIT: Limit = Limit {
+    key: "rate_limit",
+    env: "ORGTUI_RATE_LIMIT",
+    min: 0.01,
+    max: 10_000.0,
+    integer: false,
+    zero_means: Some("no limit"),
+    unit: "requests per second",
+};
+/// Requests in flight: the providers allow 10 to 50 a second, 256 is far past any use.
+pub const CONCURRENCY: Limit = Limit {
+    key: "concurrency",
+    env: "ORGTUI_CONCURRENCY",
+    min: 1.0,
+    max: 256.0,
+    integer: true,
+    zero_means: None,
+    unit: "requests",
+};
+/// One attempt of one request, its body included.
+pub const TIMEOUT: Limit = Limit {
+    key: "timeout_secs",
+    env: "ORGTUI_TIMEOUT_SECS",
+    min: 1.0,
+    max: 600.0,
+    integer: true,
+    zero_means: None,
+    unit: "seconds",
+};
+/// All attempts of one call and the waits between them.
+pub const DEADLINE: Limit = Limit {
+    key: "deadline_secs",
+    env: "ORGTUI_DEADLINE_SECS",
+    min: 1.0,
+    max: 3600.0,
+    integer: true,
+    zero_means: None,
+    unit: "seconds",
+};
+/// The largest response body read: 1 KiB to 1 GiB.
+pub const MAX_RESPONSE_BYTES: Limit = Limit {
+    key: "max_response_bytes",
+    env: "ORGTUI_MAX_RESPONSE_BYTES",
+    min: 1024.0,
+    max: 1_073_741_824.0,
+    integer: true,
+    zero_means: None,
+    unit: "bytes",
+};
+/// How long `app_secret_cmd` may run before it is killed (a password manager may wait for
+/// a passphrase, so not too short).
+pub const SECRET_CMD_TIMEOUT: Limit = Limit {
+    key: "app_secret_cmd_timeout_secs",
+    env: "ORGTUI_APP_SECRET_CMD_TIMEOUT_SECS",
+    min: 1.0,
+    max: 600.0,
+    integer: true,
+    zero_means: None,
+    unit: "seconds",
+};
+/// Every bounded setting, for documentation and doctor.
+pub const LIMITS: [Limit; 6] = [
+    RATE_LIMIT,
+    CONCURRENCY,
+    TIMEOUT,
+    DEADLINE,
+    MAX_RESPONSE_BYTES,
+    SECRET_CMD_TIMEOUT,
+];
+/// `app_secret_cmd_timeout_secs` when unset.
+pub const DEFAULT_SECRET_CMD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A profile with everything resolved: what a provider client needs.
 #[derive(Debug, Clone)]
@@ -220,17 +365,44 @@ pub fn resolve(
                 format!("no app id: set {} or ORGTUI_APP_ID", key("app_id")),
             )
         })?;
+    // Numbers first: a bad one is reported before a secret command asks for a passphrase.
+    let num = |limit: &Limit, file_value: &Option<toml::Value>| {
+        bounded(limit, file_value.as_ref(), env, file_name, &key)
+    };
+    let rate_limit =
+        num(&RATE_LIMIT, &base.rate_limit)?.unwrap_or(Profile::default_rate_limit(provider));
+    let defaults = HttpOptions::default();
+    let http = HttpOptions {
+        rate_limit: (rate_limit > 0.0).then_some(rate_limit),
+        // Bounded to 1..=256 and whole by `num`, so the casts are exact.
+        concurrency: num(&CONCURRENCY, &base.concurrency)?.map_or(8, |v| v as usize),
+        request_timeout: num(&TIMEOUT, &base.timeout_secs)?
+            .map_or(defaults.request_timeout, whole_secs),
+        deadline: num(&DEADLINE, &base.deadline_secs)?.map_or(defaults.deadline, whole_secs),
+        max_response_bytes: num(&MAX_RESPONSE_BYTES, &base.max_response_bytes)?
+            .map_or(defaults.max_response_bytes, |v| v as u64),
+        ..defaults
+    };
+    // Checked whether or not the command runs, so a bad value never waits to surface.
+    let timeout = num(&SECRET_CMD_TIMEOUT, &base.app_secret_cmd_timeout_secs)?
+        .map_or(DEFAULT_SECRET_CMD_TIMEOUT, whole_secs);
     let (app_secret, secret_source) = match (
         env("ORGTUI_APP_SECRET"),
         &base.app_secret,
         &base.app_secret_cmd,
     ) {
         (Some(s), _, _) => (Secret::new(s), SecretSource::Env),
-        (None, Some(s), _) => (Secret::new(s.clone()), SecretSource::File),
-        (None, None, Some(cmd)) => (
-            run_secret_cmd(cmd, file_name, &key("app_secret_cmd"))?,
-            SecretSource::Command,
-        ),
+        (None, Some(s), _) => (s.clone(), SecretSource::File),
+        (None, None, Some(cmd)) => {
+            let cmd_key = key("app_secret_cmd");
+            let run = SecretCmd {
+                cmd,
+                file_name,
+                key: &cmd_key,
+                timeout,
+            };
+            (run.run()?, SecretSource::Command)
+        }
         (None, None, None) => {
             return Err(Error::config(
                 file_name,
@@ -247,36 +419,6 @@ pub fn resolve(
     let graph_prefix = env("ORGTUI_GRAPH_PREFIX")
         .or(base.graph_prefix.clone())
         .map(|p| normalize_prefix(Some(p)));
-    let rate_limit = match env("ORGTUI_RATE_LIMIT") {
-        Some(v) => Some(parse_num::<f64>(&v, "ORGTUI_RATE_LIMIT")?),
-        None => base.rate_limit,
-    }
-    .unwrap_or(Profile::default_rate_limit(provider));
-    if !(rate_limit.is_finite() && rate_limit >= 0.0) {
-        return Err(Error::config(
-            file_name,
-            format!("{}: must be a number >= 0", key("rate_limit")),
-        ));
-    }
-    let concurrency = match env("ORGTUI_CONCURRENCY") {
-        Some(v) => Some(parse_num::<usize>(&v, "ORGTUI_CONCURRENCY")?),
-        None => base.concurrency,
-    }
-    .unwrap_or(8);
-    if concurrency == 0 {
-        return Err(Error::config(
-            file_name,
-            format!("{}: must be at least 1", key("concurrency")),
-        ));
-    }
-    let mut http = HttpOptions {
-        rate_limit: (rate_limit > 0.0).then_some(rate_limit),
-        concurrency,
-        ..HttpOptions::default()
-    };
-    if let Some(t) = base.timeout_secs.filter(|t| *t > 0) {
-        http.request_timeout = Duration::from_secs(t);
-    }
     Ok(Profile {
         name,
         provider,
@@ -290,10 +432,63 @@ pub fn resolve(
     })
 }
 
-fn parse_num<T: std::str::FromStr>(v: &str, var: &str) -> Result<T> {
-    v.trim()
-        .parse()
-        .map_err(|_| Error::config("environment", format!("{var}: {v:?} is not a valid number")))
+/// The setting `limit` from its environment variable, else from the file, checked against
+/// its range; `None` when neither sets it.
+fn bounded(
+    limit: &Limit,
+    file_value: Option<&toml::Value>,
+    env: Env,
+    file_name: &str,
+    key: &dyn Fn(&str) -> String,
+) -> Result<Option<f64>> {
+    // What is wrong with `value`, written `shown`: not a number, or out of range.
+    let refuse = |value: Option<f64>, shown: String| {
+        let what = if value.is_some_and(|v| !v.is_nan()) {
+            "is out of range"
+        } else {
+            "is not a number"
+        };
+        format!("{shown} {what}; allowed: {}", limit.range())
+    };
+    if let Some(text) = env(limit.env) {
+        let value = text.trim().parse::<f64>().ok();
+        return match value.filter(|v| limit.allows(*v)) {
+            Some(v) => Ok(Some(v)),
+            None => Err(Error::config(
+                "environment",
+                format!(
+                    "{} ({}): {}",
+                    limit.env,
+                    limit.key,
+                    refuse(
+                        value,
+                        format!("{:?}", crate::text::sanitize_line(&text, 40))
+                    )
+                ),
+            )),
+        };
+    }
+    let Some(raw) = file_value else {
+        return Ok(None);
+    };
+    let (value, shown) = match raw {
+        toml::Value::Integer(i) => (Some(*i as f64), i.to_string()),
+        // Debug writes 1e-300 as such, where Display spells out three hundred zeros.
+        toml::Value::Float(f) => (Some(*f), format!("{f:?}")),
+        other => (None, crate::text::sanitize_line(&other.to_string(), 40)),
+    };
+    match value.filter(|v| limit.allows(*v)) {
+        Some(v) => Ok(Some(v)),
+        None => Err(Error::config(
+            file_name,
+            format!("{}: {}", key(limit.key), refuse(value, shown)),
+        )),
+    }
+}
+
+/// A whole number of seconds `bounded` accepted.
+fn whole_secs(v: f64) -> Duration {
+    Duration::from_secs(v as u64)
 }
 
 /// `openapi` / `/openapi/` → `/openapi`; empty → empty.
@@ -307,31 +502,123 @@ fn normalize_prefix(p: Option<String>) -> String {
     }
 }
 
-/// Run `app_secret_cmd` through the shell; its first line of stdout is the secret.
-fn run_secret_cmd(cmd: &str, file_name: &str, key: &str) -> Result<Secret> {
-    let out = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .map_err(|e| Error::config(file_name, format!("{key}: cannot run: {e}")))?;
-    if !out.status.success() {
-        return Err(Error::config(
-            file_name,
-            format!("{key}: the command exited with {}", out.status),
-        ));
+/// `app_secret_cmd`, ready to run.
+struct SecretCmd<'a> {
+    cmd: &'a str,
+    file_name: &'a str,
+    key: &'a str,
+    timeout: Duration,
+}
+
+/// The most of a secret command's stdout and stderr kept: the secret is one line, and a
+/// command that prints without end must not fill memory.
+const MAX_CMD_OUTPUT: usize = 64 * 1024;
+
+impl SecretCmd<'_> {
+    /// Run the command through the shell; its first line of stdout is the secret. It is
+    /// killed once `timeout` passes (a password manager waiting on a prompt nobody sees, a
+    /// command that hangs); on failure the first line of its stderr is reported, with
+    /// anything it printed on stdout cut out of it.
+    fn run(&self) -> Result<Secret> {
+        use std::process::{Command, Stdio};
+        let fail = |msg: String| Error::config(self.file_name, format!("{}: {msg}", self.key));
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(self.cmd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| fail(format!("cannot run: {e}")))?;
+        let stdout = drain(child.stdout.take());
+        let stderr = drain(child.stderr.take());
+        let started = std::time::Instant::now();
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) if started.elapsed() >= self.timeout => {
+                    // Only the shell is ours to kill; whatever it started in the background
+                    // may outlive it, but its pipes are no longer waited on.
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    let why = first_line(&stderr.recv_timeout(Duration::from_millis(100)), &[]);
+                    return Err(fail(format!(
+                        "the command did not finish within {} s (app_secret_cmd_timeout_secs) \
+                         and was stopped{}",
+                        self.timeout.as_secs(),
+                        why.map(|l| format!("; it said: {l}")).unwrap_or_default()
+                    )));
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+                Err(e) => return Err(fail(format!("cannot wait for the command: {e}"))),
+            }
+        };
+        // The command is done; a background process it left holding the pipes gets no
+        // longer than what is left of the timeout.
+        let left = self
+            .timeout
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(100));
+        let out = stdout.recv_timeout(left).unwrap_or_default();
+        let text = String::from_utf8_lossy(&out);
+        let secret = text.lines().next().unwrap_or("").trim().to_string();
+        if !status.success() {
+            let err = stderr.recv_timeout(Duration::from_millis(100));
+            let why = first_line(&err, &[secret.as_str()])
+                .map(|l| format!(": {l}"))
+                .unwrap_or_default();
+            let how = match status.code() {
+                Some(code) => format!("exit status {code}"),
+                None => "killed by a signal".to_string(),
+            };
+            return Err(fail(format!("the command failed ({how}){why}")));
+        }
+        if std::str::from_utf8(&out).is_err() {
+            return Err(fail("output is not UTF-8".into()));
+        }
+        if secret.is_empty() {
+            return Err(fail("the command printed nothing".into()));
+        }
+        Ok(Secret::new(secret))
     }
-    let text = String::from_utf8(out.stdout)
-        .map_err(|_| Error::config(file_name, format!("{key}: output is not UTF-8")))?;
-    let secret = text.lines().next().unwrap_or("").trim().to_string();
-    if secret.is_empty() {
-        return Err(Error::config(
-            file_name,
-            format!("{key}: the command printed nothing"),
-        ));
+}
+
+/// Read `pipe` to its end on a thread, keeping the first `MAX_CMD_OUTPUT` bytes; the bytes
+/// come on the channel once the pipe closes.
+fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> std::sync::mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    if let Some(mut pipe) = pipe {
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            let mut buf = [0u8; 8192];
+            loop {
+                match pipe.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let room = MAX_CMD_OUTPUT.saturating_sub(kept.len());
+                        kept.extend(buf.iter().take(n.min(room)));
+                    }
+                }
+            }
+            let _ = tx.send(kept);
+        });
     }
-    Ok(Secret::new(secret))
+    rx
+}
+
+/// The first non-blank line of a command's stderr, sanitized, with each of `secrets` cut out.
+fn first_line(
+    got: &std::result::Result<Vec<u8>, std::sync::mpsc::RecvTimeoutError>,
+    secrets: &[&str],
+) -> Option<String> {
+    let bytes = got.as_ref().ok()?;
+    let text = String::from_utf8_lossy(bytes);
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let scrubbed = secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .fold(line.to_string(), |l, s| Secret::new(*s).scrub(&l));
+    Some(crate::text::sanitize_line(&scrubbed, 200))
 }
 
 #[cfg(test)]
@@ -370,6 +657,58 @@ mod tests {
         assert_eq!(p.http.rate_limit, Some(5.0));
         assert_eq!(p.http.concurrency, 3);
         assert!(!format!("{p:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn no_debug_of_a_config_shows_a_secret() {
+        let file: ConfigFile = toml::from_str(
+            r#"
+            [profiles.a]
+            provider = "wps"
+            app_id = "AK"
+            app_secret = "hunter2-in-file"
+            app_secret_cmd = "echo hunter2-in-cmd"
+            "#,
+        )
+        .unwrap();
+        let shown = format!("{file:?} {:?}", file.profiles["a"]);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        let p = resolve(&file, "c.toml", None, &env_of(&[])).unwrap();
+        assert_eq!(p.app_secret.expose(), "hunter2-in-file");
+        assert!(!format!("{p:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn new_limits_reach_the_http_options() {
+        let file: ConfigFile = toml::from_str(
+            "[profiles.a]\nprovider = \"wps\"\napp_id = \"AK\"\napp_secret = \"s\"\n\
+             timeout_secs = 5\ndeadline_secs = 20\nmax_response_bytes = 2048\n",
+        )
+        .unwrap();
+        let p = resolve(
+            &file,
+            "c.toml",
+            None,
+            &env_of(&[("ORGTUI_DEADLINE_SECS", "7")]),
+        )
+        .unwrap();
+        assert_eq!(p.http.request_timeout, Duration::from_secs(5));
+        assert_eq!(p.http.deadline, Duration::from_secs(7), "the variable wins");
+        assert_eq!(p.http.max_response_bytes, 2048);
+        let p = resolve(
+            &ConfigFile::default(),
+            "c.toml",
+            None,
+            &env_of(&[
+                ("ORGTUI_PROVIDER", "feishu"),
+                ("ORGTUI_APP_ID", "a"),
+                ("ORGTUI_APP_SECRET", "s"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(p.http.deadline, Duration::from_secs(60));
+        assert_eq!(p.http.max_response_bytes, 16 * 1024 * 1024);
+        assert_eq!(p.http.request_timeout, Duration::from_secs(30));
     }
 
     #[test]

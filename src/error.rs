@@ -1,8 +1,11 @@
 //! One error type for the engine, with the CLI's exit status attached to each kind.
 //! Messages name the endpoint, HTTP status, provider code and message; they never contain
-//! a secret or a token (those are `Secret`s and are not formatted anywhere).
+//! a secret or a token: those are `Secret`s and are not formatted anywhere, and whatever a
+//! server echoes back is cut out by the HTTP client's `Scrubber` (`Error::scrubbed`).
 
 use std::fmt;
+
+use crate::secret::Scrubber;
 
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -104,6 +107,43 @@ impl Error {
         Error::Config {
             file: file.to_string(),
             msg: msg.into(),
+        }
+    }
+
+    /// This error with every secret `scrubber` knows cut out of all its text: what a server
+    /// says can reach any field (a message, a quoted value in a decoding error, a Location).
+    pub fn scrubbed(self, scrubber: &Scrubber) -> Error {
+        let s = |t: String| scrubber.scrub(&t);
+        let reply = |r: ServerReply| ServerReply {
+            msg: r.msg.map(s),
+            ..r
+        };
+        match self {
+            Error::NotFound { what } => Error::NotFound { what: s(what) },
+            Error::OutOfRange { what, reply: r } => Error::OutOfRange {
+                what: s(what),
+                reply: reply(r),
+            },
+            Error::Usage(m) => Error::Usage(s(m)),
+            Error::Config { file, msg } => Error::Config { file, msg: s(msg) },
+            Error::Auth { endpoint, reply: r } => Error::Auth {
+                endpoint,
+                reply: reply(r),
+            },
+            Error::Server { endpoint, reply: r } => Error::Server {
+                endpoint,
+                reply: reply(r),
+            },
+            Error::Network { endpoint, msg } => Error::Network {
+                endpoint,
+                msg: s(msg),
+            },
+            Error::Protocol { endpoint, msg } => Error::Protocol {
+                endpoint,
+                msg: s(msg),
+            },
+            Error::Io(m) => Error::Io(s(m)),
+            Error::Cancelled => Error::Cancelled,
         }
     }
 }

@@ -14,9 +14,11 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(per_second: Option<f64>) -> RateLimiter {
+        // Config bounds the rate (`config::RATE_LIMIT`); a rate whose interval does not fit a
+        // `Duration` (1e-300 per second) is still refused here rather than panicking.
         let interval = per_second
             .filter(|r| r.is_finite() && *r > 0.0)
-            .map(|r| Duration::from_secs_f64(1.0 / r));
+            .and_then(|r| Duration::try_from_secs_f64(1.0 / r).ok());
         RateLimiter {
             interval,
             next_slot: Mutex::new(None),
@@ -35,7 +37,8 @@ impl RateLimiter {
                 Some(t) if t > now => t,
                 _ => now,
             };
-            *next = Some(slot + interval);
+            // A slot past the clock's end (after ages of waiting) simply stays the last one.
+            *next = Some(slot.checked_add(interval).unwrap_or(slot));
             slot
         };
         tokio::time::sleep_until(slot).await;
@@ -45,6 +48,20 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn odd_rates_do_not_panic() {
+        for r in [
+            1e-300,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::MIN_POSITIVE,
+            0.0,
+        ] {
+            let _ = RateLimiter::new(Some(r));
+        }
+    }
 
     #[tokio::test(start_paused = true)]
     async fn spaces_requests() {

@@ -10,12 +10,19 @@
 //! token (each provider says what a refusal looks like), the token is dropped and the call
 //! tried again with a new one, as long as each refresh brings a different token, at most
 //! `MAX_TOKEN_REFRESHES` times.
+//!
+//! Nothing a server sends is trusted to be small or quick: redirects are never followed (a
+//! 3xx is an error naming its Location, so neither the secret of a token call nor a signed
+//! request goes to another host), a body is read as a stream and cut off at
+//! `max_response_bytes`, each attempt (body included) has `request_timeout`, and all attempts
+//! of one call with their waits share one `deadline`. Every secret the client knows (the app
+//! secret, the tokens it used) is cut out of the errors it builds from what a server said.
 
 mod limit;
 mod token;
 
 pub use limit::RateLimiter;
-pub use token::{Credentials, FetchedToken, TokenCache, bounded_lifetime};
+pub use token::{Credentials, FetchedToken, TokenCache, bounded_lifetime, lifetime_secs};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +30,7 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 
 use crate::error::{Error, Result, ServerReply};
-use crate::secret::Secret;
+use crate::secret::{Scrubber, Secret};
 
 /// How many times one call may replace a refused token before it is an authentication
 /// failure: enough to outlast tokens expiring under a slow call, few enough that a server
@@ -40,16 +47,28 @@ pub struct HttpOptions {
     /// Requests in flight at once.
     pub concurrency: usize,
     pub retry: RetryPolicy,
+    /// The largest response body read; a longer one fails the call.
+    pub max_response_bytes: u64,
+    /// Time one call may spend in its attempts and the waits between them, all retries
+    /// together (time queued for an in-flight permit or a rate-limit slot is not counted).
+    pub deadline: Duration,
 }
+
+/// Defaults of the limits above, which `config` bounds and documents.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for HttpOptions {
     fn default() -> Self {
         HttpOptions {
             connect_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
             rate_limit: None,
             concurrency: 8,
             retry: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            deadline: DEFAULT_DEADLINE,
         }
     }
 }
@@ -105,6 +124,10 @@ pub struct HttpClient {
     limiter: Arc<RateLimiter>,
     in_flight: Arc<tokio::sync::Semaphore>,
     retry: RetryPolicy,
+    request_timeout: Duration,
+    max_response_bytes: u64,
+    deadline: Duration,
+    secrets: Arc<Scrubber>,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -120,19 +143,53 @@ impl HttpClient {
         let client = reqwest::Client::builder()
             .connect_timeout(opts.connect_timeout)
             .timeout(opts.request_timeout)
+            // A redirect would carry the token call's secret, or a signed call's headers, to
+            // wherever the server points: `exchange` reports a 3xx instead.
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .user_agent(concat!("orgtui/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Io(format!("cannot set up the HTTP client: {e}")))?;
+        // The semaphore panics above its maximum; config keeps concurrency far below it.
+        let permits = opts
+            .concurrency
+            .clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         Ok(HttpClient {
             client,
             limiter: Arc::new(RateLimiter::new(opts.rate_limit)),
-            in_flight: Arc::new(tokio::sync::Semaphore::new(opts.concurrency.max(1))),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(permits)),
             retry: opts.retry.clone(),
+            request_timeout: opts.request_timeout,
+            max_response_bytes: opts.max_response_bytes,
+            deadline: opts.deadline,
+            secrets: Arc::new(Scrubber::new()),
         })
+    }
+
+    /// A client that cuts `secret` (the app secret) out of every server message it reports.
+    pub fn with_secret(opts: &HttpOptions, secret: &Secret) -> Result<HttpClient> {
+        let client = HttpClient::new(opts)?;
+        client.secrets.pin(secret);
+        Ok(client)
     }
 
     pub fn reqwest(&self) -> &reqwest::Client {
         &self.client
+    }
+
+    /// The secrets this client knows, for providers to cut out of what servers say.
+    pub fn scrubber(&self) -> &Scrubber {
+        &self.secrets
+    }
+
+    /// `text` with every secret this client knows cut out.
+    pub fn scrub(&self, text: &str) -> String {
+        self.secrets.scrub(text)
+    }
+
+    /// `e` with every secret this client knows cut out.
+    pub fn scrub_error(&self, e: Error) -> Error {
+        e.scrubbed(&self.secrets)
     }
 
     /// Send a request built by `build`, once per attempt, without a token (token fetches).
@@ -147,15 +204,17 @@ impl HttpClient {
     where
         F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     {
-        let mut retries = 0u32;
+        let mut budget = Budget::new(self.deadline);
         loop {
             self.limiter.wait().await;
-            let outcome = self.exchange(build(&self.client)).await;
+            let outcome = self
+                .attempt(endpoint, &mut budget, build(&self.client))
+                .await;
             if let Some(done) = self
-                .settle(endpoint, idempotent, &mut retries, outcome)
+                .settle(endpoint, idempotent, &mut budget, outcome)
                 .await
             {
-                return done;
+                return done.map_err(|e| self.scrub_error(e));
             }
         }
     }
@@ -175,13 +234,16 @@ impl HttpClient {
         C: Credentials,
         F: Fn(&reqwest::Client, &Secret) -> reqwest::RequestBuilder,
     {
-        let mut retries = 0u32;
+        let mut budget = Budget::new(self.deadline);
         let mut refusals = Refusals::default();
         loop {
-            let (token, outcome) = match self.authed_attempt(creds, &refusals, &build).await? {
+            let attempt = self
+                .authed_attempt(endpoint, &mut budget, creds, &refusals, &build)
+                .await;
+            let (token, outcome) = match attempt.map_err(|e| self.scrub_error(e))? {
                 Some(sent) => sent,
                 // The refresh brought back a token the server already refused.
-                None => return Err(refusals.into_error(endpoint)),
+                None => return Err(self.scrub_error(refusals.into_error(endpoint))),
             };
             if let Ok(resp) = &outcome
                 && let Some(reply) = creds.token_rejected(resp)
@@ -189,7 +251,7 @@ impl HttpClient {
                 creds.tokens().invalidate(&token).await;
                 refusals.add(token, reply);
                 if refusals.exhausted() {
-                    return Err(refusals.into_error(endpoint));
+                    return Err(self.scrub_error(refusals.into_error(endpoint)));
                 }
                 crate::log::debug(&format!(
                     "{endpoint}: the server refused the access token, fetching a new one \
@@ -199,10 +261,10 @@ impl HttpClient {
                 continue;
             }
             if let Some(done) = self
-                .settle(endpoint, idempotent, &mut retries, outcome)
+                .settle(endpoint, idempotent, &mut budget, outcome)
                 .await
             {
-                return done;
+                return done.map_err(|e| self.scrub_error(e));
             }
         }
     }
@@ -212,6 +274,8 @@ impl HttpClient {
     /// the token is one the server already refused during this call.
     async fn authed_attempt<C, F>(
         &self,
+        endpoint: &str,
+        budget: &mut Budget,
         creds: &C,
         refusals: &Refusals,
         build: &F,
@@ -224,30 +288,35 @@ impl HttpClient {
         let _permit = self.in_flight.acquire().await;
         self.limiter.wait().await;
         let token = creds.tokens().get(|| creds.new_token()).await?;
+        self.secrets.note_token(&token);
         if refusals.contains(&token) {
             return Ok(None);
         }
-        let outcome = self.exchange(build(&self.client, &token)).await;
+        let outcome = self
+            .attempt(endpoint, budget, build(&self.client, &token))
+            .await;
         Ok(Some((token, outcome)))
     }
 
-    /// After an attempt: `None` once it has waited to try again (counted in `retries`), else
-    /// the call's result.
+    /// After an attempt: `None` once it has waited to try again, else the call's result. A
+    /// wait that would outlast the call's deadline is not waited: the call ends with what the
+    /// last attempt got.
     async fn settle(
         &self,
         endpoint: &str,
         idempotent: bool,
-        retries: &mut u32,
+        budget: &mut Budget,
         outcome: Outcome,
     ) -> Option<Result<RawResponse>> {
-        match self.retry_wait(idempotent, *retries, &outcome) {
-            Some(wait) => {
-                tracing_note(endpoint, *retries, wait, &outcome);
+        match self.retry_wait(idempotent, budget.retries, &outcome) {
+            Some(wait) if wait < budget.left => {
+                tracing_note(endpoint, budget.retries, wait, &outcome);
                 tokio::time::sleep(wait).await;
-                *retries += 1;
+                budget.spend(wait);
+                budget.retries = budget.retries.saturating_add(1);
                 None
             }
-            None => Some(finish(endpoint, outcome)),
+            _ => Some(finish(endpoint, outcome, budget)),
         }
     }
 
@@ -261,19 +330,57 @@ impl HttpClient {
                 Some(server_wait(resp).unwrap_or_else(|| self.retry.backoff(retries)))
             }
             Ok(_) => None,
-            Err(e) if e.is_timeout() || e.is_connect() || e.is_request() => {
+            Err(Failure::Http(e)) if e.is_timeout() || e.is_connect() || e.is_request() => {
                 Some(self.retry.backoff(retries))
             }
+            Err(Failure::TimedOut(_)) => Some(self.retry.backoff(retries)),
             Err(_) => None,
         }
     }
 
-    /// Send one request and read its whole answer.
-    async fn exchange(&self, req: reqwest::RequestBuilder) -> Outcome {
-        let resp = req.send().await?;
+    /// One attempt, bounded by the attempt timeout and what is left of the call's deadline.
+    async fn attempt(
+        &self,
+        endpoint: &str,
+        budget: &mut Budget,
+        req: reqwest::RequestBuilder,
+    ) -> Outcome {
+        let limit = self.request_timeout.min(budget.left);
+        if limit.is_zero() {
+            return Err(Failure::TimedOut(limit));
+        }
+        let started = tokio::time::Instant::now();
+        let outcome = tokio::time::timeout(limit, self.exchange(endpoint, req))
+            .await
+            .unwrap_or(Err(Failure::TimedOut(limit)));
+        budget.spend(started.elapsed());
+        budget.attempts = budget.attempts.saturating_add(1);
+        outcome
+    }
+
+    /// Send one request and read its whole answer, as long as it is no redirect and its body
+    /// fits `max_response_bytes`.
+    async fn exchange(&self, endpoint: &str, req: reqwest::RequestBuilder) -> Outcome {
+        let mut resp = req.send().await.map_err(Failure::Http)?;
         let status = resp.status().as_u16();
+        if (300..400).contains(&status) {
+            return Err(Failure::Fatal(redirected(endpoint, status, resp.headers())));
+        }
+        let cap = self.max_response_bytes;
+        let too_big = || Failure::Fatal(too_big(endpoint, cap));
+        // A declared length over the cap fails before a byte of the body is read.
+        if resp.content_length().is_some_and(|n| n > cap) {
+            return Err(too_big());
+        }
         let headers = resp.headers().clone();
-        let body = resp.bytes().await?.to_vec();
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(Failure::Http)? {
+            let len = u64::try_from(body.len().saturating_add(chunk.len())).unwrap_or(u64::MAX);
+            if len > cap {
+                return Err(too_big());
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(RawResponse {
             status,
             headers,
@@ -282,14 +389,98 @@ impl HttpClient {
     }
 }
 
-/// One attempt's result, before it is judged.
-type Outcome = std::result::Result<RawResponse, reqwest::Error>;
+/// What is left of one call's deadline, how many attempts it made and how many of them
+/// were retries (a token refusal's new attempt is not one).
+struct Budget {
+    total: Duration,
+    left: Duration,
+    attempts: u32,
+    retries: u32,
+}
 
-fn finish(endpoint: &str, outcome: Outcome) -> Result<RawResponse> {
-    outcome.map_err(|e| Error::Network {
+impl Budget {
+    fn new(total: Duration) -> Budget {
+        Budget {
+            total,
+            left: total,
+            attempts: 0,
+            retries: 0,
+        }
+    }
+
+    fn spend(&mut self, d: Duration) {
+        self.left = self.left.saturating_sub(d);
+    }
+}
+
+/// Why an attempt got no usable answer.
+enum Failure {
+    /// The request failed on the wire (connect, TLS, a broken body).
+    Http(reqwest::Error),
+    /// No complete answer within this long (the attempt timeout, or what was left of the
+    /// call's deadline).
+    TimedOut(Duration),
+    /// An answer that ends the call: a redirect, a body over the cap.
+    Fatal(Error),
+}
+
+/// One attempt's result, before it is judged.
+type Outcome = std::result::Result<RawResponse, Failure>;
+
+fn finish(endpoint: &str, outcome: Outcome, budget: &Budget) -> Result<RawResponse> {
+    let failure = match outcome {
+        Ok(resp) => return Ok(resp),
+        Err(Failure::Fatal(e)) => return Err(e),
+        Err(Failure::Http(e)) => describe_reqwest(&e),
+        Err(Failure::TimedOut(d)) => format!("no complete answer within {}", secs(d)),
+    };
+    let msg = if budget.left.is_zero() {
+        format!(
+            "gave up at the call's deadline of {} (deadline_secs) after {} attempt{}: {failure}",
+            secs(budget.total),
+            budget.attempts,
+            if budget.attempts == 1 { "" } else { "s" },
+        )
+    } else {
+        failure
+    };
+    Err(Error::Network {
         endpoint: endpoint.to_string(),
-        msg: describe_reqwest(&e),
+        msg,
     })
+}
+
+/// `0.9 s`, `30 s`.
+fn secs(d: Duration) -> String {
+    let tenths = format!("{:.1}", d.as_secs_f64());
+    format!("{} s", tenths.strip_suffix(".0").unwrap_or(&tenths))
+}
+
+/// A 3xx: never followed, reported with where it pointed.
+fn redirected(endpoint: &str, status: u16, headers: &HeaderMap) -> Error {
+    let to = match headers
+        .get(reqwest::header::LOCATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    {
+        Some(loc) => format!("to {:?}", crate::text::sanitize_line(&loc, 200)),
+        None => "without a Location".to_string(),
+    };
+    Error::Protocol {
+        endpoint: endpoint.to_string(),
+        msg: format!(
+            "the server redirected (HTTP {status}) {to}; orgtui follows no redirects, \
+             check base_url"
+        ),
+    }
+}
+
+fn too_big(endpoint: &str, cap: u64) -> Error {
+    Error::Protocol {
+        endpoint: endpoint.to_string(),
+        msg: format!(
+            "the response is larger than {cap} bytes (max_response_bytes); it was not read"
+        ),
+    }
 }
 
 /// The tokens the server refused during one call, and what it said last.
@@ -351,11 +542,13 @@ fn server_wait(resp: &RawResponse) -> Option<Duration> {
 fn tracing_note(endpoint: &str, attempt: u32, wait: Duration, outcome: &Outcome) {
     let what = match outcome {
         Ok(r) => format!("HTTP {}", r.status),
-        Err(e) => describe_reqwest(e),
+        Err(Failure::Http(e)) => describe_reqwest(e),
+        Err(Failure::TimedOut(d)) => format!("no complete answer within {}", secs(*d)),
+        Err(Failure::Fatal(e)) => e.to_string(),
     };
     crate::log::debug(&format!(
         "retrying {endpoint} after {what} (attempt {}, waiting {} ms)",
-        attempt + 1,
+        attempt.saturating_add(1),
         wait.as_millis()
     ));
 }
@@ -625,6 +818,64 @@ mod tests {
         let (a, b) = tokio::join!(get(&http, &creds, &url), get(&http, &creds, &url));
         assert_eq!((a.unwrap().status, b.unwrap().status), (200, 200));
         assert_eq!(seen(&log), ["t0", "t1"]);
+    }
+
+    /// A server at `/big` answering `chunks` chunks of `size` bytes with no Content-Length
+    /// (chunked), so only counting while reading can stop it.
+    async fn serve_stream(chunks: usize, size: usize) -> String {
+        let app = axum::Router::new().route(
+            "/big",
+            axum::routing::get(move || async move {
+                let parts = (0..chunks).map(move |_| {
+                    Ok::<_, std::io::Error>(axum::body::Bytes::from(vec![b'x'; size]))
+                });
+                axum::body::Body::from_stream(futures_util::stream::iter(parts))
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/big", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    }
+
+    fn capped_client(max_response_bytes: u64) -> HttpClient {
+        HttpClient::new(&HttpOptions {
+            max_response_bytes,
+            ..HttpOptions::default()
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_streamed_body_is_cut_off_at_the_cap() {
+        let url = serve_stream(100, 1000).await;
+        let err = capped_client(10_000)
+            .send("GET /big", true, |c| c.get(&url))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Protocol { msg, .. } if msg.contains("larger than 10000 bytes")),
+            "{err:?}"
+        );
+        assert_eq!(err.exit_code(), crate::error::exit::NETWORK);
+        // A body at the cap is fine.
+        let resp = capped_client(100_000)
+            .send("GET /big", true, |c| c.get(&url))
+            .await
+            .unwrap();
+        assert_eq!(resp.body.len(), 100_000);
+    }
+
+    #[tokio::test]
+    async fn errors_are_scrubbed_of_the_secret_and_the_tokens() {
+        let http =
+            HttpClient::with_secret(&HttpOptions::default(), &Secret::new("app-sec")).unwrap();
+        http.scrubber().note_token(&Secret::new("tok-1"));
+        let e = http.scrub_error(Error::Protocol {
+            endpoint: "GET /x".into(),
+            msg: "saw app-sec and tok-1".into(),
+        });
+        assert_eq!(e.to_string(), "bad response from GET /x: saw *** and ***");
     }
 
     #[tokio::test]

@@ -43,10 +43,40 @@ pub struct FetchedToken {
 /// (24 on private deployments), and a lifetime from a broken or hostile reply (`i64::MAX`
 /// seconds) must not overflow the clock or keep a token forever.
 pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
-/// A server's token lifetime, bounded to what can be trusted. A short one is taken as it is:
-/// it costs refreshes, never correctness.
+/// The shortest: a reply saying a token lives a second (or none at all) would otherwise have
+/// every request fetch a new one. Should the server really drop it sooner, it refuses the
+/// token and the HTTP layer fetches another, so this costs a retry, never correctness.
+pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(30);
+
+/// A server's token lifetime, bounded to what can be trusted: 30 s to 7 days.
 pub fn bounded_lifetime(d: Duration) -> Duration {
-    d.min(MAX_TOKEN_LIFETIME)
+    d.clamp(MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME)
+}
+
+/// A token reply's lifetime in seconds, read from whatever JSON the server put there: an
+/// integer, a float (`1e300`), a numeric string, out-of-range values saturated; anything else
+/// (`true`, `"soon"`, an object) is `None`, so the provider's default applies instead of the
+/// whole reply failing. The caller bounds the number (`bounded_lifetime`).
+pub fn lifetime_secs<'de, D>(d: D) -> std::result::Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    use serde_json::Value;
+    let from_f64 = |f: f64| f.is_finite().then_some(f as i64);
+    Ok(match Option::<Value>::deserialize(d)? {
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| n.as_u64().map(|_| i64::MAX))
+            .or_else(|| n.as_f64().and_then(from_f64)),
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            s.parse::<i64>()
+                .ok()
+                .or_else(|| s.parse::<f64>().ok().and_then(from_f64))
+        }
+        _ => None,
+    })
 }
 
 impl TokenCache {
@@ -68,7 +98,9 @@ impl TokenCache {
             return Ok(c.token.clone());
         }
         let fetched = fetch().await?;
-        let lifetime = bounded_lifetime(fetched.expires_in);
+        // Providers clamp what their server says (`bounded_lifetime`); here only the upper
+        // bound is applied again, so no lifetime can overflow the clock.
+        let lifetime = fetched.expires_in.min(MAX_TOKEN_LIFETIME);
         // Refresh early: five minutes, or a fifth of the lifetime when that is shorter.
         let margin = (lifetime / 5).min(Duration::from_secs(300));
         let now = Instant::now();
@@ -136,6 +168,37 @@ mod tests {
             "t1"
         );
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn lifetimes_are_bounded() {
+        let day = Duration::from_secs(24 * 3600);
+        assert_eq!(bounded_lifetime(Duration::ZERO), MIN_TOKEN_LIFETIME);
+        assert_eq!(bounded_lifetime(Duration::from_secs(1)), MIN_TOKEN_LIFETIME);
+        assert_eq!(bounded_lifetime(day), day);
+        assert_eq!(bounded_lifetime(Duration::MAX), MAX_TOKEN_LIFETIME);
+    }
+
+    #[test]
+    fn lifetime_secs_reads_anything() {
+        #[derive(serde::Deserialize)]
+        struct R {
+            #[serde(default, deserialize_with = "lifetime_secs")]
+            e: Option<i64>,
+        }
+        let read = |json: &str| serde_json::from_str::<R>(json).unwrap().e;
+        assert_eq!(read(r#"{"e": 7200}"#), Some(7200));
+        assert_eq!(read(r#"{"e": 9223372036854775807}"#), Some(i64::MAX));
+        assert_eq!(read(r#"{"e": 18446744073709551615}"#), Some(i64::MAX));
+        assert_eq!(read(r#"{"e": 1e300}"#), Some(i64::MAX));
+        assert_eq!(read(r#"{"e": -1e300}"#), Some(i64::MIN));
+        assert_eq!(read(r#"{"e": 1.5}"#), Some(1));
+        assert_eq!(read(r#"{"e": "60"}"#), Some(60));
+        assert_eq!(read(r#"{"e": "soon"}"#), None);
+        assert_eq!(read(r#"{"e": true}"#), None);
+        assert_eq!(read(r#"{"e": {}}"#), None);
+        assert_eq!(read(r#"{"e": null}"#), None);
+        assert_eq!(read(r#"{}"#), None);
     }
 
     #[tokio::test(start_paused = true)]

@@ -38,7 +38,7 @@ use crate::directory::{
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{Credentials, FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, DeptRef, EmailMatch, Page, User, UserStatus};
-use crate::secret::Secret;
+use crate::secret::{Scrubber, Secret};
 
 /// The root department's id in every Feishu tenant.
 pub const ROOT_ID: &str = "0";
@@ -143,7 +143,7 @@ impl FeishuClient {
             base,
             app_id: profile.app_id.clone(),
             app_secret: profile.app_secret.clone(),
-            http: HttpClient::new(&profile.http)?,
+            http: HttpClient::with_secret(&profile.http, &profile.app_secret)?,
             tokens: TokenCache::new(),
             depts: Mutex::new(HashMap::new()),
             refused: Mutex::new(HashSet::new()),
@@ -165,7 +165,7 @@ impl FeishuClient {
     // ---- token ----
 
     async fn fetch_token(&self) -> Result<FetchedToken> {
-        read_token(&self.send_token_request().await?, &self.app_secret)
+        read_token(&self.send_token_request().await?, self.http.scrubber())
     }
 
     /// The token request alone, split from `read_token` so that `probe` can also read the
@@ -195,9 +195,11 @@ impl FeishuClient {
                 req.bearer_auth(token.expose())
             })
             .await?;
-        match read_envelope(call.endpoint, &resp, &self.app_secret)? {
+        // Any field of the error may quote the server.
+        let scrub = |e| self.http.scrub_error(e);
+        match read_envelope(call.endpoint, &resp, self.http.scrubber()).map_err(scrub)? {
             Reply::Data(data) => Ok(data),
-            Reply::Failed(reply) => Err(classify(call, reply)),
+            Reply::Failed(reply) => Err(scrub(classify(call, reply))),
             // `send_authed` never hands back a refusal; should one slip through, it is one.
             Reply::TokenRejected(reply) => Err(Error::Auth {
                 endpoint: call.endpoint.to_string(),
@@ -208,7 +210,7 @@ impl FeishuClient {
 
     async fn call_as<T: DeserializeOwned>(&self, call: &Call) -> Result<T> {
         let data = self.call(call).await?;
-        decode(call.endpoint, data)
+        decode(call.endpoint, data).map_err(|e| self.http.scrub_error(e))
     }
 
     fn get_call(&self, endpoint: &'static str, url: Url, subject: String) -> Call {
@@ -563,7 +565,7 @@ impl Directory for FeishuClient {
     async fn probe(&self) -> Result<Option<Probe>> {
         // A token of its own, not the cached one: doctor wants this server's answer now.
         let resp = self.send_token_request().await?;
-        let fetched = read_token(&resp, &self.app_secret)?;
+        let fetched = read_token(&resp, self.http.scrubber())?;
         Ok(Some(Probe {
             token_lifetime: fetched.expires_in,
             server_date: super::server_date(&resp),
@@ -638,7 +640,7 @@ impl Credentials for FeishuClient {
     /// A `TOKEN_REJECTED` code (Feishu sends them with HTTP 400 or 401), or a 401 without one.
     fn token_rejected(&self, resp: &RawResponse) -> Option<ServerReply> {
         // The endpoint only names protocol errors, and those are not refusals.
-        match read_envelope("", resp, &self.app_secret) {
+        match read_envelope("", resp, self.http.scrubber()) {
             Ok(Reply::TokenRejected(reply)) => Some(reply),
             _ => None,
         }
@@ -656,8 +658,8 @@ fn is_server_trouble(status: u16) -> bool {
     status == 429 || status >= 500
 }
 
-/// The token reply; a message that echoes `secret` has it cut out.
-fn read_token(resp: &RawResponse, secret: &Secret) -> Result<FetchedToken> {
+/// The token reply; a message that echoes a secret the client knows has it cut out.
+fn read_token(resp: &RawResponse, secret: &Scrubber) -> Result<FetchedToken> {
     let parsed: Option<wire::TokenReply> = serde_json::from_slice(&resp.body).ok();
     let reply = ServerReply {
         status: Some(resp.status),
@@ -696,8 +698,8 @@ fn read_token(resp: &RawResponse, secret: &Secret) -> Result<FetchedToken> {
     })
 }
 
-/// The envelope of a reply; a message that echoes `secret` has it cut out.
-fn read_envelope(endpoint: &str, resp: &RawResponse, secret: &Secret) -> Result<Reply> {
+/// The envelope of a reply; a message that echoes a secret the client knows has it cut out.
+fn read_envelope(endpoint: &str, resp: &RawResponse, secret: &Scrubber) -> Result<Reply> {
     let status = resp.status;
     let env = match serde_json::from_slice::<wire::Envelope>(&resp.body) {
         Ok(env) => env,

@@ -23,6 +23,7 @@ pub struct TokenReply {
     pub msg: Option<String>,
     pub tenant_access_token: Option<String>,
     /// Seconds left.
+    #[serde(deserialize_with = "crate::http::lifetime_secs")]
     pub expire: Option<i64>,
 }
 

@@ -106,7 +106,7 @@ impl WpsClient {
         }
         Ok(WpsClient {
             kind: profile.provider,
-            http: HttpClient::new(&profile.http)?,
+            http: HttpClient::with_secret(&profile.http, &profile.app_secret)?,
             tokens: TokenCache::new(),
             base_url: base,
             openapi_prefix: clean_prefix(&profile.openapi_prefix),
@@ -326,7 +326,9 @@ impl WpsClient {
                 self.build(c, call, token)
             })
             .await?;
+        // Any field of the error may quote the server (a decoding error quotes its value).
         self.interpret(call, resp)
+            .map_err(|e| self.http.scrub_error(e))
     }
 
     /// The envelope (if the body is one) and the reply to report when it is a failure.
@@ -387,9 +389,9 @@ impl WpsClient {
         serde_json::from_value(data).map_err(|e| protocol(format!("unexpected data: {e}")))
     }
 
-    /// A server message with our secret cut out, should a gateway ever echo it back.
+    /// A server message with our secret and tokens cut out, should a gateway echo them back.
     fn scrub(&self, msg: &str) -> String {
-        self.app_secret.scrub(msg)
+        self.http.scrub(msg)
     }
 
     // ---- calls ----

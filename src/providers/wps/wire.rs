@@ -27,7 +27,7 @@ pub struct Envelope {
 pub struct TokenReply {
     #[serde(default, deserialize_with = "opt_string")]
     pub access_token: Option<String>,
-    #[serde(default, deserialize_with = "opt_i64")]
+    #[serde(default, deserialize_with = "crate::http::lifetime_secs")]
     pub expires_in: Option<i64>,
     #[serde(default, deserialize_with = "opt_i64")]
     pub code: Option<i64>,
