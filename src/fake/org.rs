@@ -260,7 +260,9 @@ impl Org {
             tops.extend(root);
         }
         let key = |i: &usize| {
-            depts.get(*i).map(|d| (d.order.unwrap_or(i64::MAX), d.name.clone(), d.id.clone()))
+            depts
+                .get(*i)
+                .map(|d| (d.order.unwrap_or(i64::MAX), d.name.clone(), d.id.clone()))
         };
         for list in children.values_mut() {
             list.sort_by_key(key);

@@ -239,9 +239,9 @@ impl SearchIndex {
             (self.keys.cells.len(), 4),
             (self.emails.cells.len(), 4),
         ];
-        let capacity = parts
-            .iter()
-            .fold(0usize, |sum, &(k, size)| sum.saturating_add(k.saturating_mul(size)));
+        let capacity = parts.iter().fold(0usize, |sum, &(k, size)| {
+            sum.saturating_add(k.saturating_mul(size))
+        });
         let mut w = Writer(Vec::with_capacity(capacity));
         w.0.extend_from_slice(MAGIC);
         w.u32(VERSION);
@@ -301,7 +301,9 @@ impl SearchIndex {
             for &[start, len] in s.as_chunks::<2>().0 {
                 let start = start as usize;
                 if start != u32::MAX as usize
-                    && text.get(start..start.saturating_add(len as usize)).is_none()
+                    && text
+                        .get(start..start.saturating_add(len as usize))
+                        .is_none()
                 {
                     return Err(bad("spans"));
                 }

@@ -445,13 +445,9 @@ fn best_run(
 }
 
 fn occurs_at(hay: Utf32Str<'_>, needle: &Needle, s: usize) -> bool {
-    needle
-        .text()
-        .chars()
-        .enumerate()
-        .all(|(k, n)| {
-            char_at(hay, s.saturating_add(k)).is_some_and(|h| fold_hay(h, needle.normalize) == n)
-        })
+    needle.text().chars().enumerate().all(|(k, n)| {
+        char_at(hay, s.saturating_add(k)).is_some_and(|h| fold_hay(h, needle.normalize) == n)
+    })
 }
 
 #[cfg(test)]

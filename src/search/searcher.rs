@@ -530,7 +530,9 @@ impl Searcher {
                 matcher.config.normalize = needle.normalize;
                 matcher.fuzzy_indices(hay.slice(from..), needle.text(), &mut self.indices);
                 let offset = u32::try_from(from).unwrap_or(0);
-                self.indices.iter_mut().for_each(|i| *i = i.saturating_add(offset));
+                self.indices
+                    .iter_mut()
+                    .for_each(|i| *i = i.saturating_add(offset));
             }
         }
     }
