@@ -1,5 +1,23 @@
 //! orgtui: a terminal org-chart browser and scripting CLI for WPS 365 and Feishu/Lark.
 
+// Data from servers, files and config is untrusted: no panicking shortcuts on it outside tests.
+// Unit tests (cfg(test)) may use them; integration tests in tests/ are separate crates.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::indexing_slicing,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 pub mod cli;
 pub mod config;
 pub mod crawl;

@@ -40,8 +40,8 @@ pub fn run(cli: &Cli, query: &str, limit: usize, json: bool) -> Result<i32> {
     let searched = started.elapsed();
     report_timings(
         loaded,
-        index_built - loaded,
-        searched - index_built,
+        index_built.saturating_sub(loaded),
+        searched.saturating_sub(index_built),
         index.len(),
     );
 
@@ -181,10 +181,13 @@ fn resolve(
         let Some(i) = record.and_then(|r| wanted.remove(&(kind, r.id))) else {
             continue;
         };
-        out[i] = match kind {
+        let shown = match kind {
             Kind::Dept => data.dept(at)?.map_or(Shown::Gone, Shown::Dept),
             Kind::User => data.user(at)?.map_or(Shown::Gone, Shown::User),
         };
+        if let Some(slot) = out.get_mut(i) {
+            *slot = shown;
+        }
     }
     Ok(out)
 }
@@ -425,10 +428,9 @@ impl Prefilter {
     }
 
     fn covered(&self, seen: &Seen) -> bool {
-        let all_other = match self.other.len() {
-            64 => u64::MAX,
-            n => (1u64 << n) - 1,
-        };
+        // The low `other.len()` bits (at most 64).
+        let n = u32::try_from(self.other.len()).unwrap_or(u32::MAX);
+        let all_other = u64::MAX.checked_shr(64u32.saturating_sub(n)).unwrap_or(0);
         self.ascii & !seen.ascii == 0 && seen.other & all_other == all_other
     }
 }

@@ -1,3 +1,10 @@
+// TODO(issue 9 lint pass): remove once this file is fixed
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 //! `orgtui tree`: the department tree as indented text or nested JSON (`children`, `members`).
 //!
 //! For an app limited to its contact range the start is the stand-in root

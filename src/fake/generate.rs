@@ -234,7 +234,7 @@ impl Builder {
         let id = format!("d{:05}", self.depts.len());
         let order = self.depts.len() as i64;
         let parent_id = self.depts.get(parent).map(|p| p.id.clone());
-        let depth = self.depth.get(parent).map_or(0, |d| d + 1);
+        let depth = self.depth.get(parent).map_or(0, |d| d.saturating_add(1));
         self.depts.push(OrgDept {
             id,
             name: Some(name),
@@ -243,8 +243,13 @@ impl Builder {
             leader_ids: Vec::new(),
         });
         self.depth.push(depth);
-        self.depts.len() - 1
+        self.depts.len().saturating_sub(1)
     }
+}
+
+/// A random item of a non-empty list (the same draw as `rng.usize(0..len)` and indexing).
+fn pick<T: Copy + Default>(rng: &mut fastrand::Rng, items: &[T]) -> T {
+    rng.choice(items.iter().copied()).unwrap_or_default()
 }
 
 /// Generate an org: a tree at most 7 levels deep with a wide department (over 50 children)
@@ -257,7 +262,9 @@ pub fn generate(spec: &GenSpec) -> OrgFile {
         depth: Vec::with_capacity(spec.depts.max(1)),
     };
     let root = b.add_dept(spec.company.clone(), usize::MAX);
-    b.depts[root].parent_id = None;
+    if let Some(d) = b.depts.get_mut(root) {
+        d.parent_id = None;
+    }
     let want = spec.depts.max(1);
 
     let divisions: Vec<usize> = DIVISIONS
@@ -293,11 +300,12 @@ pub fn generate(spec: &GenSpec) -> OrgFile {
     while b.depts.len() < want {
         let n = b.depts.len();
         let parent = b.rng.usize(0..n);
-        if b.depth[parent] >= 6 || Some(parent) == wide {
+        let depth = b.depth.get(parent).copied().unwrap_or_default();
+        if depth >= 6 || Some(parent) == wide {
             continue;
         }
-        let base = TEAMS[b.rng.usize(0..TEAMS.len())];
-        let name = if b.depth[parent] >= 2 {
+        let base = pick(&mut b.rng, TEAMS);
+        let name = if depth >= 2 {
             format!("{base} {}", n % 97)
         } else {
             base.to_string()
@@ -322,16 +330,20 @@ fn make_users(b: &mut Builder, spec: &GenSpec, big: Option<usize>) -> Vec<OrgUse
         // department gets 80, then random.
         let dept = if i < n_depts {
             i
-        } else if let Some(big) = big.filter(|_| i < n_depts + 80) {
+        } else if let Some(big) = big.filter(|_| i < n_depts.saturating_add(80)) {
             big
         } else {
             b.rng.usize(0..n_depts)
         };
         primary.push(dept);
-        users.push(make_user(&mut b.rng, spec, i, &b.depts[dept].id));
-        if i < n_depts {
-            b.depts[dept].leader_ids.push(users[i].id.clone());
+        let dept_id = b.depts.get(dept).map_or("", |d| d.id.as_str());
+        let user = make_user(&mut b.rng, spec, i, dept_id);
+        if i < n_depts
+            && let Some(d) = b.depts.get_mut(dept)
+        {
+            d.leader_ids.push(user.id.clone());
         }
+        users.push(user);
     }
     let index: std::collections::HashMap<String, usize> = b
         .depts
@@ -340,24 +352,28 @@ fn make_users(b: &mut Builder, spec: &GenSpec, big: Option<usize>) -> Vec<OrgUse
         .map(|(i, d)| (d.id.clone(), i))
         .collect();
     // Leaders: a person reports to their department's leader, a leader to the parent's.
-    for (i, u) in users.iter_mut().enumerate() {
-        let d = primary[i];
-        let own_leader = b.depts[d].leader_ids.first().cloned();
+    let first_leader = |d: usize| b.depts.get(d).and_then(|d| d.leader_ids.first().cloned());
+    for (i, (u, &d)) in users.iter_mut().zip(&primary).enumerate() {
+        let own_leader = first_leader(d);
         u.leader_id = if own_leader.as_deref() == Some(u.id.as_str()) {
-            let parent = b.depts[d].parent_id.clone();
+            let parent = b.depts.get(d).and_then(|d| d.parent_id.as_ref());
             parent
-                .and_then(|p| index.get(&p))
-                .and_then(|&p| b.depts[p].leader_ids.first().cloned())
+                .and_then(|p| index.get(p))
+                .and_then(|&p| first_leader(p))
         } else {
             own_leader
         };
         if i < n_depts {
-            let t = LEADER_TITLES[b.rng.usize(0..LEADER_TITLES.len())];
+            let t = pick(&mut b.rng, LEADER_TITLES);
             u.title = Some(t.to_string());
         }
         // About one in thirty sits in a second department too.
         if i >= n_depts && b.rng.usize(0..30) == 0 {
-            let other = b.depts[b.rng.usize(0..n_depts)].id.clone();
+            let other = b
+                .rng
+                .choice(&b.depts)
+                .map(|d| d.id.clone())
+                .unwrap_or_default();
             if !u.dept_ids.contains(&other) {
                 u.dept_ids.push(other);
             }
@@ -368,15 +384,15 @@ fn make_users(b: &mut Builder, spec: &GenSpec, big: Option<usize>) -> Vec<OrgUse
 
 fn make_user(rng: &mut fastrand::Rng, spec: &GenSpec, i: usize, dept_id: &str) -> OrgUser {
     let (name, handle) = if rng.usize(0..5) == 0 {
-        let first = LATIN_FIRST[rng.usize(0..LATIN_FIRST.len())];
-        let last = LATIN_LAST[rng.usize(0..LATIN_LAST.len())];
+        let first = pick(rng, LATIN_FIRST);
+        let last = pick(rng, LATIN_LAST);
         let handle = format!("{}.{}", first, last)
             .to_lowercase()
             .replace(['\'', 'ü'], "");
         (format!("{first} {last}"), handle)
     } else {
-        let (s, sp) = SURNAMES[rng.usize(0..SURNAMES.len())];
-        let (g, gp) = GIVEN[rng.usize(0..GIVEN.len())];
+        let (s, sp) = pick(rng, SURNAMES);
+        let (g, gp) = pick(rng, GIVEN);
         (format!("{s}{g}"), format!("{gp}.{sp}"))
     };
     let status = match rng.usize(0..100) {
@@ -385,14 +401,15 @@ fn make_user(rng: &mut fastrand::Rng, spec: &GenSpec, i: usize, dept_id: &str) -
         5..=6 => UserStatus::Notactive,
         _ => UserStatus::Active,
     };
-    let city = CITIES[rng.usize(0..CITIES.len())];
+    let city = pick(rng, CITIES);
+    let n = i.saturating_add(1);
     OrgUser {
-        id: format!("u{:06}", i + 1),
+        id: format!("u{n:06}"),
         name: Some(name),
-        email: Some(format!("{handle}{}@{}", i + 1, spec.email_domain)),
+        email: Some(format!("{handle}{n}@{}", spec.email_domain)),
         mobile: Some(format!("+86 13{:09}", rng.u64(0..1_000_000_000))),
-        title: Some(TITLES[rng.usize(0..TITLES.len())].to_string()),
-        employee_id: Some(format!("E{:06}", i + 1)),
+        title: Some(pick(rng, TITLES).to_string()),
+        employee_id: Some(format!("E{n:06}")),
         status: Some(status),
         leader_id: None,
         dept_ids: vec![dept_id.to_string()],

@@ -240,9 +240,9 @@ impl Org {
                     }
                     continue;
                 };
-                let parentless = depts[i]
-                    .parent_id
-                    .as_deref()
+                let parentless = depts
+                    .get(i)
+                    .and_then(|d| d.parent_id.as_deref())
                     .is_none_or(|p| p.is_empty() || p == "0");
                 if !parentless {
                     if strict {
@@ -260,8 +260,9 @@ impl Org {
             tops.extend(root);
         }
         let key = |i: &usize| {
-            let d = &depts[*i];
-            (d.order.unwrap_or(i64::MAX), d.name.clone(), d.id.clone())
+            depts
+                .get(*i)
+                .map(|d| (d.order.unwrap_or(i64::MAX), d.name.clone(), d.id.clone()))
         };
         for list in children.values_mut() {
             list.sort_by_key(key);
@@ -365,14 +366,14 @@ impl Org {
     pub fn user_by_email(&self, email: &str) -> Option<&OrgUser> {
         self.user_by_email
             .get(&email.trim().to_lowercase())
-            .map(|&i| &self.users[i])
+            .and_then(|&i| self.users.get(i))
     }
 
     /// Direct sub-departments in display order.
     pub fn children(&self, id: &str) -> Vec<&OrgDept> {
         self.children
             .get(id)
-            .map(|v| v.iter().map(|&i| &self.depts[i]).collect())
+            .map(|v| v.iter().filter_map(|&i| self.depts.get(i)).collect())
             .unwrap_or_default()
     }
 
@@ -380,7 +381,7 @@ impl Org {
     pub fn members(&self, id: &str) -> Vec<&OrgUser> {
         self.members
             .get(id)
-            .map(|v| v.iter().map(|&i| &self.users[i]).collect())
+            .map(|v| v.iter().filter_map(|&i| self.users.get(i)).collect())
             .unwrap_or_default()
     }
 

@@ -70,9 +70,9 @@ pub fn page_within<'a, T>(
     if start > items.len() {
         return Err(PageError::BadToken);
     }
-    let end = (start + size).min(items.len());
+    let end = start.saturating_add(size).min(items.len());
     let next = (end < items.len()).then(|| encode(scope, end));
-    Ok((&items[start..end], next))
+    Ok((items.get(start..end).unwrap_or_default(), next))
 }
 
 #[cfg(test)]

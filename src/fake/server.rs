@@ -167,8 +167,14 @@ impl FakeState {
         let n = self.token_serial.fetch_add(1, Ordering::Relaxed);
         let token = format!("t-{n}-{:016x}", fastrand::u64(..));
         let ttl = self.opts.token_ttl;
+        let now = Instant::now();
+        // A lifetime too long for an Instant (a fake-server option) is as good as forever.
+        let expires = now
+            .checked_add(ttl)
+            .or_else(|| now.checked_add(Duration::from_secs(u64::from(u32::MAX))))
+            .unwrap_or(now);
         if let Ok(mut t) = self.tokens.lock() {
-            t.insert(token.clone(), Instant::now() + ttl);
+            t.insert(token.clone(), expires);
         }
         self.stats.tokens_issued.fetch_add(1, Ordering::Relaxed);
         (token, ttl.as_secs().max(1))
@@ -268,7 +274,11 @@ async fn knobs(State(state): State<Arc<FakeState>>, req: Request, next: Next) ->
     if req.uri().path() == "/_fake/stats" {
         return axum::Json(state.stats.snapshot()).into_response();
     }
-    let serial = state.stats.requests.fetch_add(1, Ordering::Relaxed) + 1;
+    let serial = state
+        .stats
+        .requests
+        .fetch_add(1, Ordering::Relaxed)
+        .wrapping_add(1);
     if !state.opts.latency.is_zero() {
         tokio::time::sleep(state.opts.latency).await;
     }

@@ -440,8 +440,8 @@ fn listing<T>(
         paging::page(all, scope, q.page_size()?, q.first("page_token")).map_err(page_error)?;
     let items: Vec<Value> = slice.iter().map(item).collect();
     let mut data = json!({"items": items, "next_page_token": next.unwrap_or_default()});
-    if with_total {
-        data["total"] = json!(all.len());
+    if with_total && let Some(data) = data.as_object_mut() {
+        data.insert("total".into(), json!(all.len()));
     }
     ok(data)
 }
@@ -644,7 +644,8 @@ async fn members_batch_read(
     let items: Vec<Value> = body
         .user_ids
         .iter()
-        .filter_map(|uid| all.iter().position(|u| &u.id == uid).map(|p| (p, all[p])))
+        .filter_map(|uid| all.iter().enumerate().find(|(_, u)| &u.id == uid))
+        .map(|(p, &u)| (p, u))
         .filter(|(_, u)| wanted.contains(&u.status_or_active()))
         .map(|(pos, u)| member_json(d, pos, u, body.with_user_detail))
         .collect();

@@ -46,47 +46,57 @@ impl Writer {
         let n = items.len();
         self.len(n);
         let at = self.0.len();
-        self.0.resize(at + n * N, 0);
-        for (dst, item) in self.0[at..].chunks_exact_mut(N).zip(items) {
-            dst.copy_from_slice(&f(item));
+        self.0.resize(at.saturating_add(n.saturating_mul(N)), 0);
+        let dst = self.0.get_mut(at..).unwrap_or_default();
+        for (dst, item) in dst.as_chunks_mut::<N>().0.iter_mut().zip(items) {
+            *dst = f(item);
         }
     }
 }
 
-fn put(dst: &mut [u8], at: &mut usize, b: &[u8]) {
-    dst[*at..*at + b.len()].copy_from_slice(b);
-    *at += b.len();
-}
+/// Fills a fixed-size record front to back. Records are sized by the constants above, so
+/// every write fits; one that did not would be dropped rather than panic.
+struct Put<'a>(&'a mut [u8]);
 
-fn hay_bytes(dst: &mut [u8], at: &mut usize, h: Hay) {
-    put(dst, at, &h.start.to_le_bytes());
-    put(dst, at, &h.len.to_le_bytes());
-    put(dst, at, &[u8::from(h.wide)]);
-    put(dst, at, &h.mask.to_le_bytes());
-}
+impl Put<'_> {
+    fn put(&mut self, b: &[u8]) {
+        let rest = std::mem::take(&mut self.0);
+        if let Some((head, tail)) = rest.split_at_mut_checked(b.len()) {
+            head.copy_from_slice(b);
+            self.0 = tail;
+        }
+    }
 
-fn form_bytes(dst: &mut [u8], at: &mut usize, f: &Form) {
-    hay_bytes(dst, at, f.full);
-    hay_bytes(dst, at, f.initials);
-    put(dst, at, &f.starts.to_le_bytes());
-    put(dst, at, &f.map_at.to_le_bytes());
+    fn hay(&mut self, h: Hay) {
+        self.put(&h.start.to_le_bytes());
+        self.put(&h.len.to_le_bytes());
+        self.put(&[u8::from(h.wide)]);
+        self.put(&h.mask.to_le_bytes());
+    }
+
+    fn form(&mut self, f: &Form) {
+        self.hay(f.full);
+        self.hay(f.initials);
+        self.put(&f.starts.to_le_bytes());
+        self.put(&f.map_at.to_le_bytes());
+    }
 }
 
 fn encode_form(f: &Form) -> [u8; FORM_BYTES] {
     let mut b = [0; FORM_BYTES];
-    form_bytes(&mut b, &mut 0, f);
+    Put(&mut b).form(f);
     b
 }
 
 fn encode_entry(e: &Entry) -> [u8; ENTRY_BYTES] {
     let mut b = [0; ENTRY_BYTES];
-    let at = &mut 0;
+    let mut w = Put(&mut b);
     for h in [e.name, e.email, e.email_local, e.employee_id, e.id, e.title] {
-        hay_bytes(&mut b, at, h);
+        w.hay(h);
     }
-    form_bytes(&mut b, at, &e.pinyin);
-    put(&mut b, at, &[u8::from(e.has_pinyin), e.more_len]);
-    put(&mut b, at, &e.more_at.to_le_bytes());
+    w.form(&e.pinyin);
+    w.put(&[u8::from(e.has_pinyin), e.more_len]);
+    w.put(&e.more_at.to_le_bytes());
     b
 }
 
@@ -96,95 +106,119 @@ struct Reader<'a> {
 
 type R<T> = Result<T, String>;
 
-fn le<const N: usize>(b: &[u8]) -> [u8; N] {
-    let mut a = [0; N];
-    a.copy_from_slice(&b[..N]);
-    a
-}
-
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize, what: &str) -> R<&'a [u8]> {
-        if n > self.rest.len() {
+        let Some((head, tail)) = self.rest.split_at_checked(n) else {
             return Err(format!("search index: truncated {what}"));
-        }
-        let (head, tail) = self.rest.split_at(n);
+        };
         self.rest = tail;
         Ok(head)
     }
+    fn fixed<const N: usize>(&mut self, what: &str) -> R<[u8; N]> {
+        let Some((head, tail)) = self.rest.split_first_chunk::<N>() else {
+            return Err(format!("search index: truncated {what}"));
+        };
+        self.rest = tail;
+        Ok(*head)
+    }
     fn u32(&mut self, what: &str) -> R<u32> {
-        Ok(u32::from_le_bytes(le(self.take(4, what)?)))
+        self.fixed(what).map(u32::from_le_bytes)
     }
     fn u64(&mut self, what: &str) -> R<u64> {
-        Ok(u64::from_le_bytes(le(self.take(8, what)?)))
+        self.fixed(what).map(u64::from_le_bytes)
     }
-    /// A length prefix for items of `size` bytes, checked against what is left.
-    fn len(&mut self, size: usize, what: &str) -> R<usize> {
-        let n =
-            usize::try_from(self.u64(what)?).map_err(|_| format!("search index: bad {what}"))?;
-        match n.checked_mul(size) {
-            Some(bytes) if bytes <= self.rest.len() => Ok(n),
-            _ => Err(format!("search index: truncated {what}")),
-        }
+    /// A count or size stored as u64 that must fit in memory here.
+    fn usize(&mut self, what: &str) -> R<usize> {
+        usize::try_from(self.u64(what)?).map_err(|_| format!("search index: bad {what}"))
     }
-    fn array(&mut self, size: usize, what: &str) -> R<&'a [u8]> {
-        let n = self.len(size, what)?;
-        self.take(n * size, what)
+    /// A length-prefixed array of items of `N` bytes, checked against what is left.
+    fn array<const N: usize>(&mut self, what: &str) -> R<&'a [[u8; N]]> {
+        let n = self.usize(what)?;
+        let bytes = n
+            .checked_mul(N)
+            .ok_or_else(|| format!("search index: truncated {what}"))?;
+        Ok(self.take(bytes, what)?.as_chunks::<N>().0)
     }
     fn bytes(&mut self, what: &str) -> R<Vec<u8>> {
-        Ok(self.array(1, what)?.to_vec())
+        Ok(self.array::<1>(what)?.as_flattened().to_vec())
     }
     fn u16s(&mut self, what: &str) -> R<Vec<u16>> {
-        let b = self.array(2, what)?;
-        Ok(b.chunks_exact(2)
-            .map(|c| u16::from_le_bytes(le(c)))
+        Ok(self
+            .array(what)?
+            .iter()
+            .map(|&c| u16::from_le_bytes(c))
             .collect())
     }
     fn u32s(&mut self, what: &str) -> R<Vec<u32>> {
-        let b = self.array(4, what)?;
-        Ok(b.chunks_exact(4)
-            .map(|c| u32::from_le_bytes(le(c)))
+        Ok(self
+            .array(what)?
+            .iter()
+            .map(|&c| u32::from_le_bytes(c))
             .collect())
     }
     fn u64s(&mut self, what: &str) -> R<Vec<u64>> {
-        let b = self.array(8, what)?;
-        Ok(b.chunks_exact(8)
-            .map(|c| u64::from_le_bytes(le(c)))
+        Ok(self
+            .array(what)?
+            .iter()
+            .map(|&c| u64::from_le_bytes(c))
             .collect())
     }
 }
 
-fn hay_at(b: &[u8]) -> Hay {
-    Hay {
-        start: u32::from_le_bytes(le(b)),
-        len: u16::from_le_bytes(le(&b[4..])),
-        wide: b[6] != 0,
-        mask: u64::from_le_bytes(le(&b[7..])),
+/// Reads a fixed-size record front to back (the inverse of `Put`). Records come from
+/// `Reader::array` with the exact size, so every read fits; a short one reads zeros.
+struct Get<'a>(&'a [u8]);
+
+impl Get<'_> {
+    fn next<const N: usize>(&mut self) -> [u8; N] {
+        match self.0.split_first_chunk::<N>() {
+            Some((head, tail)) => {
+                self.0 = tail;
+                *head
+            }
+            None => [0; N],
+        }
+    }
+
+    fn hay(&mut self) -> Hay {
+        Hay {
+            start: u32::from_le_bytes(self.next()),
+            len: u16::from_le_bytes(self.next()),
+            wide: self.next::<1>() != [0],
+            mask: u64::from_le_bytes(self.next()),
+        }
+    }
+
+    fn form(&mut self) -> Form {
+        Form {
+            full: self.hay(),
+            initials: self.hay(),
+            starts: u64::from_le_bytes(self.next()),
+            map_at: u32::from_le_bytes(self.next()),
+        }
     }
 }
 
-fn form_at(b: &[u8]) -> Form {
-    Form {
-        full: hay_at(b),
-        initials: hay_at(&b[HAY_BYTES..]),
-        starts: u64::from_le_bytes(le(&b[2 * HAY_BYTES..])),
-        map_at: u32::from_le_bytes(le(&b[2 * HAY_BYTES + 8..])),
-    }
+fn form_at(b: &[u8; FORM_BYTES]) -> Form {
+    Get(b).form()
 }
 
-fn entry_at(b: &[u8]) -> Entry {
-    let h = |k: usize| hay_at(&b[k * HAY_BYTES..]);
-    let rest = &b[6 * HAY_BYTES + FORM_BYTES..];
+fn entry_at(b: &[u8; ENTRY_BYTES]) -> Entry {
+    let mut r = Get(b);
+    let [name, email, email_local, employee_id, id, title] = std::array::from_fn(|_| r.hay());
+    let pinyin = r.form();
+    let [has_pinyin, more_len] = r.next();
     Entry {
-        name: h(0),
-        email: h(1),
-        email_local: h(2),
-        employee_id: h(3),
-        id: h(4),
-        title: h(5),
-        pinyin: form_at(&b[6 * HAY_BYTES..]),
-        has_pinyin: rest[0] != 0,
-        more_len: rest[1],
-        more_at: u32::from_le_bytes(le(&rest[2..])),
+        name,
+        email,
+        email_local,
+        employee_id,
+        id,
+        title,
+        pinyin,
+        has_pinyin: has_pinyin != 0,
+        more_len,
+        more_at: u32::from_le_bytes(r.next()),
     }
 }
 
@@ -193,14 +227,22 @@ impl SearchIndex {
     /// (about 1 KB per person). Store them next to the org snapshot they were built from.
     pub fn to_bytes(&self) -> Vec<u8> {
         let n = self.entries.len();
-        let mut w = Writer(Vec::with_capacity(
-            256 + self.store.text.len()
-                + n * (40 + 1 + ENTRY_BYTES + 8 + 8 + 4 + 2 * ALNUM)
-                + self.forms.len() * FORM_BYTES
-                + self.arena.ascii.len()
-                + 4 * (self.arena.wide.len() + self.maps.len())
-                + 4 * (self.keys.cells.len() + self.emails.cells.len()),
-        ));
+        // (count, bytes each) of what is written; only a capacity hint, so saturating.
+        let parts = [
+            (1, 256),
+            (1, self.store.text.len()),
+            (n, 40 + 1 + ENTRY_BYTES + 8 + 8 + 4 + 2 * ALNUM),
+            (self.forms.len(), FORM_BYTES),
+            (1, self.arena.ascii.len()),
+            (self.arena.wide.len(), 4),
+            (self.maps.len(), 4),
+            (self.keys.cells.len(), 4),
+            (self.emails.cells.len(), 4),
+        ];
+        let capacity = parts.iter().fold(0usize, |sum, &(k, size)| {
+            sum.saturating_add(k.saturating_mul(size))
+        });
+        let mut w = Writer(Vec::with_capacity(capacity));
         w.0.extend_from_slice(MAGIC);
         w.u32(VERSION);
         w.len(n);
@@ -248,19 +290,19 @@ impl SearchIndex {
             ));
         }
         let bad = |what: &str| format!("search index: bad {what}");
-        let n = usize::try_from(r.u64("count")?).map_err(|_| bad("count"))?;
+        let n = r.usize("count")?;
         let text = String::from_utf8(r.bytes("text")?).map_err(|_| bad("text"))?;
-        let flat = r.array(40, "spans")?;
-        if flat.len() != n.saturating_mul(40) {
+        let flat = r.array::<40>("spans")?;
+        if flat.len() != n {
             return Err(bad("spans"));
         }
-        let spans: Vec<[u32; 10]> = flat.chunks_exact(40).map(le_spans).collect();
+        let spans: Vec<[u32; 10]> = flat.iter().map(le_spans).collect();
         for s in &spans {
-            for k in 0..5 {
-                let (start, len) = (s[2 * k], s[2 * k + 1]);
-                if start != u32::MAX
+            for &[start, len] in s.as_chunks::<2>().0 {
+                let start = start as usize;
+                if start != u32::MAX as usize
                     && text
-                        .get(start as usize..start as usize + len as usize)
+                        .get(start..start.saturating_add(len as usize))
                         .is_none()
                 {
                     return Err(bad("spans"));
@@ -268,42 +310,34 @@ impl SearchIndex {
             }
         }
         let kinds = r
-            .array(1, "kinds")?
+            .array::<1>("kinds")?
             .iter()
-            .map(|&k| match k {
+            .map(|&[k]| match k {
                 0 => Ok(Kind::User),
                 1 => Ok(Kind::Dept),
                 _ => Err(bad("kinds")),
             })
             .collect::<R<Vec<Kind>>>()?;
-        let store_garbage = r.u64("garbage")? as usize;
-        let entries: Vec<Entry> = r
-            .array(ENTRY_BYTES, "entries")?
-            .chunks_exact(ENTRY_BYTES)
-            .map(entry_at)
-            .collect();
+        let store_garbage = r.usize("garbage")?;
+        let entries: Vec<Entry> = r.array("entries")?.iter().map(entry_at).collect();
         let masks = r.u64s("masks")?;
         let local_masks = r.u64s("masks")?;
         let name_lens = r.u32s("name lengths")?;
         let cols = (0..ALNUM)
             .map(|_| r.u16s("columns"))
             .collect::<R<Vec<_>>>()?;
-        let forms: Vec<Form> = r
-            .array(FORM_BYTES, "forms")?
-            .chunks_exact(FORM_BYTES)
-            .map(form_at)
-            .collect();
+        let forms: Vec<Form> = r.array("forms")?.iter().map(form_at).collect();
         let maps = r.u32s("maps")?;
         let ascii = r.bytes("text")?;
         let wide = r
-            .array(4, "text")?
-            .chunks_exact(4)
-            .map(|c| char::from_u32(u32::from_le_bytes(le(c))).ok_or_else(|| bad("text")))
+            .array("text")?
+            .iter()
+            .map(|&c| char::from_u32(u32::from_le_bytes(c)).ok_or_else(|| bad("text")))
             .collect::<R<Vec<char>>>()?;
-        let arena_garbage = r.u64("garbage")? as usize;
+        let arena_garbage = r.usize("garbage")?;
         let mut tables = [Table::default(), Table::default()];
         for t in &mut tables {
-            t.len = r.u64("table")? as usize;
+            t.len = r.usize("table")?;
             t.cells = r.u32s("table")?;
         }
         let generation = r.u64("generation")?;
@@ -326,7 +360,9 @@ impl SearchIndex {
             return Err(bad("counts"));
         }
         let form_ok = |f: &Form| {
-            let end = f.map_at as usize + f.full.len() + f.initials.len();
+            let end = (f.map_at as usize)
+                .saturating_add(f.full.len())
+                .saturating_add(f.initials.len());
             arena.holds(f.full) && arena.holds(f.initials) && end <= maps.len()
         };
         let entries_ok = entries.iter().all(|e| {
@@ -334,7 +370,7 @@ impl SearchIndex {
                 .into_iter()
                 .all(|h| arena.holds(h))
                 && form_ok(&e.pinyin)
-                && e.more_at as usize + usize::from(e.more_len) <= forms.len()
+                && (e.more_at as usize).saturating_add(usize::from(e.more_len)) <= forms.len()
         });
         if !entries_ok || !forms.iter().all(form_ok) {
             return Err(bad("entries"));
@@ -373,10 +409,10 @@ impl SearchIndex {
     }
 }
 
-fn le_spans(c: &[u8]) -> [u32; 10] {
+fn le_spans(c: &[u8; 40]) -> [u32; 10] {
     let mut a = [0; 10];
-    for (x, b) in a.iter_mut().zip(c.chunks_exact(4)) {
-        *x = u32::from_le_bytes(le(b));
+    for (x, &b) in a.iter_mut().zip(c.as_chunks::<4>().0) {
+        *x = u32::from_le_bytes(b);
     }
     a
 }

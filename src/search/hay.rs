@@ -112,7 +112,7 @@ impl Arena {
 
     /// Whether `hay` lies inside this arena (for an index loaded from bytes).
     pub(crate) fn holds(&self, hay: Hay) -> bool {
-        let end = hay.start as usize + hay.len();
+        let end = (hay.start as usize).saturating_add(hay.len());
         end <= if hay.wide {
             self.wide.len()
         } else {
@@ -122,7 +122,8 @@ impl Arena {
 
     /// Worth rebuilding: replaced candidates left over half the arena unused.
     pub(crate) fn is_mostly_garbage(&self) -> bool {
-        self.garbage > 4096 && self.garbage * 2 > self.ascii.len() + self.wide.len()
+        self.garbage > 4096
+            && self.garbage.saturating_mul(2) > self.ascii.len().saturating_add(self.wide.len())
     }
 
     /// Copy `hay`'s text from `old` into this arena.
@@ -243,10 +244,11 @@ pub(crate) fn fold_hay(c: char, normalize: bool) -> char {
 pub(crate) fn char_bit(c: char) -> u64 {
     let n = u32::from(c);
     match c {
-        'a'..='z' => 1 << (n - u32::from('a')),
-        '0'..='9' => 1 << (26 + n - u32::from('0')),
-        _ if c.is_ascii() => 1 << (36 + n % 12),
-        _ => 1 << (48 + n % 16),
+        // Every shift is below 64: the patterns bound `n`, and `n & 15 <= 15`.
+        'a'..='z' => 1 << n.wrapping_sub(u32::from('a')),
+        '0'..='9' => 1 << n.wrapping_sub(u32::from('0')).wrapping_add(26),
+        _ if c.is_ascii() => 1 << (n % 12).wrapping_add(36),
+        _ => 1 << (n & 15).wrapping_add(48),
     }
 }
 
@@ -296,7 +298,9 @@ impl WordStarts {
             WordStarts::Every => true,
             _ if i == 0 => true,
             WordStarts::Marked(bits) => i < 64 && bits >> i & 1 == 1,
-            WordStarts::Separators => hay.get(i - 1).is_some_and(|p| !p.is_ascii_alphanumeric()),
+            WordStarts::Separators => hay
+                .get(i.wrapping_sub(1))
+                .is_some_and(|p| !p.is_ascii_alphanumeric()),
         }
     }
 
@@ -305,7 +309,7 @@ impl WordStarts {
             WordStarts::Every => true,
             _ if i == 0 => true,
             WordStarts::Marked(bits) => i < 64 && bits >> i & 1 == 1,
-            WordStarts::Separators => match (char_at(hay, i - 1), char_at(hay, i)) {
+            WordStarts::Separators => match (char_at(hay, i.wrapping_sub(1)), char_at(hay, i)) {
                 (Some(prev), Some(c)) => {
                     !prev.is_alphanumeric() || is_caseless_letter(prev) || is_caseless_letter(c)
                 }
@@ -327,7 +331,11 @@ pub(crate) fn anchor(hay: Utf32Str<'_>, needle: &Needle, starts: WordStarts) -> 
     if let (Utf32Str::Ascii(hb), Some(nb)) = (hay, needle.ascii()) {
         let first = *nb.first()?;
         let window = hb.get(..=last)?;
-        return (0..window.len()).find(|&p| window[p] == first && starts.at_ascii(hb, p));
+        return window
+            .iter()
+            .enumerate()
+            .find(|&(p, &b)| b == first && starts.at_ascii(hb, p))
+            .map(|(p, _)| p);
     }
     let first = needle.text().chars().next()?;
     (0..=last).find(|&p| {
@@ -358,7 +366,7 @@ pub(crate) fn quality(
         // Arena text is case-folded, so ASCII needs no per-char work: compare bytes.
         (Utf32Str::Ascii(hb), Utf32Str::Ascii(nb)) => ascii_quality(hb, nb, starts),
         _ => {
-            let runs = (0..=h - n).filter(|&s| occurs_at(hay, needle, s));
+            let runs = (0..=h.saturating_sub(n)).filter(|&s| occurs_at(hay, needle, s));
             best_run(hay, n, starts, runs)
         }
     }
@@ -379,9 +387,12 @@ fn ascii_quality(hb: &[u8], nb: &[u8], starts: WordStarts) -> (Quality, Option<u
         else {
             break;
         };
-        p += k;
+        // p + k <= last and p + len(nb) <= len(hb), so saturating never changes a value.
+        p = p.saturating_add(k);
         // Needles are short: a plain loop beats a call to memcmp.
-        let tail = hb.get(p + 1..p + nb.len()).unwrap_or_default();
+        let tail = hb
+            .get(p.saturating_add(1)..p.saturating_add(nb.len()))
+            .unwrap_or_default();
         if tail.len() == rest.len() && tail.iter().zip(rest).all(|(a, b)| a == b) {
             if p == 0 {
                 let q = if nb.len() == hb.len() {
@@ -396,7 +407,7 @@ fn ascii_quality(hb: &[u8], nb: &[u8], starts: WordStarts) -> (Quality, Option<u
             }
             found.get_or_insert(p);
         }
-        p += 1;
+        p = p.saturating_add(1);
     }
     match found {
         Some(s) => (Quality::Substring, Some(s)),
@@ -434,11 +445,9 @@ fn best_run(
 }
 
 fn occurs_at(hay: Utf32Str<'_>, needle: &Needle, s: usize) -> bool {
-    needle
-        .text()
-        .chars()
-        .enumerate()
-        .all(|(k, n)| char_at(hay, s + k).is_some_and(|h| fold_hay(h, needle.normalize) == n))
+    needle.text().chars().enumerate().all(|(k, n)| {
+        char_at(hay, s.saturating_add(k)).is_some_and(|h| fold_hay(h, needle.normalize) == n)
+    })
 }
 
 #[cfg(test)]

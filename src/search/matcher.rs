@@ -54,7 +54,10 @@ pub(super) fn tier(field: Field, quality: Quality) -> u32 {
         Quality::Prefix => 3,
         Quality::Exact => 4,
     };
-    u32::from(TIERS[row][column])
+    TIERS
+        .get(row)
+        .and_then(|r| r.get(column))
+        .map_or(0, |&t| u32::from(t))
 }
 
 fn tier_of(score: u32) -> u32 {

@@ -121,8 +121,8 @@ pub(crate) const ALNUM: usize = 36;
 /// The column of a (case-folded) letter or digit.
 pub(crate) fn alnum_index(c: char) -> Option<usize> {
     match c {
-        'a'..='z' => Some(c as usize - 'a' as usize),
-        '0'..='9' => Some(26 + c as usize - '0' as usize),
+        'a'..='z' => Some((c as usize).saturating_sub('a' as usize)),
+        '0'..='9' => Some((c as usize).saturating_sub('0' as usize).saturating_add(26)),
         _ => None,
     }
 }
@@ -159,7 +159,7 @@ impl Entry {
             &[][..]
         } else {
             let at = self.more_at as usize;
-            more.get(at..at + usize::from(self.more_len))
+            more.get(at..at.saturating_add(usize::from(self.more_len)))
                 .unwrap_or_default()
         };
         first.into_iter().chain(rest)
@@ -207,7 +207,7 @@ impl Store {
             c.title.as_deref(),
         ];
         let mut spans = [NONE, 0, NONE, 0, NONE, 0, NONE, 0, NONE, 0];
-        for (k, f) in fields.into_iter().enumerate() {
+        for (f, span) in fields.into_iter().zip(spans.as_chunks_mut::<2>().0) {
             let Some(f) = f else { continue };
             let (Ok(start), Ok(len)) = (u32::try_from(self.text.len()), u32::try_from(f.len()))
             else {
@@ -218,8 +218,7 @@ impl Store {
                 continue;
             }
             self.text.push_str(f);
-            spans[2 * k] = start;
-            spans[2 * k + 1] = len;
+            *span = [start, len];
         }
         spans
     }
@@ -233,13 +232,16 @@ impl Store {
     fn replace(&mut self, slot: usize, c: &Candidate) {
         let spans = self.spans_of(c);
         if let Some(old) = self.spans.get_mut(slot) {
-            self.garbage += (0..5)
-                .filter(|k| old[2 * k] != NONE)
-                .map(|k| old[2 * k + 1] as usize)
-                .sum::<usize>();
+            let released = old
+                .as_chunks::<2>()
+                .0
+                .iter()
+                .filter(|[start, _]| *start != NONE)
+                .fold(0usize, |sum, [_, len]| sum.saturating_add(*len as usize));
+            self.garbage = self.garbage.saturating_add(released);
             *old = spans;
         }
-        if self.garbage > 4096 && self.garbage * 2 > self.text.len() {
+        if self.garbage > 4096 && self.garbage.saturating_mul(2) > self.text.len() {
             self.compact();
         }
     }
@@ -247,18 +249,18 @@ impl Store {
     fn compact(&mut self) {
         let old = std::mem::take(&mut self.text);
         for spans in &mut self.spans {
-            for k in 0..5 {
-                if spans[2 * k] == NONE {
+            for [start, len] in spans.as_chunks_mut::<2>().0 {
+                if *start == NONE {
                     continue;
                 }
-                let (s, l) = (spans[2 * k] as usize, spans[2 * k + 1] as usize);
-                let start = u32::try_from(self.text.len()).unwrap_or(NONE);
-                match old.get(s..s + l) {
-                    Some(t) if start != NONE => {
+                let s = *start as usize;
+                let new_start = u32::try_from(self.text.len()).unwrap_or(NONE);
+                match old.get(s..s.saturating_add(*len as usize)) {
+                    Some(t) if new_start != NONE => {
                         self.text.push_str(t);
-                        spans[2 * k] = start;
+                        *start = new_start;
                     }
-                    _ => spans[2 * k] = NONE,
+                    _ => *start = NONE,
                 }
             }
         }
@@ -266,12 +268,12 @@ impl Store {
     }
 
     fn field(&self, slot: usize, k: usize) -> Option<&str> {
-        let spans = self.spans.get(slot)?;
-        let (start, len) = (spans[2 * k], spans[2 * k + 1]);
+        let &[start, len] = self.spans.get(slot)?.as_chunks::<2>().0.get(k)?;
         if start == NONE {
             return None;
         }
-        self.text.get(start as usize..start as usize + len as usize)
+        let start = start as usize;
+        self.text.get(start..start.saturating_add(len as usize))
     }
 
     pub(crate) fn id(&self, slot: usize) -> &str {
@@ -304,7 +306,11 @@ impl Store {
 }
 
 fn key_hash(kind: Kind, id: &str) -> u64 {
-    let mut h = Hasher::new(kind as u64 + 1);
+    let seed = match kind {
+        Kind::User => 1,
+        Kind::Dept => 2,
+    };
+    let mut h = Hasher::new(seed);
     h.bytes(id.as_bytes());
     h.finish()
 }
@@ -315,7 +321,9 @@ fn email_hash(email: &str) -> u64 {
     if email.is_ascii() {
         let mut buf = [0u8; 64];
         for chunk in email.as_bytes().chunks(64) {
-            let part = &mut buf[..chunk.len()];
+            let Some(part) = buf.get_mut(..chunk.len()) else {
+                continue;
+            };
             part.copy_from_slice(chunk);
             part.make_ascii_lowercase();
             h.bytes(part);
@@ -458,8 +466,10 @@ impl SearchIndex {
                 self.store.replace(s, &c);
                 if let Some(old) = self.entries.get_mut(s) {
                     let old = std::mem::replace(old, entry);
-                    let released: usize = old.own_hays(&self.forms).map(|h| h.len()).sum();
-                    self.arena.garbage += released;
+                    let released = old
+                        .own_hays(&self.forms)
+                        .fold(0usize, |sum, h| sum.saturating_add(h.len()));
+                    self.arena.garbage = self.arena.garbage.saturating_add(released);
                 }
                 set(&mut self.masks, s, mask);
                 set(&mut self.local_masks, s, local);
@@ -486,7 +496,8 @@ impl SearchIndex {
             }
         }
         self.link_email(slot);
-        self.generation += 1;
+        // Only compared for change, so wrapping after 2^64 inserts is harmless.
+        self.generation = self.generation.wrapping_add(1);
     }
 
     fn make_entry(&mut self, c: &Candidate) -> Entry {
@@ -554,11 +565,14 @@ impl SearchIndex {
                 let Some(k) = alnum_index(fold_hay(c, true)) else {
                     continue;
                 };
-                if i > 255 {
-                    long = true;
-                    keys[k] = keys[k].max(COL_UNKNOWN);
+                let Some(slot) = keys.get_mut(k) else {
                     continue;
-                }
+                };
+                let Ok(start) = u8::try_from(i) else {
+                    long = true;
+                    *slot = (*slot).max(COL_UNKNOWN);
+                    continue;
+                };
                 let quality = if i == 0 {
                     if len == 1 {
                         hay::Quality::Exact
@@ -571,8 +585,9 @@ impl SearchIndex {
                     hay::Quality::Substring
                 };
                 let tier = matcher::tier(field, quality);
-                let key = (tier << 8 | (255 - i as u32)) as u16;
-                keys[k] = keys[k].max(key);
+                // `!start` is `255 - start`: later starts rank lower.
+                let key = (tier << 8 | u32::from(!start)) as u16;
+                *slot = (*slot).max(key);
             }
         };
         use WordStarts::{Every, Marked, Separators};
@@ -629,8 +644,8 @@ impl SearchIndex {
             let initials = arena.copy(&old, f.initials);
             let map_at = u32::try_from(maps.len()).unwrap_or(u32::MAX);
             let at = f.map_at as usize;
-            let n = f.full.len() + f.initials.len();
-            maps.extend(old_maps.get(at..at + n).unwrap_or_default());
+            let n = f.full.len().saturating_add(f.initials.len());
+            maps.extend(old_maps.get(at..at.saturating_add(n)).unwrap_or_default());
             Form {
                 full,
                 initials,
@@ -704,7 +719,7 @@ impl SearchIndex {
         if let Some(e) = self.entries.get(slot) {
             let p: *const u8 = (e as *const Entry).cast();
             for line in 0..std::mem::size_of::<Entry>().div_ceil(64) {
-                hay::prefetch(p.wrapping_add(line * 64));
+                hay::prefetch(p.wrapping_add(line.wrapping_mul(64)));
             }
         }
     }

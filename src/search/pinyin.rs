@@ -35,12 +35,12 @@ impl Form {
             if i >= self.initials.len() {
                 return None;
             }
-            at + self.full.len() + i
+            at.saturating_add(self.full.len()).saturating_add(i)
         } else {
             if i >= self.full.len() {
                 return None;
             }
-            at + i
+            at.saturating_add(i)
         };
         maps.get(at).map(|&n| n as usize)
     }
@@ -77,14 +77,21 @@ pub(crate) fn pinyin_forms(name: &str, sink: &mut Sink<'_>, out: &mut Vec<Form>)
             .iter()
             .map(|c| c.to_pinyin().map(|p| p.plain())),
     );
-    let Some(first) = scratch.readings.iter().position(Option::is_some) else {
+    let Some((first, &primary)) = scratch
+        .readings
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.is_some())
+    else {
         return;
     };
-    let primary = scratch.readings[first];
+    let Some(&first_char) = scratch.chars.get(first) else {
+        return;
+    };
     let mut spelling = std::mem::take(&mut scratch.spelling);
     build(&mut spelling, &scratch.chars, &scratch.readings, None, 'v');
     out.push(spelling.finish(sink.arena, sink.maps));
-    for alt in alternate_readings(scratch.chars[first], primary) {
+    for alt in alternate_readings(first_char, primary) {
         build(
             &mut spelling,
             &scratch.chars,

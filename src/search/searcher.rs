@@ -75,10 +75,11 @@ fn score_range(
     for i in range {
         // Scanning is bound by memory latency more than by matching: ask for the data of
         // the candidates a few ahead while scoring this one.
-        if let Some(e) = pool.slot(i + 8).filter(|_| i + 8 < end) {
+        let (ahead8, ahead4) = (i.saturating_add(8), i.saturating_add(4));
+        if let Some(e) = pool.slot(ahead8).filter(|_| ahead8 < end) {
             index.prefetch_entry(e as usize);
         }
-        if let Some(e) = pool.slot(i + 4).filter(|_| i + 4 < end) {
+        if let Some(e) = pool.slot(ahead4).filter(|_| ahead4 < end) {
             index.prefetch_text(e as usize);
         }
         if let Some(s) = pool
@@ -120,7 +121,8 @@ fn score_pool(
             if c >= chunks {
                 return done;
             }
-            let range = c * chunk..((c + 1) * chunk).min(n);
+            let start = c.saturating_mul(chunk);
+            let range = start..start.saturating_add(chunk).min(n);
             done.push((c, score_range(m, index, query, pool, range)));
         }
     };
@@ -186,13 +188,15 @@ fn column_scan(
 
 /// The matcher's score for a column value `tier << 8 | 255 - start`.
 fn column_score(key: u16) -> u32 {
-    let (tier, start) = (u32::from(key >> 8), 255 - u32::from(key & 0xff));
-    tier << super::matcher::TIER_SHIFT | (u32::from(u16::MAX) - start)
+    // With start = 255 - (key & 0xff): u16::MAX - start = 0xff00 | (key & 0xff).
+    let tier = u32::from(key >> 8);
+    tier << super::matcher::TIER_SHIFT | (0xff00 | u32::from(key & 0xff))
 }
 
 /// What `rank` compares before the slot: higher is better.
 fn rank_key(s: &Scored) -> u64 {
-    u64::from(s.score) << 32 | u64::from(u32::MAX - s.name_len)
+    // `!name_len` is `u32::MAX - name_len`: shorter names rank higher.
+    u64::from(s.score) << 32 | u64::from(!s.name_len)
 }
 
 /// A kept hit in the heap of `top`, ordered so that the heap's top is the worst kept.
@@ -413,12 +417,16 @@ impl Searcher {
                 column_scan(m, index, query, col)
             }
             _ => {
-                let wanted = (pool.len() / self.per_thread.max(1)).clamp(1, self.threads);
+                let wanted = pool
+                    .len()
+                    .checked_div(self.per_thread.max(1))
+                    .unwrap_or(0)
+                    .clamp(1, self.threads);
                 while self.matchers.len() < wanted {
                     self.matchers.push(new_matcher());
                 }
                 score_pool(
-                    &mut self.matchers[..wanted],
+                    self.matchers.get_mut(..wanted).unwrap_or_default(),
                     index,
                     query,
                     pool,
@@ -522,7 +530,9 @@ impl Searcher {
                 matcher.config.normalize = needle.normalize;
                 matcher.fuzzy_indices(hay.slice(from..), needle.text(), &mut self.indices);
                 let offset = u32::try_from(from).unwrap_or(0);
-                self.indices.iter_mut().for_each(|i| *i += offset);
+                self.indices
+                    .iter_mut()
+                    .for_each(|i| *i = i.saturating_add(offset));
             }
         }
     }

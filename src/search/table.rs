@@ -59,29 +59,34 @@ impl Table {
             match self.cells.get(i) {
                 Some(&0) | None => return,
                 Some(&cell) => {
-                    if stop(cell - 1) {
+                    if stop(cell.wrapping_sub(1)) {
                         return;
                     }
                 }
             }
-            i = (i + 1) & self.mask();
+            i = i.wrapping_add(1) & self.mask();
         }
     }
 
     /// Add `slot` under `hash` (duplicates allowed). `hash_of` gives any stored slot's hash,
     /// for growing.
     pub(crate) fn insert(&mut self, hash: u64, slot: u32, hash_of: impl Fn(u32) -> u64) {
-        if (self.len + 1) * 2 > self.cells.len() {
+        if self.len.saturating_add(1).saturating_mul(2) > self.cells.len() {
             self.grow(&hash_of);
         }
         self.place(hash, slot);
-        self.len += 1;
+        self.len = self.len.saturating_add(1);
     }
 
     /// Make room for `more` entries without growing again.
     pub(crate) fn reserve(&mut self, more: usize, hash_of: impl Fn(u32) -> u64) {
-        let want = ((self.len + more) * 2)
-            .next_power_of_two()
+        // Past usize::MAX / 2 no power of two fits: such a reservation could never be met.
+        let want = self
+            .len
+            .saturating_add(more)
+            .saturating_mul(2)
+            .checked_next_power_of_two()
+            .unwrap_or(usize::MAX)
             .max(MIN_CAPACITY);
         while self.cells.len() < want {
             self.grow(&hash_of);
@@ -93,18 +98,20 @@ impl Table {
         let mut i = self.home(hash);
         while let Some(cell) = self.cells.get_mut(i) {
             if *cell == 0 {
-                *cell = slot + 1;
+                // Slots are below u32::MAX (insert refuses more), so this never wraps to 0.
+                *cell = slot.wrapping_add(1);
                 return;
             }
-            i = (i + 1) & mask;
+            i = i.wrapping_add(1) & mask;
         }
     }
 
     fn grow(&mut self, hash_of: &impl Fn(u32) -> u64) {
-        let cap = (self.cells.len() * 2).max(MIN_CAPACITY);
+        let cap = self.cells.len().saturating_mul(2).max(MIN_CAPACITY);
         let old = std::mem::replace(&mut self.cells, vec![0; cap]);
         for cell in old.into_iter().filter(|&c| c != 0) {
-            self.place(hash_of(cell - 1), cell - 1);
+            let slot = cell.wrapping_sub(1);
+            self.place(hash_of(slot), slot);
         }
     }
 
@@ -120,27 +127,27 @@ impl Table {
         for _ in 0..self.cells.len() {
             match self.cells.get(i) {
                 Some(&0) | None => break,
-                Some(&c) if c == slot + 1 => {
+                Some(&c) if c == slot.wrapping_add(1) => {
                     found = Some(i);
                     break;
                 }
-                _ => i = (i + 1) & mask,
+                _ => i = i.wrapping_add(1) & mask,
             }
         }
         let Some(mut hole) = found else { return };
-        self.len -= 1;
+        self.len = self.len.saturating_sub(1);
         let mut j = hole;
         loop {
             if let Some(c) = self.cells.get_mut(hole) {
                 *c = 0;
             }
             loop {
-                j = (j + 1) & mask;
+                j = j.wrapping_add(1) & mask;
                 let cell = self.cells.get(j).copied().unwrap_or(0);
                 if cell == 0 {
                     return;
                 }
-                let home = self.home(hash_of(cell - 1));
+                let home = self.home(hash_of(cell.wrapping_sub(1)));
                 // Move the cell back unless its home lies cyclically in (hole, j].
                 let stays = if hole <= j {
                     hole < home && home <= j
@@ -168,7 +175,7 @@ impl Table {
         let used = self.cells.iter().filter(|&&c| c != 0).count();
         cap.is_power_of_two()
             && used == self.len
-            && used * 2 <= cap
+            && used <= cap / 2
             && self.cells.iter().all(|&c| (c as usize) <= slots)
     }
 }
@@ -195,7 +202,9 @@ impl Hasher {
         }
         let rest = chunks.remainder();
         let mut w = [0; 8];
-        w[..rest.len()].copy_from_slice(rest);
+        for (dst, &b) in w.iter_mut().zip(rest) {
+            *dst = b;
+        }
         self.add(u64::from_le_bytes(w) ^ (rest.len() as u64) << 59);
     }
 

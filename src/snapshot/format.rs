@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{FORMAT_VERSION, LoadError, Snapshot, fnv1a};
+use super::{FORMAT_VERSION, LoadError, Snapshot, fnv1a, unix_now};
 
 pub(super) const MAGIC: &[u8; 8] = b"ORGTSNAP";
 pub(super) const HEADER_LEN: usize = 28;
@@ -164,7 +164,7 @@ pub(super) fn encode(snap: &Snapshot) -> std::io::Result<Vec<Vec<u8>>> {
             .collect(),
     };
     let head = postcard::to_allocvec(&head).map_err(std::io::Error::other)?;
-    let mut first = Vec::with_capacity(HEADER_LEN + head.len());
+    let mut first = Vec::with_capacity(HEADER_LEN.saturating_add(head.len()));
     first.extend_from_slice(MAGIC);
     first.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     first.extend_from_slice(&(head.len() as u64).to_le_bytes());
@@ -312,7 +312,7 @@ pub(super) fn check_head(
     if checksum(head) != sum {
         return Err(LoadError::Corrupt("checksum mismatch in the head".into()));
     }
-    let h = match postcard::take_from_bytes::<HeadIn>(head) {
+    let mut h = match postcard::take_from_bytes::<HeadIn>(head) {
         Ok((h, [])) => h,
         Ok(_) => return Err(LoadError::Corrupt("trailing bytes after the head".into())),
         Err(e) => return Err(LoadError::Corrupt(format!("cannot decode: {e}"))),
@@ -327,7 +327,33 @@ pub(super) fn check_head(
             parts.map_or_else(|| "too many".to_string(), |n| n.to_string())
         )));
     }
+    h.saved_at = bounded_saved_at(h.saved_at, unix_now());
     Ok(h)
+}
+
+/// 2000-01-01T00:00:00Z: no orgtui snapshot is older.
+const SAVED_AT_MIN: u64 = 946_684_800;
+/// 9999-12-31T23:59:59Z: the last second dates print with four-digit years.
+const SAVED_AT_MAX: u64 = 253_402_300_799;
+/// How far ahead of this machine's clock another machine's (or a corrected) clock may have
+/// been when it saved.
+const SAVED_AT_AHEAD: u64 = 24 * 60 * 60;
+
+/// The file's save time if it is one orgtui could have written: from 2000 to a day past
+/// `now` (to year 9999 when this machine's clock is itself before 2000). Anything else is
+/// unknown, stored as 0, which makes the snapshot look as old as it can be: a damaged or
+/// hostile time never makes stale data look fresh, nor reaches time arithmetic.
+pub(super) fn bounded_saved_at(saved_at: u64, now: u64) -> u64 {
+    let latest = if now >= SAVED_AT_MIN {
+        now.saturating_add(SAVED_AT_AHEAD).min(SAVED_AT_MAX)
+    } else {
+        SAVED_AT_MAX
+    };
+    if (SAVED_AT_MIN..=latest).contains(&saved_at) {
+        saved_at
+    } else {
+        0
+    }
 }
 
 /// Check a part read on its own against its entry in the head.
@@ -403,6 +429,51 @@ fn decode_payload(p: PayloadIn<'_>) -> std::result::Result<Snapshot, LoadError> 
 mod tests {
     use super::super::{SnapshotBytes, decode};
     use super::*;
+
+    #[test]
+    fn save_times_outside_2000_to_tomorrow_are_unknown() {
+        let now = 1_800_000_000;
+        let ok = |t| bounded_saved_at(t, now);
+        assert_eq!(ok(1_700_000_000), 1_700_000_000);
+        assert_eq!(ok(SAVED_AT_MIN), SAVED_AT_MIN);
+        assert_eq!(ok(now + 3600), now + 3600, "a clock a little ahead");
+        assert_eq!(ok(now + SAVED_AT_AHEAD + 1), 0, "far in the future");
+        assert_eq!(ok(SAVED_AT_MIN - 1), 0, "before 2000");
+        assert_eq!(ok(0), 0);
+        assert_eq!(ok(u64::MAX), 0);
+        // A machine whose clock is before 2000 still takes any real save time.
+        assert_eq!(bounded_saved_at(1_700_000_000, 0), 1_700_000_000);
+        assert_eq!(bounded_saved_at(SAVED_AT_MAX + 1, 0), 0);
+    }
+
+    /// A hostile save time in a file (with valid checksums) loads as unknown, and the age
+    /// of what was loaded can be computed without overflow.
+    #[test]
+    fn a_file_with_a_huge_save_time_loads_as_unknown() {
+        for saved_at in [u64::MAX, SAVED_AT_MAX + 1, 1] {
+            let snap = Snapshot {
+                saved_at,
+                ..Snapshot::default()
+            };
+            let bytes = encode(&snap).unwrap().concat();
+            let back = decode_checked(&bytes).unwrap();
+            assert_eq!(back.saved_at, 0, "{saved_at}");
+            let _ = back.age(std::time::SystemTime::now());
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("s.snap");
+            std::fs::write(&path, &bytes).unwrap();
+            let (head, _) = super::super::open(&path).unwrap();
+            assert_eq!(head.saved_at, 0, "{saved_at}");
+            let _ = head.age(std::time::SystemTime::now());
+        }
+        let now = unix_now();
+        let snap = Snapshot {
+            saved_at: now,
+            ..Snapshot::default()
+        };
+        let back = decode_checked(&encode(&snap).unwrap().concat()).unwrap();
+        assert_eq!(back.saved_at, now);
+    }
 
     #[test]
     fn checksum_sees_every_bit() {

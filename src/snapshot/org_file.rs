@@ -116,18 +116,17 @@ impl Snapshot {
         };
         let root = file.depts.iter().find(|d| is_top(d)).map(|d| d.id.clone());
 
-        let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut children: HashMap<&str, Vec<&OrgDept>> = HashMap::new();
         for (i, d) in file.depts.iter().enumerate() {
             if index.get(d.id.as_str()) != Some(&i) || is_top(d) {
                 continue;
             }
             if let Some(p) = d.parent_id.as_deref().filter(|p| index.contains_key(p)) {
-                children.entry(p).or_default().push(i);
+                children.entry(p).or_default().push(d);
             }
         }
         for list in children.values_mut() {
-            list.sort_by(|&a, &b| {
-                let (x, y) = (&file.depts[a], &file.depts[b]);
+            list.sort_by(|x, y| {
                 (x.order.unwrap_or(i64::MAX), &x.name, &x.id).cmp(&(
                     y.order.unwrap_or(i64::MAX),
                     &y.name,
@@ -148,7 +147,7 @@ impl Snapshot {
                     members.entry(d.as_str()).or_default().push(u.id.clone());
                     refs.push(DeptRef {
                         id: d.clone(),
-                        name: file.depts[i].name.clone(),
+                        name: file.depts.get(i).and_then(|d| d.name.clone()),
                         path: paths.get(i).cloned(),
                     });
                 }
@@ -166,7 +165,7 @@ impl Snapshot {
             .map(|(i, d)| {
                 let kids = children
                     .get(d.id.as_str())
-                    .map(|v| v.iter().map(|&k| file.depts[k].id.clone()).collect())
+                    .map(|v| v.iter().map(|k| k.id.clone()).collect())
                     .unwrap_or_default();
                 let mine = members.remove(d.id.as_str()).unwrap_or_default();
                 SnapDept {
@@ -247,7 +246,7 @@ fn dept_paths(depts: &[OrgDept], index: &HashMap<&str, usize>) -> Vec<String> {
         let mut cur = Some(start);
         let mut base: Option<String> = None;
         while let Some(i) = cur {
-            if let Some(p) = &paths[i] {
+            if let Some(p) = paths.get(i).and_then(Option::as_ref) {
                 base = Some(p.clone());
                 break;
             }
@@ -255,18 +254,23 @@ fn dept_paths(depts: &[OrgDept], index: &HashMap<&str, usize>) -> Vec<String> {
                 break;
             }
             chain.push(i);
-            cur = depts[i]
-                .parent_id
-                .as_deref()
+            cur = depts
+                .get(i)
+                .and_then(|d| d.parent_id.as_deref())
                 .and_then(|p| index.get(p).copied());
         }
         for &i in chain.iter().rev() {
-            let name = depts[i].name.as_deref().unwrap_or_default();
+            let name = depts
+                .get(i)
+                .and_then(|d| d.name.as_deref())
+                .unwrap_or_default();
             let path = match &base {
                 Some(b) => format!("{b}/{name}"),
                 None => name.to_string(),
             };
-            paths[i] = Some(path.clone());
+            if let Some(slot) = paths.get_mut(i) {
+                *slot = Some(path.clone());
+            }
             base = Some(path);
         }
     }

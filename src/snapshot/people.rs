@@ -120,7 +120,7 @@ pub fn open(path: &Path) -> std::result::Result<(SnapshotHead, People), LoadErro
     // Bounded by the file's size, checked just above.
     let mut head = vec![0; usize::try_from(head_len).unwrap_or_default()];
     file.read_exact(&mut head).map_err(io)?;
-    let h = check_head(&head, sum, rest - head_len)?;
+    let h = check_head(&head, sum, rest.saturating_sub(head_len))?;
     let depts = decode_parts(&h.depts, h.dept_count).map_err(LoadError::Corrupt)?;
     // The count is only a hint, never more than the parts can hold.
     let most = u64::try_from(h.parts.len().saturating_mul(PART_LEN)).unwrap_or(u64::MAX);

@@ -162,10 +162,11 @@ fn scan<'a, L: Deserialize<'a>>(
         // A part is a sequence: its length, then the records one after another.
         let (count, mut rest) = postcard::take_from_bytes::<usize>(bytes).map_err(bad)?;
         for _ in 0..count {
-            let start = bytes.len() - rest.len();
+            // `rest` is a tail of `bytes`: these are offsets into the part.
+            let start = bytes.len().saturating_sub(rest.len());
             let (item, after) = postcard::take_from_bytes::<L>(rest).map_err(bad)?;
             rest = after;
-            let end = bytes.len() - rest.len();
+            let end = bytes.len().saturating_sub(rest.len());
             // Both fit in u32: the part's length does.
             let (start, end) = (start as u32, end as u32);
             each(

@@ -335,7 +335,7 @@ impl App {
 
     /// Count the requests among `fx` so the status bar can say what is loading.
     fn counted(&mut self, fx: Vec<Effect>) -> Vec<Effect> {
-        self.in_flight += fx
+        let requests = fx
             .iter()
             .filter(|e| {
                 !matches!(
@@ -350,6 +350,7 @@ impl App {
                 )
             })
             .count();
+        self.in_flight = self.in_flight.saturating_add(requests);
         fx
     }
 
@@ -417,7 +418,7 @@ impl App {
             KeyCode::Esc => {
                 self.focus = Focus::Tree;
                 self.search = SearchState {
-                    generation: self.search.generation + 1,
+                    generation: self.search.generation.wrapping_add(1),
                     ..SearchState::default()
                 };
                 return Vec::new();
@@ -500,14 +501,14 @@ impl App {
             MouseEventKind::Down(MouseButton::Left) => {
                 let list = super::ui::list_inner(areas.tree);
                 if list.contains(pos) {
-                    let row = usize::from(m.row - list.y);
+                    let row = usize::from(m.row.saturating_sub(list.y));
                     if self.showing_results() {
-                        let i = self.search.scroll + row;
+                        let i = self.search.scroll.saturating_add(row);
                         if i < self.search.rows().len() {
                             self.search.selected = i;
                         }
                     } else {
-                        let i = self.scroll + row;
+                        let i = self.scroll.saturating_add(row);
                         if i < self.tree.rows().len() {
                             self.select(i);
                             return self.note_selection();
@@ -525,10 +526,10 @@ impl App {
     // ---- ticks ----
 
     fn on_tick(&mut self) -> Vec<Effect> {
-        self.ticks += 1;
+        self.ticks = self.ticks.saturating_add(1);
         let mut fx = Vec::new();
         if let Some((id, at)) = self.detail_wanted.clone()
-            && self.ticks >= at + DETAIL_DEBOUNCE_TICKS
+            && self.ticks >= at.saturating_add(DETAIL_DEBOUNCE_TICKS)
         {
             self.detail_wanted = None;
             if !self.fresh_details.contains(&id) {
@@ -536,7 +537,7 @@ impl App {
             }
         }
         if let Some((kind, at)) = self.search.pending_remote.clone()
-            && self.ticks >= at + REMOTE_DEBOUNCE_TICKS
+            && self.ticks >= at.saturating_add(REMOTE_DEBOUNCE_TICKS)
         {
             self.search.pending_remote = None;
             self.search.remote_busy = true;
@@ -1025,7 +1026,7 @@ impl App {
                 let open = self.tree.node(&id).is_some_and(|n| n.expanded);
                 if open {
                     // Already open: step into it.
-                    self.select(self.selected + 1);
+                    self.select(self.selected.saturating_add(1));
                     self.note_selection()
                 } else {
                     self.expand(&id)
@@ -1112,7 +1113,7 @@ impl App {
 
     fn select(&mut self, i: usize) {
         let n = self.tree.rows().len();
-        self.selected = if n == 0 { 0 } else { i.min(n - 1) };
+        self.selected = i.min(n.saturating_sub(1));
         self.keep_selection_visible();
     }
 
@@ -1130,8 +1131,8 @@ impl App {
         let h = self.tree_height().max(1);
         if self.selected < self.scroll {
             self.scroll = self.selected;
-        } else if self.selected >= self.scroll + h {
-            self.scroll = self.selected + 1 - h;
+        } else if self.selected >= self.scroll.saturating_add(h) {
+            self.scroll = self.selected.saturating_add(1).saturating_sub(h);
         }
         let max_scroll = self.tree.rows().len().saturating_sub(h);
         self.scroll = self.scroll.min(max_scroll);
@@ -1167,7 +1168,7 @@ impl App {
     }
 
     fn run_search(&mut self) -> Vec<Effect> {
-        self.search.generation += 1;
+        self.search.generation = self.search.generation.wrapping_add(1);
         self.search.selected = 0;
         self.search.scroll = 0;
         self.search.remote.clear();
@@ -1205,12 +1206,13 @@ impl App {
             return;
         }
         let cur = self.search.selected as isize;
-        self.search.selected = (cur + delta).clamp(0, n as isize - 1) as usize;
+        let last = isize::try_from(n).unwrap_or(isize::MAX).saturating_sub(1);
+        self.search.selected = cur.saturating_add(delta).clamp(0, last) as usize;
         let h = self.tree_height().max(1);
         if self.search.selected < self.search.scroll {
             self.search.scroll = self.search.selected;
-        } else if self.search.selected >= self.search.scroll + h {
-            self.search.scroll = self.search.selected + 1 - h;
+        } else if self.search.selected >= self.search.scroll.saturating_add(h) {
+            self.search.scroll = self.search.selected.saturating_add(1).saturating_sub(h);
         }
         self.want_result_detail();
     }
@@ -1257,7 +1259,7 @@ impl App {
         };
         self.focus = Focus::Tree;
         self.search = SearchState {
-            generation: self.search.generation + 1,
+            generation: self.search.generation.wrapping_add(1),
             ..SearchState::default()
         };
         self.start_jump(target)
@@ -1373,7 +1375,7 @@ impl App {
             }
             if i < last
                 && !chain
-                    .get(i + 1)
+                    .get(i.saturating_add(1))
                     .is_some_and(|next| n.children.contains(next))
             {
                 if n.children_load.is_done() {

@@ -164,7 +164,10 @@ pub fn osc52_sequence(text: &str, env: &TermEnv) -> String {
             // screen forwards each DCS body verbatim to the outer terminal,
             // which therefore sees the concatenation, i.e. the original OSC.
             // The sequence is pure ASCII, so byte chunks are char-safe.
-            let mut out = String::with_capacity(osc.len() + osc.len() / SCREEN_CHUNK * 4 + 4);
+            let wrapping = (osc.len() / SCREEN_CHUNK)
+                .saturating_add(1)
+                .saturating_mul(4);
+            let mut out = String::with_capacity(osc.len().saturating_add(wrapping));
             for chunk in osc.as_bytes().chunks(SCREEN_CHUNK) {
                 out.push(ESC);
                 out.push('P');
@@ -377,8 +380,16 @@ fn is_executable(p: &Path) -> bool {
 /// Pipes `text` into the tool. Waits only for the text to be written and
 /// stdin closed (bounded by `timeout`), plus a short grace period to catch
 /// immediate failures; the process is never left as a zombie.
+/// `d` from now; a span too long for an `Instant` is as good as forever.
+fn after(d: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(d)
+        .or_else(|| now.checked_add(Duration::from_secs(u64::from(u32::MAX))))
+        .unwrap_or(now)
+}
+
 fn run_tool(program: &str, args: &[&str], text: &str, timeout: Duration) -> Result<(), String> {
-    let deadline = Instant::now() + timeout;
+    let deadline = after(timeout);
     let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::piped())
@@ -420,7 +431,7 @@ fn run_tool(program: &str, args: &[&str], text: &str, timeout: Duration) -> Resu
     // xclip, xsel and wl-copy fork a process that keeps serving the
     // selection; the one we started normally exits right away. Watch it
     // briefly so a "can't open display" shows up as an error.
-    let grace_end = (Instant::now() + NATIVE_GRACE).min(deadline);
+    let grace_end = after(NATIVE_GRACE).min(deadline);
     loop {
         match child.try_wait() {
             Ok(Some(status)) if status.success() => return Ok(()),

@@ -214,13 +214,12 @@ fn strip_modifier(s: &str) -> Option<(KeyModifiers, &str)> {
         ("shift", KeyModifiers::SHIFT),
     ];
     for (name, m) in PREFIXES {
-        let Some(head) = s.get(..name.len()) else {
+        let Some((head, after)) = s.split_at_checked(name.len()) else {
             continue;
         };
         if !head.eq_ignore_ascii_case(name) {
             continue;
         }
-        let after = &s[name.len()..];
         if let Some(after) = after.strip_prefix('-').or_else(|| after.strip_prefix('+')) {
             return Some((m, after));
         }

@@ -169,7 +169,7 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
         terminal
             .draw(|f| super::ui::draw(f, &app))
             .map_err(ui_err)?;
-        frames += 1;
+        frames = frames.saturating_add(1);
         if bench_exit.done(frames) {
             return Ok(());
         }
@@ -245,7 +245,14 @@ impl BenchExit {
             .strip_prefix("after-ms:")
             .and_then(|n| n.parse::<u64>().ok())
         {
-            Some(ms) => BenchExit::After(std::time::Instant::now() + Duration::from_millis(ms)),
+            Some(ms) => {
+                let now = std::time::Instant::now();
+                // A wait too long for an Instant: never exit on time.
+                match now.checked_add(Duration::from_millis(ms)) {
+                    Some(at) => BenchExit::After(at),
+                    None => BenchExit::Never,
+                }
+            }
             None => BenchExit::Never,
         }
     }

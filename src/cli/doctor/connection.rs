@@ -152,7 +152,12 @@ pub(super) fn credentials_fix(provider: ProviderKind) -> &'static str {
 // ---- the clock ----
 
 pub(super) fn midpoint(a: SystemTime, b: SystemTime) -> SystemTime {
-    a + b.duration_since(a).unwrap_or_default() / 2
+    let half = b
+        .duration_since(a)
+        .unwrap_or_default()
+        .checked_div(2)
+        .unwrap_or_default();
+    a.checked_add(half).unwrap_or(a)
 }
 
 /// This machine's clock against the server's `Date`. WPS signs the date (KSO-1, WPS-4) and
@@ -171,7 +176,9 @@ pub(super) fn clock_check(
         );
     };
     // `Date` has whole seconds, cut down: half a second puts it back in the middle.
-    let server = server + Duration::from_millis(500);
+    let server = server
+        .checked_add(Duration::from_millis(500))
+        .unwrap_or(server);
     let (skew, side) = match server.duration_since(local) {
         Ok(d) => (d, "behind"),
         Err(e) => (e.duration(), "ahead of"),

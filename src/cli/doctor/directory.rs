@@ -138,7 +138,10 @@ pub(super) fn named(depts: &[Dept]) -> String {
     }
     let mut names: Vec<String> = depts.iter().take(NAMED_ROOTS).map(dept_name).collect();
     if depts.len() > NAMED_ROOTS {
-        names.push(format!("and {} more", depts.len() - NAMED_ROOTS));
+        names.push(format!(
+            "and {} more",
+            depts.len().saturating_sub(NAMED_ROOTS)
+        ));
     }
     format!("{count}: {}", names.join(", "))
 }

@@ -1,3 +1,10 @@
+// TODO(issue 9 lint pass): remove once this file is fixed
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 //! Feishu / Lark contact v3 client (`open.feishu.cn`, `open.larksuite.com`: same protocol,
 //! different hosts).
 //!

@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         "  Mouse: click selects, wheel scrolls.",
         theme.dim(),
     ));
-    let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let height = u16::try_from(lines.len().saturating_add(2)).unwrap_or(u16::MAX);
     let [popup] = Layout::horizontal([Constraint::Length(72)])
         .flex(Flex::Center)
         .areas(area);

@@ -149,18 +149,21 @@ pub fn clean(s: &str) -> String {
 /// Cut `s` to at most `width` display cells, with `…` when cut.
 pub fn fit(s: &str, width: usize) -> String {
     let mut out = String::new();
-    let mut used = 0;
-    let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
+    let mut used: usize = 0;
+    let total = s
+        .chars()
+        .fold(0usize, |sum, c| sum.saturating_add(c.width().unwrap_or(0)));
     if total <= width {
         return s.to_string();
     }
     for c in s.chars() {
         let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
+        // One column is kept for the ellipsis.
+        if used.saturating_add(w) >= width {
             break;
         }
         out.push(c);
-        used += w;
+        used = used.saturating_add(w);
     }
     if width > 0 {
         out.push('…');
@@ -171,7 +174,10 @@ pub fn fit(s: &str, width: usize) -> String {
 /// The spinner frame for a tick count.
 pub fn spinner(ticks: u64) -> char {
     const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-    FRAMES[(ticks % FRAMES.len() as u64) as usize]
+    FRAMES
+        .get(ticks.checked_rem(FRAMES.len() as u64).unwrap_or(0) as usize)
+        .copied()
+        .unwrap_or(' ')
 }
 
 #[cfg(test)]

@@ -27,13 +27,18 @@ pub fn draw_box(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     } else {
         // Show the end of a long query: that is where the typing happens.
         let shown = clean(&app.search.input);
-        let mut start = 0;
-        while shown[start..].width() + 2 > width && start < shown.len() {
-            start += shown[start..].chars().next().map_or(1, char::len_utf8);
-        }
-        let text = &shown[start..];
+        let text = shown
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(shown.len()))
+            .filter_map(|i| shown.get(i..))
+            .find(|t| t.width().saturating_add(2) <= width)
+            .unwrap_or_default();
         if focused {
-            let x = inner.x + 2 + u16::try_from(text.width()).unwrap_or(u16::MAX);
+            let x = inner
+                .x
+                .saturating_add(2)
+                .saturating_add(u16::try_from(text.width()).unwrap_or(u16::MAX));
             if x < inner.right() {
                 frame.set_cursor_position(Position::new(x, inner.y));
             }
@@ -105,7 +110,7 @@ fn result_line<'a>(app: &App, theme: &Theme, row: &ResultRow, width: usize) -> L
                 Span::styled(
                     fit(
                         &format!("  {}", clean(email)),
-                        width.saturating_sub(2 + name.width()),
+                        width.saturating_sub(name.width().saturating_add(2)),
                     ),
                     theme.dim(),
                 ),
@@ -124,7 +129,7 @@ fn result_line<'a>(app: &App, theme: &Theme, row: &ResultRow, width: usize) -> L
                 Span::styled(
                     fit(
                         &format!("  id {}", clean(id)),
-                        width.saturating_sub(2 + name.width()),
+                        width.saturating_sub(name.width().saturating_add(2)),
                     ),
                     theme.dim(),
                 ),
@@ -164,13 +169,13 @@ fn hit_line<'a>(app: &App, theme: &Theme, h: &Hit, width: usize) -> Line<'a> {
     };
     let name = clean(&name);
     let mut spans = vec![Span::styled(icon, theme.dim())];
-    let mut used = 2;
+    let mut used: usize = 2;
     for (i, c) in name.chars().enumerate() {
         let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
-        if used + w > width {
+        if used.saturating_add(w) > width {
             break;
         }
-        used += w;
+        used = used.saturating_add(w);
         let style = if h.name_positions.contains(&i) {
             theme.matched()
         } else {

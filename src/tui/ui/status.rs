@@ -49,7 +49,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     let hints = hints(app);
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
-    let room = width.saturating_sub(used + hints.width() + 1);
+    let room = width.saturating_sub(used.saturating_add(hints.width()).saturating_add(1));
     if let Some((text, level)) = &app.message {
         let style = match level {
             Level::Info => theme.ok(),
@@ -58,7 +58,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         spans.push(Span::styled(fit(&format!(" {}", clean(text)), room), style));
     }
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
-    let pad = width.saturating_sub(used + hints.width());
+    let pad = width.saturating_sub(used.saturating_add(hints.width()));
     spans.push(Span::raw(" ".repeat(pad)));
     spans.push(Span::styled(
         fit(&hints, width.saturating_sub(used)),
