@@ -1,10 +1,3 @@
-// TODO(issue 9 lint pass): remove once this file is fixed
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 //! Walks a department subtree with many requests in flight. The HTTP layer bounds how many
 //! (the profile's concurrency) and how fast (its rate limit); this keeps it fed, counts what
 //! it did for progress reports, and stops when cancelled.
@@ -340,7 +333,7 @@ pub async fn crawl_with(
                     &mut tasks,
                     dir.clone(),
                     child.id.clone(),
-                    depth + 1,
+                    depth.saturating_add(1),
                     opts,
                     counter.clone(),
                 );

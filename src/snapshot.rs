@@ -1,10 +1,3 @@
-// TODO(issue 9 lint pass): remove once this file is fixed
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 //! The on-disk snapshot of a directory: everything a profile has loaded (departments with their
 //! listings, people), so the browser can start instantly and `--offline` / `orgtui search` can
 //! work with no server.

@@ -1,10 +1,3 @@
-// TODO(issue 9 lint pass): remove once this file is fixed
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 //! Making server text safe to print: nothing from the server reaches a terminal with control or
 //! escape characters in it, nor characters that reorder, hide or break what is shown.
 

@@ -1,10 +1,3 @@
-// TODO(issue 9 lint pass): remove once this file is fixed
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 //! `--org-file FILE`: an org file (the `export` JSON format) as a snapshot. Parsing a large
 //! file's JSON costs far more than loading a binary snapshot, so the parsed result is cached
 //! in the cache dir, keyed by the file's path, size and modification time; the next run with

@@ -1,10 +1,3 @@
-// TODO(issue 9 lint pass): remove once this file is fixed
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 //! `orgtui tree`: the department tree as indented text or nested JSON (`children`, `members`).
 //!
 //! For an app limited to its contact range the start is the stand-in root
@@ -38,8 +31,8 @@ pub async fn run(
     let text = if json && found.start == RANGE_ROOT_ID {
         let tops = range_tops(&found);
         let direct = members_of(&found, &people, RANGE_ROOT_ID);
-        if tops.len() == 1 && direct.is_empty() {
-            output::to_json(&nested(&found, &people, tops[0], &mut HashSet::new()))?
+        if let ([top], true) = (tops.as_slice(), direct.is_empty()) {
+            output::to_json(&nested(&found, &people, top, &mut HashSet::new()))?
         } else {
             // Departments written under one top are not written again under another.
             let mut written = HashSet::new();
@@ -251,7 +244,9 @@ fn progress_bar(progress: Arc<Progress>) -> Option<tokio::task::JoinHandle<()>> 
             tick.tick().await;
             let v = progress.view();
             let width = 30u64;
-            let filled = (v.depts_done * width)
+            let filled = v
+                .depts_done
+                .saturating_mul(width)
                 .checked_div(v.depts_known)
                 .unwrap_or(0);
             let bar: String = (0..width)

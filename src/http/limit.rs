@@ -1,10 +1,3 @@
-// TODO(issue 9 lint pass): remove once this file is fixed
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 //! Client-side rate limit: request starts are spaced 1/rate apart (no bursts), which keeps us
 //! under any server-side token bucket or window of the same rate.
 

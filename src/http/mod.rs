@@ -1,10 +1,3 @@
-// TODO(issue 9 lint pass): remove once this file is fixed
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 //! The one HTTP layer every provider uses: timeouts, a client-side rate limit, a bound on
 //! requests in flight, retries with exponential backoff and jitter for idempotent reads, and
 //! the access token's lifecycle. Providers build and sign each attempt themselves (the
@@ -105,9 +98,9 @@ impl RetryPolicy {
             .base_delay
             .saturating_mul(1u32.checked_shl(attempt).unwrap_or(u32::MAX))
             .min(self.max_delay);
-        let half = ceiling / 2;
+        let half = ceiling.checked_div(2).unwrap_or_default();
         // Half fixed, half random: never zero, so a burst of failures still spreads out.
-        half + half.mul_f64(fastrand::f64())
+        half.saturating_add(half.mul_f64(fastrand::f64()))
     }
 }
 

@@ -1,10 +1,3 @@
-// TODO(issue 9 lint pass): remove once this file is fixed
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 //! An access-token cache shared by all requests of one client: one fetch at a time, refreshed
 //! before expiry, and dropped when the server says it is no longer valid.
 
@@ -109,7 +102,7 @@ impl TokenCache {
         // bound is applied again, so no lifetime can overflow the clock.
         let lifetime = fetched.expires_in.min(MAX_TOKEN_LIFETIME);
         // Refresh early: five minutes, or a fifth of the lifetime when that is shorter.
-        let margin = (lifetime / 5).min(Duration::from_secs(300));
+        let margin = (lifetime.checked_div(5).unwrap_or_default()).min(Duration::from_secs(300));
         let now = Instant::now();
         let cached = Cached {
             token: fetched.token.clone(),

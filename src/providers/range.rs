@@ -1,10 +1,3 @@
-// TODO(issue 9 lint pass): remove once this file is fixed
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 //! Apps granted only part of the company (their contact range), in one place.
 //!
 //! When the real root is refused as outside the range (`Error::OutOfRange`), this directory
@@ -123,10 +116,14 @@ impl View {
 fn cut_of(full: &str, name: Option<&str>) -> usize {
     match name.filter(|n| !n.is_empty()) {
         Some(n) if full == n => 0,
-        Some(n) if full.ends_with(n) && full[..full.len() - n.len()].ends_with('/') => {
-            full.len() - n.len()
+        Some(n)
+            if full
+                .strip_suffix(n)
+                .is_some_and(|above| above.ends_with('/')) =>
+        {
+            full.len().saturating_sub(n.len())
         }
-        _ => full.rfind('/').map_or(0, |i| i + 1),
+        _ => full.rfind('/').map_or(0, |i| i.saturating_add(1)),
     }
 }
 

@@ -1,10 +1,3 @@
-// TODO(issue 9 lint pass): remove once this file is fixed
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 //! Between the app and the on-disk snapshot: start from what was loaded last time (drawn at
 //! once, marked stale, checked against the server as departments are shown), and save what
 //! is loaded now.

@@ -1,10 +1,3 @@
-// TODO(issue 9 lint pass): remove once this file is fixed
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 //! The department tree as the TUI holds it: departments loaded so far, each department's
 //! load state and listings (people by id: their records are in `roster`), and a flat list of the rows currently visible (open departments
 //! only). The row list is rebuilt when the shape changes (expand, collapse, a page arrives),
@@ -291,9 +284,10 @@ impl Tree {
         let Some(at) = self.rows.iter().position(is_it) else {
             return;
         };
+        let after = at.saturating_add(1);
         if self
             .rows
-            .get(at + 1..)
+            .get(after..)
             .is_some_and(|rest| rest.iter().any(is_it))
         {
             // Shown in two places (a server listing it twice over): redo everything.
@@ -303,9 +297,9 @@ impl Tree {
         let depth = self.rows.get(at).map_or(0, |r| r.depth);
         let end = self
             .rows
-            .get(at + 1..)
+            .get(after..)
             .and_then(|rest| rest.iter().position(|r| r.depth <= depth))
-            .map_or(self.rows.len(), |p| at + 1 + p);
+            .map_or(self.rows.len(), |p| after.saturating_add(p));
         // What a rebuild would know on reaching this row: the departments drawn before it
         // and the ones above it; and what it would draw only after, which this walk must
         // not take (then only a rebuild gives the same rows).

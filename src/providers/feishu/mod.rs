@@ -1,10 +1,3 @@
-// TODO(issue 9 lint pass): remove once this file is fixed
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
-)]
 //! Feishu / Lark contact v3 client (`open.feishu.cn`, `open.larksuite.com`: same protocol,
 //! different hosts).
 //!
@@ -896,7 +889,7 @@ fn map_users(items: Option<Vec<wire::User>>, endpoint: &str) -> Vec<User> {
     if users.len() < total {
         crate::log::debug(&format!(
             "feishu: {endpoint}: skipped {} users without an id",
-            total - users.len()
+            total.saturating_sub(users.len())
         ));
     }
     users
