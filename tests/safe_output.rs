@@ -395,7 +395,8 @@ fn the_browser_replaces_unsafe_characters() {
         users: vec![user],
         ..Snapshot::default()
     };
-    let mut app = App::new("test", KeyMap::default());
+    // The profile name comes from config or the environment and is drawn in the status bar.
+    let mut app = App::new(&hostile_text("profile"), KeyMap::default());
     app.update(Msg::Resize(160, 30));
     orgtui::tui::persist::restore(&mut app, snap);
     let render = |app: &App| {
@@ -415,5 +416,6 @@ fn the_browser_replaces_unsafe_characters() {
     let all = screens.join("\n");
     assert!(all.contains("name:"), "{all}");
     assert!(all.contains("title:"), "{all}");
+    assert!(all.contains("profile:"), "{all}");
     assert_no_unsafe("browser", &all);
 }

@@ -68,7 +68,7 @@ pub(super) fn profile_named_env(path: Option<&std::path::Path>) -> bool {
 
 /// The override variables that are set, by name (their values may be secret).
 pub(super) fn env_overrides() -> Vec<&'static str> {
-    const VARS: [&str; 9] = [
+    const VARS: [&str; 7] = [
         "ORGTUI_PROFILE",
         "ORGTUI_PROVIDER",
         "ORGTUI_BASE_URL",
@@ -76,10 +76,11 @@ pub(super) fn env_overrides() -> Vec<&'static str> {
         "ORGTUI_APP_SECRET",
         "ORGTUI_OPENAPI_PREFIX",
         "ORGTUI_GRAPH_PREFIX",
-        "ORGTUI_RATE_LIMIT",
-        "ORGTUI_CONCURRENCY",
     ];
+    // The numeric settings come from the config's own table of limits, so a new one is
+    // reported here without a second list to keep in step.
     VARS.into_iter()
+        .chain(config::LIMITS.iter().map(|l| l.env))
         .filter(|v| config::process_env(v).is_some())
         .collect()
 }

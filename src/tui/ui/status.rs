@@ -12,7 +12,10 @@ use crate::tui::keys::Action;
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let width = usize::from(area.width);
-    let mut spans = vec![Span::styled(format!(" {} ", app.title), theme.selected())];
+    let mut spans = vec![Span::styled(
+        format!(" {} ", clean(&app.title)),
+        theme.selected(),
+    )];
     if let Some(mark) = snapshot_mark(app) {
         spans.push(Span::styled(mark, theme.warn()));
     }
