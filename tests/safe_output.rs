@@ -396,7 +396,7 @@ fn the_browser_replaces_unsafe_characters() {
         ..Snapshot::default()
     };
     // The profile name comes from config or the environment and is drawn in the status bar.
-    let mut app = App::new(&hostile_text("profile"), KeyMap::default());
+    let mut app = App::new(hostile_text("profile"), KeyMap::default());
     app.update(Msg::Resize(160, 30));
     orgtui::tui::persist::restore(&mut app, snap);
     let render = |app: &App| {
