@@ -206,6 +206,12 @@ fn endless_new_tokens_end_at_the_reported_total() {
         "{lines:?}"
     );
     assert_eq!(server.count("/v7/depts/d0/children"), 5);
+    // WPS reports a total only when asked, so every listing asks for it.
+    for seen in server.seen() {
+        if seen.path().ends_with("/children") || seen.path().ends_with("/members") {
+            assert_eq!(seen.param("with_total"), Some("true"), "{}", seen.target);
+        }
+    }
 }
 
 #[test]

@@ -543,7 +543,8 @@ impl Directory for WpsClient {
 
     async fn children(&self, dept_id: &str, page: Option<&str>) -> Result<Page<Dept>> {
         let size = PAGE_SIZE.to_string();
-        let mut query = vec![("page_size", size.as_str())];
+        // The total lets the paging guard stop a listing that runs past it.
+        let mut query = vec![("page_size", size.as_str()), ("with_total", "true")];
         if let Some(t) = page.filter(|t| !t.is_empty()) {
             query.push(("page_token", t));
         }
@@ -571,6 +572,7 @@ impl Directory for WpsClient {
         let mut query: Vec<(&str, &str)> = LISTED_STATUSES.iter().map(|s| ("status", *s)).collect();
         query.push(("page_size", &size));
         query.push(("with_user_detail", "true"));
+        query.push(("with_total", "true"));
         if let Some(t) = page.filter(|t| !t.is_empty()) {
             query.push(("page_token", t));
         }
