@@ -423,3 +423,56 @@ fn a_tree_too_deep_ends_with_an_error() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains("deeper than 256 levels"), "{lines:?}");
 }
+
+/// Department paths for `user` come from parent links, and a file's links may loop: a
+/// short loop (a → b → a) ends where it closes, and a long one (2,000 departments, each the
+/// parent of the one before) gives a path cut to a bounded length instead of one name per
+/// department in the loop, in text and in JSON.
+#[test]
+fn user_paths_through_looping_parents_are_bounded() {
+    let home = scratch();
+    let h = home.path();
+    let n = 2000;
+    let mut depts = vec![
+        json!({"id": "root", "name": "Root", "parent_id": null}),
+        json!({"id": "a", "name": "A", "parent_id": "b"}),
+        json!({"id": "b", "name": "B", "parent_id": "a"}),
+    ];
+    depts.extend((0..n).map(|i| {
+        json!({"id": format!("r{i}"), "name": format!("Ring{i}"), "parent_id": format!("r{}", (i + 1) % n)})
+    }));
+    let org = json!({
+        "depts": depts,
+        "users": [
+            {"id": "u1", "name": "One", "dept_ids": ["a"]},
+            {"id": "u2", "name": "Two", "dept_ids": ["r0"]}
+        ]
+    });
+    let file = h.join("loops.json");
+    std::fs::write(&file, org.to_string()).unwrap();
+    let f = file.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--org-file", f];
+        all.extend_from_slice(args);
+        let out = common::base_cmd(h).args(&all).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        out
+    };
+
+    let text = stdout(&run(&["user", "u1"]));
+    assert!(text.contains("B/A [a]"), "{text}");
+    let v: Value = serde_json::from_slice(&run(&["user", "u1", "--json"]).stdout).unwrap();
+    assert_eq!(v["depts"][0]["path"], "B/A", "{v}");
+
+    let text = stdout(&run(&["user", "u2"]));
+    let line = text.lines().find(|l| l.starts_with("dept")).unwrap();
+    assert!(line.len() < 1100, "a bounded path: {} bytes", line.len());
+    assert!(
+        line.contains("…/") && line.ends_with("/Ring0 [r0]"),
+        "{line}"
+    );
+    let v: Value = serde_json::from_slice(&run(&["user", "u2", "--json"]).stdout).unwrap();
+    let path = v["depts"][0]["path"].as_str().unwrap();
+    assert!(path.len() <= 1024, "a bounded path: {} bytes", path.len());
+    assert!(path.starts_with("…/") && path.ends_with("/Ring0"), "{path}");
+}

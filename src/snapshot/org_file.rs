@@ -236,13 +236,17 @@ impl Snapshot {
 }
 
 /// Names from the top down for every department (`paths[i]` for `depts[i]`), each computed
-/// once from its parent's. A missing parent ends a path; a cycle is cut where it closes.
+/// once from its parent's and cut to `dept_path::MAX_PATH_BYTES`. A missing parent ends a
+/// path; a cycle is cut where it closes.
 fn dept_paths(depts: &[OrgDept], index: &HashMap<&str, usize>) -> Vec<String> {
     let mut paths: Vec<Option<String>> = vec![None; depts.len()];
     let mut chain = Vec::new();
+    // The chain's members, for a loop check that stays linear on a deep chain.
+    let mut on_chain = HashSet::new();
     for start in 0..depts.len() {
         // Climb to the first ancestor with a known path (or the top), then fill downwards.
         chain.clear();
+        on_chain.clear();
         let mut cur = Some(start);
         let mut base: Option<String> = None;
         while let Some(i) = cur {
@@ -250,7 +254,7 @@ fn dept_paths(depts: &[OrgDept], index: &HashMap<&str, usize>) -> Vec<String> {
                 base = Some(p.clone());
                 break;
             }
-            if chain.contains(&i) || chain.len() > depts.len() {
+            if !on_chain.insert(i) {
                 break;
             }
             chain.push(i);
@@ -264,10 +268,7 @@ fn dept_paths(depts: &[OrgDept], index: &HashMap<&str, usize>) -> Vec<String> {
                 .get(i)
                 .and_then(|d| d.name.as_deref())
                 .unwrap_or_default();
-            let path = match &base {
-                Some(b) => format!("{b}/{name}"),
-                None => name.to_string(),
-            };
+            let path = crate::dept_path::child_path(base.as_deref(), name);
             if let Some(slot) = paths.get_mut(i) {
                 *slot = Some(path.clone());
             }
