@@ -476,3 +476,87 @@ fn user_paths_through_looping_parents_are_bounded() {
     assert!(path.len() <= 1024, "a bounded path: {} bytes", path.len());
     assert!(path.starts_with("…/") && path.ends_with("/Ring0"), "{path}");
 }
+
+/// A reply listing a person in 200,000 departments, and a department with 200,000 leaders
+/// (repeats among them): each kept once, in order, and cut to a bounded number, in well
+/// under the time bound (a search of the list so far for each one would take hours).
+#[test]
+fn huge_id_lists_in_a_reply_are_deduplicated_and_bounded() {
+    const N: usize = 200_000;
+    let depts: Vec<Value> = (0..N)
+        .map(|i| json!({"id": format!("d{}", i % (N - 1)), "name": "D", "abs_path": "/R/D"}))
+        .collect();
+    let user = json!({"code": 0, "data": {"id": "u1", "user_name": "Alice", "depts": depts}});
+    let leaders: Vec<Value> = (0..N)
+        .map(|i| json!({"user_id": format!("u{}", i % (N - 1)), "order": 1}))
+        .collect();
+    let root =
+        json!({"code": 0, "data": {"id": "d0", "name": "R", "parent_id": "0", "leaders": leaders}});
+    let (user, root) = (user.to_string(), root.to_string());
+    let server = hostile::serve(move |s: &Seen| match s.path() {
+        "/oauth2/token" => Reply::json(json!({
+            "access_token": "tok", "expires_in": 7200, "token_type": "bearer"
+        })),
+        "/v7/users/u1" => Reply::Full {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: user.clone().into_bytes(),
+        },
+        "/v7/depts/root" => Reply::Full {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: root.clone().into_bytes(),
+        },
+        p if p.ends_with("/children") || p.ends_with("/members") => {
+            ok(json!({"items": [], "next_page_token": ""}))
+        }
+        _ => Reply::status_json(404, json!({"code": 400000004, "msg": "not found"})),
+    });
+    let home = scratch();
+    let out = orgtui(&server, home.path(), &["user", "u1", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids = v["dept_ids"].as_array().unwrap();
+    assert_eq!(ids.len(), 256, "bounded");
+    assert_eq!((ids[0].as_str(), ids[1].as_str()), (Some("d0"), Some("d1")));
+    assert_eq!(v["depts"].as_array().unwrap().len(), 256);
+
+    let out = orgtui(&server, home.path(), &["tree", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let leaders = v["leader_ids"].as_array().unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(leaders.len(), 256, "bounded");
+    assert_eq!(leaders[0], "u0");
+}
+
+/// The same on Feishu: a person in 200,000 departments is kept in a bounded number of them,
+/// and only those are looked up (for one the server does not know, its name and its path
+/// each ask once).
+#[test]
+fn feishu_huge_department_lists_are_bounded() {
+    const N: usize = 200_000;
+    let ids: Vec<String> = (0..N).map(|i| format!("d{}", i % (N - 1))).collect();
+    let user = json!({"code": 0, "data": {"user": {"open_id": "u1", "name": "Alice", "department_ids": ids}}});
+    let user = user.to_string();
+    let server = hostile::serve(move |s: &Seen| match s.path() {
+        "/open-apis/auth/v3/tenant_access_token/internal" => Reply::json(json!({
+            "code": 0, "msg": "ok", "tenant_access_token": "tok", "expire": 7200
+        })),
+        "/open-apis/contact/v3/users/u1" => Reply::Full {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: user.clone().into_bytes(),
+        },
+        _ => Reply::json(json!({"code": 40015, "msg": "not found"})),
+    });
+    let home = scratch();
+    let out = orgtui_as("feishu", &server, home.path(), &["user", "u1", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["dept_ids"].as_array().unwrap().len(), 256, "bounded");
+    assert!(
+        server.count("/departments/d") <= 2 * 256,
+        "{} department requests",
+        server.count("/departments/d")
+    );
+}

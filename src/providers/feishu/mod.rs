@@ -826,15 +826,7 @@ fn leader_ids(main: Option<String>, leaders: Option<Vec<wire::Leader>>) -> Vec<S
     let mut leaders = leaders.unwrap_or_default();
     leaders.sort_by_key(|l| l.leader_type != Some(1));
     let candidates = std::iter::once(main).chain(leaders.into_iter().map(|l| l.leader_id));
-    let mut out: Vec<String> = Vec::new();
-    for id in candidates {
-        if let Some(id) = nonempty(id.as_deref())
-            && !out.contains(&id)
-        {
-            out.push(id);
-        }
-    }
-    out
+    crate::model::distinct_ids(candidates.flatten())
 }
 
 fn map_status(s: &wire::UserStatus) -> UserStatus {
@@ -855,14 +847,7 @@ fn map_user(u: wire::User, fallback_id: Option<&str>) -> Option<User> {
     let id = nonempty(u.open_id.as_deref())
         .or_else(|| nonempty(u.user_id.as_deref()))
         .or_else(|| nonempty(fallback_id))?;
-    let mut dept_ids: Vec<String> = Vec::new();
-    for d in u.department_ids.unwrap_or_default() {
-        if let Some(d) = nonempty(Some(&d))
-            && !dept_ids.contains(&d)
-        {
-            dept_ids.push(d);
-        }
-    }
+    let dept_ids = crate::model::distinct_ids(u.department_ids.unwrap_or_default());
     Some(User {
         id,
         name: nonempty(u.name.as_deref()),
