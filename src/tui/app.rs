@@ -759,7 +759,7 @@ impl App {
                     if let Some(n) = self.tree.node_mut(dept)
                         && let Some(fresh) = n.fresh_children.as_mut()
                     {
-                        extend_unique(fresh, ids);
+                        super::tree::append_unique(fresh, ids);
                         if next.is_none() && stop.is_none() {
                             // Complete: the server's list replaces the snapshot's at once.
                             n.children = n.fresh_children.take().unwrap_or_default();
@@ -829,7 +829,7 @@ impl App {
                     if let Some(n) = self.tree.node_mut(dept)
                         && let Some(fresh) = n.fresh_members.as_mut()
                     {
-                        extend_unique(fresh, ids);
+                        super::tree::append_unique(fresh, ids);
                         if next.is_none() && stop.is_none() {
                             n.members = n.fresh_members.take().unwrap_or_default();
                             n.members_load = Load::Loaded;
@@ -1551,15 +1551,6 @@ fn next_within<T>(
     match guard.next_page(listing, token, page.total, page.items.len()) {
         Ok(next) => (next, None),
         Err(e) => (None, Some(e.to_string())),
-    }
-}
-
-/// Append the ids not already in `list`, keeping order.
-fn extend_unique(list: &mut Vec<String>, ids: Vec<String>) {
-    for id in ids {
-        if !list.contains(&id) {
-            list.push(id);
-        }
     }
 }
 
