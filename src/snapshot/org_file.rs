@@ -83,11 +83,14 @@ impl Snapshot {
             .filter_map(|id| by_id.get(id))
             .map(|u| {
                 let mut org = OrgUser::from(*u);
-                for d in listed_in.get(u.id.as_str()).into_iter().flatten() {
-                    if !org.dept_ids.iter().any(|x| x == d) {
-                        org.dept_ids.push(d.to_string());
-                    }
-                }
+                // Once each and bounded, as from a server reply: a person listed in every
+                // one of 100,000 departments must not cost a search of the list per listing.
+                let listed = listed_in.get(u.id.as_str()).into_iter().flatten();
+                org.dept_ids = crate::model::distinct_ids(
+                    std::mem::take(&mut org.dept_ids)
+                        .into_iter()
+                        .chain(listed.map(|d| d.to_string())),
+                );
                 org
             })
             .collect();
@@ -350,5 +353,40 @@ mod tests {
         assert_eq!(p[2], "R/A/B");
         assert_eq!(p[5], "O");
         assert!(p[3].ends_with("X") && p[4].ends_with('Y'));
+    }
+
+    /// A person in the member list of every one of 20,000 departments: in the org file
+    /// once per department, and at most `MAX_IDS_PER_LIST` of them.
+    #[test]
+    fn memberships_from_listings_are_once_each_and_bounded() {
+        let depts = (0..20_000)
+            .map(|i| SnapDept {
+                dept: Dept {
+                    id: format!("d{i}"),
+                    ..Dept::default()
+                },
+                children: None,
+                members: Some(vec!["u1".into(), "u1".into()]),
+            })
+            .collect();
+        let snap = Snapshot {
+            profile: "t".into(),
+            provider: "wps".into(),
+            saved_at: 0,
+            root: Some("d0".into()),
+            depts,
+            users: vec![SnapUser {
+                user: User {
+                    id: "u1".into(),
+                    dept_ids: vec!["d1".into()],
+                    ..User::default()
+                },
+                detailed: false,
+            }],
+        };
+        let file = snap.to_org_file();
+        let ids = &file.users[0].dept_ids;
+        assert_eq!(ids.len(), crate::model::MAX_IDS_PER_LIST);
+        assert_eq!(ids[..3], ["d1", "d0", "d2"]);
     }
 }
