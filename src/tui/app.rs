@@ -1557,15 +1557,7 @@ fn next_within<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn dept(id: &str, parent: Option<&str>) -> Dept {
-        Dept {
-            id: id.into(),
-            name: Some(id.to_uppercase()),
-            parent_id: parent.map(str::to_string),
-            ..Dept::default()
-        }
-    }
+    use crate::tui::tree::tests::dept;
 
     /// A jump to a department whose fetched parents loop (x → y → x, never reaching the
     /// root) stops at the loop and says so, asking for nothing more.

@@ -455,10 +455,10 @@ pub fn append_unique(list: &mut Vec<String>, ids: Vec<String>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn dept(id: &str, parent: Option<&str>) -> Dept {
+    pub(crate) fn dept(id: &str, parent: Option<&str>) -> Dept {
         Dept {
             id: id.into(),
             name: Some(id.to_uppercase()),
