@@ -8,45 +8,14 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::hostile::{self, Hostile, Reply, Seen};
+use common::hostile::{self, Hostile, Reply, Seen, wps_dept, wps_org};
 use common::{APP_ID, APP_SECRET, BIN, scratch, stderr, stdout};
 use serde_json::{Value, json};
 
-/// What one children listing answers: items, the next page token, the reported total.
-type Listing = (Vec<Value>, Option<String>, Option<u64>);
-
-fn wps_dept(id: &str, parent: &str) -> Value {
-    json!({"id": id, "name": id.to_uppercase(), "parent_id": parent})
-}
+type Listing = hostile::WpsListing;
 
 fn ok(data: Value) -> Reply {
-    Reply::json(json!({"code": 0, "msg": "ok", "data": data}))
-}
-
-/// A WPS org on the hostile server, root `d0`: `kids(id, page_token)` answers each children
-/// listing (the id as it arrived in the path); every department has no members.
-fn wps_org(kids: impl Fn(&str, Option<&str>) -> Listing + Send + Sync + 'static) -> Hostile {
-    hostile::serve(move |s: &Seen| {
-        let path = s.path().to_string();
-        let segs: Vec<&str> = path.split('/').collect();
-        match segs.as_slice() {
-            ["", "oauth2", "token"] => Reply::json(json!({
-                "access_token": "tok", "expires_in": 7200, "token_type": "bearer"
-            })),
-            ["", "v7", "depts", "root"] => ok(wps_dept("d0", "0")),
-            ["", "v7", "depts", id, "children"] => {
-                let (items, next, total) = kids(id, s.param("page_token"));
-                ok(json!({
-                    "items": items,
-                    "next_page_token": next.unwrap_or_default(),
-                    "total": total,
-                }))
-            }
-            ["", "v7", "depts", _, "members"] => ok(json!({"items": [], "next_page_token": ""})),
-            ["", "v7", "depts", id] => ok(wps_dept(id, "d0")),
-            _ => Reply::status_json(404, json!({"code": 400000004, "msg": "not found"})),
-        }
-    })
+    hostile::wps_ok(data)
 }
 
 /// d0 → d1 → d2 → {d3, d1}: d2 lists its own ancestor among its children.
