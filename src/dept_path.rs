@@ -22,7 +22,7 @@ pub fn child_path(parent: Option<&str>, name: &str) -> String {
 }
 
 /// `path` when it fits; otherwise `…/` and as many whole names from its end as fit.
-fn cap(path: String) -> String {
+pub fn cap(path: String) -> String {
     if path.len() <= MAX_PATH_BYTES {
         return path;
     }

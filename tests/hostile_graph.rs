@@ -529,3 +529,54 @@ fn feishu_huge_department_lists_are_bounded() {
         server.count("/departments/d")
     );
 }
+
+/// Feishu paths are built from the parents' names, and every child of a page shares its
+/// parent's path: a department with a 100,000-character name must not be copied whole into
+/// the path of each of its 200 children. Paths are cut from the top, whole names kept.
+#[test]
+fn feishu_paths_under_a_huge_name_are_bounded() {
+    let long = "x".repeat(100_000);
+    let server = hostile::serve(move |s: &Seen| {
+        let path = s.path().to_string();
+        let api = path.strip_prefix("/open-apis").unwrap_or("");
+        let segs: Vec<&str> = api.split('/').collect();
+        match segs.as_slice() {
+            ["", "auth", "v3", "tenant_access_token", "internal"] => Reply::json(json!({
+                "code": 0, "msg": "ok", "tenant_access_token": "tok", "expire": 7200
+            })),
+            ["", "contact", "v3", "departments", id, "children"] => {
+                let items: Vec<Value> = match *id {
+                    "0" => vec![
+                        json!({"name": long, "open_department_id": "d1", "parent_department_id": "0"}),
+                    ],
+                    "d1" => (0..200)
+                        .map(|i| feishu_dept(&format!("c{i}"), "d1"))
+                        .collect(),
+                    _ => vec![],
+                };
+                feishu_ok(json!({"items": items, "has_more": false}))
+            }
+            ["", "contact", "v3", "departments", "0"] => {
+                feishu_ok(json!({"department": {"name": "Root", "open_department_id": "0"}}))
+            }
+            ["", "contact", "v3", "users", "find_by_department"] => {
+                feishu_ok(json!({"items": [], "has_more": false}))
+            }
+            _ => Reply::json(json!({"code": 40015, "msg": "not found"})),
+        }
+    });
+    let home = scratch();
+    let out = orgtui_as("feishu", &server, home.path(), &["tree", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d1 = &v["children"][0];
+    let kids = d1["children"].as_array().unwrap();
+    assert_eq!(kids.len(), 200);
+    for k in kids {
+        let path = k["path"].as_str().unwrap_or_else(|| panic!("no path: {k}"));
+        assert!(path.len() <= 1024, "a bounded path: {} bytes", path.len());
+        let name = k["name"].as_str().unwrap();
+        // Whole names only: the long one does not fit, so `…` stands for it and the root.
+        assert_eq!(path, format!("…/{name}"));
+    }
+}
