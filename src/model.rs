@@ -35,6 +35,29 @@ impl UserStatus {
     }
 }
 
+/// The most leaders a department, or departments a person, is taken to have from a server
+/// reply; the rest are left out. Real ones have a handful. The lists are deduplicated (see
+/// `distinct_ids`) and each of them may cost work per row drawn, and for Feishu a request
+/// per department a person is in, so a reply with a million of them must not be kept whole.
+pub const MAX_IDS_PER_LIST: usize = 256;
+
+/// The non-empty ids of `ids`, each once, in their first order, at most `MAX_IDS_PER_LIST`
+/// of them. Linear, whatever the reply holds: a seen-set rather than a search of the list
+/// so far.
+pub fn distinct_ids(ids: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for id in ids {
+        if out.len() >= MAX_IDS_PER_LIST {
+            break;
+        }
+        if !id.trim().is_empty() && seen.insert(id.clone()) {
+            out.push(id);
+        }
+    }
+    out
+}
+
 /// The id of the stand-in root shown when the app may read only part of the company: its
 /// children are the granted departments, its members the people granted one by one. No
 /// provider issues ids of this shape.
@@ -95,4 +118,22 @@ pub struct Page<T> {
 pub struct EmailMatch {
     pub email: String,
     pub user: Option<User>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distinct_ids_are_once_each_in_order_and_bounded() {
+        let ids = ["b", "", "a", "b", " ", "c", "a"].map(String::from);
+        assert_eq!(distinct_ids(ids), ["b", "a", "c"]);
+        // A million repeats of a few ids, then many distinct ones: linear, and cut.
+        let many = (0..1_000_000)
+            .map(|i| (i % 3).to_string())
+            .chain((0..100_000).map(|i| format!("x{i}")));
+        let got = distinct_ids(many);
+        assert_eq!(got.len(), MAX_IDS_PER_LIST);
+        assert_eq!(got[..4], ["0", "1", "2", "x0"]);
+    }
 }

@@ -8,45 +8,14 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use common::hostile::{self, Hostile, Reply, Seen};
+use common::hostile::{self, Hostile, Reply, Seen, wps_dept, wps_org};
 use common::{APP_ID, APP_SECRET, BIN, scratch, stderr, stdout};
 use serde_json::{Value, json};
 
-/// What one children listing answers: items, the next page token, the reported total.
-type Listing = (Vec<Value>, Option<String>, Option<u64>);
-
-fn wps_dept(id: &str, parent: &str) -> Value {
-    json!({"id": id, "name": id.to_uppercase(), "parent_id": parent})
-}
+type Listing = hostile::WpsListing;
 
 fn ok(data: Value) -> Reply {
-    Reply::json(json!({"code": 0, "msg": "ok", "data": data}))
-}
-
-/// A WPS org on the hostile server, root `d0`: `kids(id, page_token)` answers each children
-/// listing (the id as it arrived in the path); every department has no members.
-fn wps_org(kids: impl Fn(&str, Option<&str>) -> Listing + Send + Sync + 'static) -> Hostile {
-    hostile::serve(move |s: &Seen| {
-        let path = s.path().to_string();
-        let segs: Vec<&str> = path.split('/').collect();
-        match segs.as_slice() {
-            ["", "oauth2", "token"] => Reply::json(json!({
-                "access_token": "tok", "expires_in": 7200, "token_type": "bearer"
-            })),
-            ["", "v7", "depts", "root"] => ok(wps_dept("d0", "0")),
-            ["", "v7", "depts", id, "children"] => {
-                let (items, next, total) = kids(id, s.param("page_token"));
-                ok(json!({
-                    "items": items,
-                    "next_page_token": next.unwrap_or_default(),
-                    "total": total,
-                }))
-            }
-            ["", "v7", "depts", _, "members"] => ok(json!({"items": [], "next_page_token": ""})),
-            ["", "v7", "depts", id] => ok(wps_dept(id, "d0")),
-            _ => Reply::status_json(404, json!({"code": 400000004, "msg": "not found"})),
-        }
-    })
+    hostile::wps_ok(data)
 }
 
 /// d0 → d1 → d2 → {d3, d1}: d2 lists its own ancestor among its children.
@@ -428,4 +397,192 @@ fn a_tree_too_deep_ends_with_an_error() {
     let lines = error_lines(&out);
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains("deeper than 256 levels"), "{lines:?}");
+}
+
+/// Department paths for `user` come from parent links, and a file's links may loop: a
+/// short loop (a → b → a) ends where it closes, and a long one (2,000 departments, each the
+/// parent of the one before) gives a path cut to a bounded length instead of one name per
+/// department in the loop, in text and in JSON.
+#[test]
+fn user_paths_through_looping_parents_are_bounded() {
+    let home = scratch();
+    let h = home.path();
+    let n = 2000;
+    let mut depts = vec![
+        json!({"id": "root", "name": "Root", "parent_id": null}),
+        json!({"id": "a", "name": "A", "parent_id": "b"}),
+        json!({"id": "b", "name": "B", "parent_id": "a"}),
+    ];
+    depts.extend((0..n).map(|i| {
+        json!({"id": format!("r{i}"), "name": format!("Ring{i}"), "parent_id": format!("r{}", (i + 1) % n)})
+    }));
+    let org = json!({
+        "depts": depts,
+        "users": [
+            {"id": "u1", "name": "One", "dept_ids": ["a"]},
+            {"id": "u2", "name": "Two", "dept_ids": ["r0"]}
+        ]
+    });
+    let file = h.join("loops.json");
+    std::fs::write(&file, org.to_string()).unwrap();
+    let f = file.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--org-file", f];
+        all.extend_from_slice(args);
+        let out = common::base_cmd(h).args(&all).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        out
+    };
+
+    let text = stdout(&run(&["user", "u1"]));
+    assert!(text.contains("B/A [a]"), "{text}");
+    let v: Value = serde_json::from_slice(&run(&["user", "u1", "--json"]).stdout).unwrap();
+    assert_eq!(v["depts"][0]["path"], "B/A", "{v}");
+
+    let text = stdout(&run(&["user", "u2"]));
+    let line = text.lines().find(|l| l.starts_with("dept")).unwrap();
+    assert!(line.len() < 1100, "a bounded path: {} bytes", line.len());
+    assert!(
+        line.contains("…/") && line.ends_with("/Ring0 [r0]"),
+        "{line}"
+    );
+    let v: Value = serde_json::from_slice(&run(&["user", "u2", "--json"]).stdout).unwrap();
+    let path = v["depts"][0]["path"].as_str().unwrap();
+    assert!(path.len() <= 1024, "a bounded path: {} bytes", path.len());
+    assert!(path.starts_with("…/") && path.ends_with("/Ring0"), "{path}");
+}
+
+/// A reply listing a person in 200,000 departments, and a department with 200,000 leaders
+/// (repeats among them): each kept once, in order, and cut to a bounded number, in well
+/// under the time bound (a search of the list so far for each one would take hours).
+#[test]
+fn huge_id_lists_in_a_reply_are_deduplicated_and_bounded() {
+    const N: usize = 200_000;
+    let depts: Vec<Value> = (0..N)
+        .map(|i| json!({"id": format!("d{}", i % (N - 1)), "name": "D", "abs_path": "/R/D"}))
+        .collect();
+    let user = json!({"code": 0, "data": {"id": "u1", "user_name": "Alice", "depts": depts}});
+    let leaders: Vec<Value> = (0..N)
+        .map(|i| json!({"user_id": format!("u{}", i % (N - 1)), "order": 1}))
+        .collect();
+    let root =
+        json!({"code": 0, "data": {"id": "d0", "name": "R", "parent_id": "0", "leaders": leaders}});
+    let (user, root) = (user.to_string(), root.to_string());
+    let server = hostile::serve(move |s: &Seen| match s.path() {
+        "/oauth2/token" => Reply::json(json!({
+            "access_token": "tok", "expires_in": 7200, "token_type": "bearer"
+        })),
+        "/v7/users/u1" => Reply::Full {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: user.clone().into_bytes(),
+        },
+        "/v7/depts/root" => Reply::Full {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: root.clone().into_bytes(),
+        },
+        p if p.ends_with("/children") || p.ends_with("/members") => {
+            ok(json!({"items": [], "next_page_token": ""}))
+        }
+        _ => Reply::status_json(404, json!({"code": 400000004, "msg": "not found"})),
+    });
+    let home = scratch();
+    let out = orgtui(&server, home.path(), &["user", "u1", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids = v["dept_ids"].as_array().unwrap();
+    assert_eq!(ids.len(), 256, "bounded");
+    assert_eq!((ids[0].as_str(), ids[1].as_str()), (Some("d0"), Some("d1")));
+    assert_eq!(v["depts"].as_array().unwrap().len(), 256);
+
+    let out = orgtui(&server, home.path(), &["tree", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let leaders = v["leader_ids"].as_array().unwrap_or_else(|| panic!("{v}"));
+    assert_eq!(leaders.len(), 256, "bounded");
+    assert_eq!(leaders[0], "u0");
+}
+
+/// The same on Feishu: a person in 200,000 departments is kept in a bounded number of them,
+/// and only those are looked up (for one the server does not know, its name and its path
+/// each ask once).
+#[test]
+fn feishu_huge_department_lists_are_bounded() {
+    const N: usize = 200_000;
+    let ids: Vec<String> = (0..N).map(|i| format!("d{}", i % (N - 1))).collect();
+    let user = json!({"code": 0, "data": {"user": {"open_id": "u1", "name": "Alice", "department_ids": ids}}});
+    let user = user.to_string();
+    let server = hostile::serve(move |s: &Seen| match s.path() {
+        "/open-apis/auth/v3/tenant_access_token/internal" => Reply::json(json!({
+            "code": 0, "msg": "ok", "tenant_access_token": "tok", "expire": 7200
+        })),
+        "/open-apis/contact/v3/users/u1" => Reply::Full {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: user.clone().into_bytes(),
+        },
+        _ => Reply::json(json!({"code": 40015, "msg": "not found"})),
+    });
+    let home = scratch();
+    let out = orgtui_as("feishu", &server, home.path(), &["user", "u1", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["dept_ids"].as_array().unwrap().len(), 256, "bounded");
+    assert!(
+        server.count("/departments/d") <= 2 * 256,
+        "{} department requests",
+        server.count("/departments/d")
+    );
+}
+
+/// Feishu paths are built from the parents' names, and every child of a page shares its
+/// parent's path: a department with a 100,000-character name must not be copied whole into
+/// the path of each of its 200 children. Paths are cut from the top, whole names kept.
+#[test]
+fn feishu_paths_under_a_huge_name_are_bounded() {
+    let long = "x".repeat(100_000);
+    let server = hostile::serve(move |s: &Seen| {
+        let path = s.path().to_string();
+        let api = path.strip_prefix("/open-apis").unwrap_or("");
+        let segs: Vec<&str> = api.split('/').collect();
+        match segs.as_slice() {
+            ["", "auth", "v3", "tenant_access_token", "internal"] => Reply::json(json!({
+                "code": 0, "msg": "ok", "tenant_access_token": "tok", "expire": 7200
+            })),
+            ["", "contact", "v3", "departments", id, "children"] => {
+                let items: Vec<Value> = match *id {
+                    "0" => vec![
+                        json!({"name": long, "open_department_id": "d1", "parent_department_id": "0"}),
+                    ],
+                    "d1" => (0..200)
+                        .map(|i| feishu_dept(&format!("c{i}"), "d1"))
+                        .collect(),
+                    _ => vec![],
+                };
+                feishu_ok(json!({"items": items, "has_more": false}))
+            }
+            ["", "contact", "v3", "departments", "0"] => {
+                feishu_ok(json!({"department": {"name": "Root", "open_department_id": "0"}}))
+            }
+            ["", "contact", "v3", "users", "find_by_department"] => {
+                feishu_ok(json!({"items": [], "has_more": false}))
+            }
+            _ => Reply::json(json!({"code": 40015, "msg": "not found"})),
+        }
+    });
+    let home = scratch();
+    let out = orgtui_as("feishu", &server, home.path(), &["tree", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d1 = &v["children"][0];
+    let kids = d1["children"].as_array().unwrap();
+    assert_eq!(kids.len(), 200);
+    for k in kids {
+        let path = k["path"].as_str().unwrap_or_else(|| panic!("no path: {k}"));
+        assert!(path.len() <= 1024, "a bounded path: {} bytes", path.len());
+        let name = k["name"].as_str().unwrap();
+        // Whole names only: the long one does not fit, so `…` stands for it and the root.
+        assert_eq!(path, format!("…/{name}"));
+    }
 }

@@ -576,3 +576,32 @@ fn a_secret_command_that_works_is_used() {
         token.body
     );
 }
+
+/// `doctor`'s own look at the base URL follows no redirect either: the other host is never
+/// asked, and the base_url line names where the redirect pointed.
+#[test]
+fn doctor_follows_no_redirect_of_the_base_url() {
+    let home = scratch();
+    let thief = hostile::serve(|_| Reply::json(json!({"code": 0})));
+    let to = format!("{}/elsewhere", thief.url);
+    let server = hostile::serve(move |s| {
+        if s.path() == "/" {
+            Reply::redirect(302, &to)
+        } else {
+            wps_org(s)
+        }
+    });
+    let (o, _) = orgtui(&server, "wps", home.path(), &["doctor", "--json"], &[]);
+    assert!(thief.seen().is_empty(), "{:?}", thief.seen());
+    let line: Value = stdout(&o)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["check"] == "base_url")
+        .unwrap_or_else(|| panic!("no base_url line: {}", stdout(&o)));
+    let detail = line["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("HTTP 302") && detail.contains(&format!("{}/elsewhere", thief.url)),
+        "{detail}"
+    );
+    assert!(detail.contains("not followed"), "{detail}");
+}

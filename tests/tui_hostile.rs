@@ -8,7 +8,7 @@ mod common;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use common::hostile::{self, Hostile, Reply, Seen};
+use common::hostile::{Hostile, wps_dept, wps_org};
 use orgtui::config::Profile;
 use orgtui::directory::{Directory, ProviderKind};
 use orgtui::http::{HttpOptions, RetryPolicy};
@@ -19,47 +19,9 @@ use orgtui::tui::tree::RowKind;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use serde_json::{Value, json};
 
 /// More effects than any of these orgs needs: past it the app is asking forever.
 const MAX_EFFECTS: usize = 500;
-
-fn wps_dept(id: &str, parent: &str) -> Value {
-    json!({"id": id, "name": id.to_uppercase(), "parent_id": parent})
-}
-
-fn ok(data: Value) -> Reply {
-    Reply::json(json!({"code": 0, "msg": "ok", "data": data}))
-}
-
-/// A WPS org, root `d0`: `kids(id, page_token)` answers children listings with (items, next
-/// token, total); members listings are empty unless `members` answers them.
-fn wps_org(
-    kids: impl Fn(&str, Option<&str>) -> (Vec<Value>, Option<String>, Option<u64>)
-    + Send
-    + Sync
-    + 'static,
-) -> Hostile {
-    hostile::serve(move |s: &Seen| {
-        let path = s.path().to_string();
-        let segs: Vec<&str> = path.split('/').collect();
-        match segs.as_slice() {
-            ["", "oauth2", "token"] => Reply::json(json!({
-                "access_token": "tok", "expires_in": 7200, "token_type": "bearer"
-            })),
-            ["", "v7", "depts", "root"] => ok(wps_dept("d0", "0")),
-            ["", "v7", "depts", id, "children"] => {
-                let (items, next, total) = kids(id, s.param("page_token"));
-                ok(
-                    json!({"items": items, "next_page_token": next.unwrap_or_default(), "total": total}),
-                )
-            }
-            ["", "v7", "depts", _, "members"] => ok(json!({"items": [], "next_page_token": ""})),
-            ["", "v7", "depts", id] => ok(wps_dept(id, "d0")),
-            _ => Reply::status_json(404, json!({"code": 400000004, "msg": "not found"})),
-        }
-    })
-}
 
 struct Harness {
     app: App,

@@ -401,20 +401,19 @@ impl Org {
         out
     }
 
-    /// Names from the root down to `id`, joined with `/`.
+    /// Names from the root down to `id`, joined with `/`, cut to
+    /// `dept_path::MAX_PATH_BYTES`. The constructor guarantees parents exist, not that there
+    /// is no cycle: a loop ends the path where it closes.
     pub fn path(&self, id: &str) -> Option<String> {
-        let mut names = Vec::new();
+        let mut up = crate::dept_path::PathUp::new();
         let mut cur = self.dept(id)?;
-        // Bounded walk: the constructor guarantees parents exist, not that there is no cycle.
-        for _ in 0..=self.depts.len() {
-            names.push(cur.name.clone().unwrap_or_default());
+        while up.push(&cur.id, cur.name.as_deref().unwrap_or_default()) {
             match cur.parent_id.as_deref().and_then(|p| self.dept(p)) {
                 Some(p) => cur = p,
                 None => break,
             }
         }
-        names.reverse();
-        Some(names.join("/"))
+        Some(up.finish())
     }
 
     /// The org as an app without the email and phone field scopes sees it: no record carries

@@ -83,11 +83,14 @@ impl Snapshot {
             .filter_map(|id| by_id.get(id))
             .map(|u| {
                 let mut org = OrgUser::from(*u);
-                for d in listed_in.get(u.id.as_str()).into_iter().flatten() {
-                    if !org.dept_ids.iter().any(|x| x == d) {
-                        org.dept_ids.push(d.to_string());
-                    }
-                }
+                // Once each and bounded, as from a server reply: a person listed in every
+                // one of 100,000 departments must not cost a search of the list per listing.
+                let listed = listed_in.get(u.id.as_str()).into_iter().flatten();
+                org.dept_ids = crate::model::distinct_ids(
+                    std::mem::take(&mut org.dept_ids)
+                        .into_iter()
+                        .chain(listed.map(|d| d.to_string())),
+                );
                 org
             })
             .collect();
@@ -236,13 +239,17 @@ impl Snapshot {
 }
 
 /// Names from the top down for every department (`paths[i]` for `depts[i]`), each computed
-/// once from its parent's. A missing parent ends a path; a cycle is cut where it closes.
+/// once from its parent's and cut to `dept_path::MAX_PATH_BYTES`. A missing parent ends a
+/// path; a cycle is cut where it closes.
 fn dept_paths(depts: &[OrgDept], index: &HashMap<&str, usize>) -> Vec<String> {
     let mut paths: Vec<Option<String>> = vec![None; depts.len()];
     let mut chain = Vec::new();
+    // The chain's members, for a loop check that stays linear on a deep chain.
+    let mut on_chain = HashSet::new();
     for start in 0..depts.len() {
         // Climb to the first ancestor with a known path (or the top), then fill downwards.
         chain.clear();
+        on_chain.clear();
         let mut cur = Some(start);
         let mut base: Option<String> = None;
         while let Some(i) = cur {
@@ -250,7 +257,7 @@ fn dept_paths(depts: &[OrgDept], index: &HashMap<&str, usize>) -> Vec<String> {
                 base = Some(p.clone());
                 break;
             }
-            if chain.contains(&i) || chain.len() > depts.len() {
+            if !on_chain.insert(i) {
                 break;
             }
             chain.push(i);
@@ -264,10 +271,7 @@ fn dept_paths(depts: &[OrgDept], index: &HashMap<&str, usize>) -> Vec<String> {
                 .get(i)
                 .and_then(|d| d.name.as_deref())
                 .unwrap_or_default();
-            let path = match &base {
-                Some(b) => format!("{b}/{name}"),
-                None => name.to_string(),
-            };
+            let path = crate::dept_path::child_path(base.as_deref(), name);
             if let Some(slot) = paths.get_mut(i) {
                 *slot = Some(path.clone());
             }
@@ -349,5 +353,40 @@ mod tests {
         assert_eq!(p[2], "R/A/B");
         assert_eq!(p[5], "O");
         assert!(p[3].ends_with("X") && p[4].ends_with('Y'));
+    }
+
+    /// A person in the member list of every one of 20,000 departments: in the org file
+    /// once per department, and at most `MAX_IDS_PER_LIST` of them.
+    #[test]
+    fn memberships_from_listings_are_once_each_and_bounded() {
+        let depts = (0..20_000)
+            .map(|i| SnapDept {
+                dept: Dept {
+                    id: format!("d{i}"),
+                    ..Dept::default()
+                },
+                children: None,
+                members: Some(vec!["u1".into(), "u1".into()]),
+            })
+            .collect();
+        let snap = Snapshot {
+            profile: "t".into(),
+            provider: "wps".into(),
+            saved_at: 0,
+            root: Some("d0".into()),
+            depts,
+            users: vec![SnapUser {
+                user: User {
+                    id: "u1".into(),
+                    dept_ids: vec!["d1".into()],
+                    ..User::default()
+                },
+                detailed: false,
+            }],
+        };
+        let file = snap.to_org_file();
+        let ids = &file.users[0].dept_ids;
+        assert_eq!(ids.len(), crate::model::MAX_IDS_PER_LIST);
+        assert_eq!(ids[..3], ["d1", "d0", "d2"]);
     }
 }

@@ -201,6 +201,17 @@ impl SearchState {
     }
 }
 
+/// Why a jump cannot (yet) reach a department.
+#[derive(Debug, PartialEq, Eq)]
+enum NoWay {
+    /// This department's parent is unknown: fetch it and try again.
+    Fetch(String),
+    /// The parents lead back to this department.
+    Loops(String),
+    /// The parents end without reaching the root.
+    Hopeless,
+}
+
 /// A jump in progress: open the departments on the way to a person or department, loading
 /// as needed, then select it.
 #[derive(Debug, Clone)]
@@ -748,7 +759,7 @@ impl App {
                     if let Some(n) = self.tree.node_mut(dept)
                         && let Some(fresh) = n.fresh_children.as_mut()
                     {
-                        extend_unique(fresh, ids);
+                        super::tree::append_unique(fresh, ids);
                         if next.is_none() && stop.is_none() {
                             // Complete: the server's list replaces the snapshot's at once.
                             n.children = n.fresh_children.take().unwrap_or_default();
@@ -818,7 +829,7 @@ impl App {
                     if let Some(n) = self.tree.node_mut(dept)
                         && let Some(fresh) = n.fresh_members.as_mut()
                     {
-                        extend_unique(fresh, ids);
+                        super::tree::append_unique(fresh, ids);
                         if next.is_none() && stop.is_none() {
                             n.members = n.fresh_members.take().unwrap_or_default();
                             n.members_load = Load::Loaded;
@@ -1336,7 +1347,7 @@ impl App {
         let mut fx = Vec::new();
         let chain = match self.chain_via_extra(&dept) {
             Ok(chain) => chain,
-            Err(Some(unknown)) => {
+            Err(NoWay::Fetch(unknown)) => {
                 if jump.asked.insert(unknown.clone()) {
                     fx.push(Effect::LoadDept(unknown));
                     self.jump = Some(jump);
@@ -1349,7 +1360,14 @@ impl App {
                 }
                 return fx;
             }
-            Err(None) => {
+            Err(NoWay::Loops(at)) => {
+                let at = crate::text::sanitize_line(&at, 80);
+                self.error(&format!(
+                    "cannot find the way to that department: its parents loop at {at}"
+                ));
+                return fx;
+            }
+            Err(NoWay::Hopeless) => {
                 self.error("cannot find the way to that department");
                 return fx;
             }
@@ -1418,24 +1436,29 @@ impl App {
     }
 
     /// The chain from the root to `dept`, using the tree and the departments fetched for
-    /// the jump. `Err(Some(id))`: `id`'s parent is unknown, fetch it. `Err(None)`: hopeless.
-    fn chain_via_extra(&self, dept: &str) -> Result<Vec<String>, Option<String>> {
+    /// the jump. `Err(NoWay::Fetch(id))`: `id`'s parent is unknown, fetch it.
+    fn chain_via_extra(&self, dept: &str) -> Result<Vec<String>, NoWay> {
         let mut below = Vec::new();
         let mut cur = dept.to_string();
+        // The departments walked through: parents from the server may loop.
+        let mut seen = HashSet::new();
         // Walk up through fetched departments until one the tree can place.
         for _ in 0..64 {
             if let Some(mut chain) = self.tree.chain_to(&cur) {
                 chain.extend(below.into_iter().rev());
                 return Ok(chain);
             }
+            if !seen.insert(cur.clone()) {
+                return Err(NoWay::Loops(cur));
+            }
             if self.tree.depts.contains_key(&cur) && self.tree.parent(&cur).is_none() {
-                return Err(None);
+                return Err(NoWay::Hopeless);
             }
             let parent = match self.tree.parent(&cur) {
                 Some(p) => Some(p.to_string()),
                 None => match self.extra_depts.get(&cur) {
                     Some(d) => d.parent_id.clone(),
-                    None => return Err(Some(cur)),
+                    None => return Err(NoWay::Fetch(cur)),
                 },
             };
             match parent {
@@ -1443,10 +1466,10 @@ impl App {
                     below.push(cur);
                     cur = p;
                 }
-                None => return Err(None),
+                None => return Err(NoWay::Hopeless),
             }
         }
-        Err(None)
+        Err(NoWay::Hopeless)
     }
 
     // ---- clipboard ----
@@ -1531,11 +1554,25 @@ fn next_within<T>(
     }
 }
 
-/// Append the ids not already in `list`, keeping order.
-fn extend_unique(list: &mut Vec<String>, ids: Vec<String>) {
-    for id in ids {
-        if !list.contains(&id) {
-            list.push(id);
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::tree::tests::dept;
+
+    /// A jump to a department whose fetched parents loop (x → y → x, never reaching the
+    /// root) stops at the loop and says so, asking for nothing more.
+    #[test]
+    fn a_jump_through_looping_parents_names_the_loop() {
+        let mut app = App::new("test", KeyMap::default());
+        app.tree.set_root(dept("r", None));
+        app.extra_depts.insert("x".into(), dept("x", Some("y")));
+        app.extra_depts.insert("y".into(), dept("y", Some("x")));
+        assert_eq!(app.chain_via_extra("x"), Err(NoWay::Loops("x".into())));
+        let fx = app.start_jump(RowKind::Dept("x".into()));
+        assert!(fx.is_empty(), "{fx:?}");
+        let (text, level) = app.message.clone().unwrap();
+        assert_eq!(level, Level::Error);
+        assert!(text.contains("parents loop at x"), "{text}");
+        assert!(app.jump.is_none());
     }
 }

@@ -189,8 +189,10 @@ pub fn merge_user(old: &mut User, new: User) {
     if new.status.is_some() {
         old.status = new.status;
     }
+    // Bounded as in a reply (`model::MAX_IDS_PER_LIST`): every listing a person is in adds
+    // its department, and a search of a list without end per listing would grow without end.
     for d in new.dept_ids {
-        if !old.dept_ids.contains(&d) {
+        if old.dept_ids.len() < crate::model::MAX_IDS_PER_LIST && !old.dept_ids.contains(&d) {
             old.dept_ids.push(d);
         }
     }
@@ -312,5 +314,17 @@ mod tests {
                 ("u4".into(), false)
             ]
         );
+    }
+
+    #[test]
+    fn a_person_in_every_listing_keeps_a_bounded_list_of_departments() {
+        let mut old = user("u1", "One");
+        for i in 0..100_000 {
+            let mut new = user("u1", "One");
+            new.dept_ids = vec![format!("d{i}"), "d0".into()];
+            merge_user(&mut old, new);
+        }
+        assert_eq!(old.dept_ids.len(), crate::model::MAX_IDS_PER_LIST);
+        assert_eq!(old.dept_ids[..2], ["d0", "d1"]);
     }
 }

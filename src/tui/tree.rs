@@ -186,24 +186,16 @@ impl Tree {
     pub fn add_children(&mut self, parent: &str, page: Vec<Dept>) {
         let ids = self.upsert_depts(parent, page);
         if let Some(p) = self.depts.get_mut(parent) {
-            for id in ids {
-                // A department listed twice (a server bug, or a reload) appears once; one
-                // listed under itself is kept, for the rows to show the cycle.
-                if !p.children.contains(&id) {
-                    p.children.push(id);
-                }
-            }
+            // A department listed twice (a server bug, or a reload) appears once; one
+            // listed under itself is kept, for the rows to show the cycle.
+            append_unique(&mut p.children, ids);
         }
     }
 
     /// Add people already recorded to `dept`'s members, each once.
     pub fn add_member_ids(&mut self, dept: &str, ids: Vec<String>) {
         if let Some(n) = self.depts.get_mut(dept) {
-            for id in ids {
-                if !n.members.contains(&id) {
-                    n.members.push(id);
-                }
-            }
+            append_unique(&mut n.members, ids);
         }
     }
 
@@ -447,11 +439,26 @@ fn ancestors(before: &[Row], depth: u16) -> HashSet<String> {
     out
 }
 
+/// Append the ids of `ids` that are not in `list` yet, each once, keeping order. Linear in
+/// both: a listing's page may hold 100,000 ids at once (a crawl's whole department), where a
+/// search of the list for each would freeze the browser.
+pub fn append_unique(list: &mut Vec<String>, ids: Vec<String>) {
+    let keep: Vec<bool> = {
+        let mut seen: HashSet<&str> = list.iter().map(String::as_str).collect();
+        ids.iter().map(|id| seen.insert(id.as_str())).collect()
+    };
+    list.extend(
+        ids.into_iter()
+            .zip(keep)
+            .filter_map(|(id, keep)| keep.then_some(id)),
+    );
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn dept(id: &str, parent: Option<&str>) -> Dept {
+    pub(crate) fn dept(id: &str, parent: Option<&str>) -> Dept {
         Dept {
             id: id.into(),
             name: Some(id.to_uppercase()),
@@ -605,5 +612,24 @@ mod tests {
         t.node_mut("a").unwrap().expanded = true;
         t.rebuild();
         assert!(t.rows().len() < 200);
+    }
+
+    #[test]
+    fn appending_many_ids_is_linear_and_keeps_each_once() {
+        let mut list = vec!["a".to_string()];
+        append_unique(
+            &mut list,
+            vec!["b".into(), "a".into(), "c".into(), "b".into()],
+        );
+        assert_eq!(list, ["a", "b", "c"]);
+        // 300,000 members at once, then again: a search per id would take minutes here.
+        let started = std::time::Instant::now();
+        let ids: Vec<String> = (0..300_000).map(|i| format!("u{i}")).collect();
+        let mut t = Tree::default();
+        t.set_root(dept("r", None));
+        t.add_member_ids("r", ids.clone());
+        t.add_member_ids("r", ids);
+        assert_eq!(t.node("r").unwrap().members.len(), 300_000);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 }

@@ -301,3 +301,46 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<See
         body: String::from_utf8_lossy(&body).into_owned(),
     }))
 }
+
+// ---- a WPS org for the graph tests (CLI and browser) ----
+
+/// What one children listing answers: items, the next page token, the reported total.
+pub type WpsListing = (Vec<serde_json::Value>, Option<String>, Option<u64>);
+
+pub fn wps_dept(id: &str, parent: &str) -> serde_json::Value {
+    serde_json::json!({"id": id, "name": id.to_uppercase(), "parent_id": parent})
+}
+
+/// A WPS success envelope around `data`.
+pub fn wps_ok(data: serde_json::Value) -> Reply {
+    Reply::json(serde_json::json!({"code": 0, "msg": "ok", "data": data}))
+}
+
+/// A WPS org, root `d0`: `kids(id, page_token)` answers each children listing (the id as
+/// it arrived in the path); every department has no members.
+pub fn wps_org(kids: impl Fn(&str, Option<&str>) -> WpsListing + Send + Sync + 'static) -> Hostile {
+    use serde_json::json;
+    serve(move |s: &Seen| {
+        let path = s.path().to_string();
+        let segs: Vec<&str> = path.split('/').collect();
+        match segs.as_slice() {
+            ["", "oauth2", "token"] => Reply::json(json!({
+                "access_token": "tok", "expires_in": 7200, "token_type": "bearer"
+            })),
+            ["", "v7", "depts", "root"] => wps_ok(wps_dept("d0", "0")),
+            ["", "v7", "depts", id, "children"] => {
+                let (items, next, total) = kids(id, s.param("page_token"));
+                wps_ok(json!({
+                    "items": items,
+                    "next_page_token": next.unwrap_or_default(),
+                    "total": total,
+                }))
+            }
+            ["", "v7", "depts", _, "members"] => {
+                wps_ok(json!({"items": [], "next_page_token": ""}))
+            }
+            ["", "v7", "depts", id] => wps_ok(wps_dept(id, "d0")),
+            _ => Reply::status_json(404, json!({"code": 400000004, "msg": "not found"})),
+        }
+    })
+}

@@ -6,12 +6,14 @@ use super::*;
 // ---- the connection ----
 
 /// The base URL answers at all (any HTTP status will do), over verified TLS; plain http is
-/// fine only to this machine.
+/// fine only to this machine. A redirect is not followed, as no call of orgtui follows one:
+/// the answer is the redirect itself, with where it pointed.
 pub(super) async fn base_url_check(profile: &Profile) -> Check {
     let url = profile.base_url.as_str();
     let client = reqwest::Client::builder()
         .connect_timeout(profile.http.connect_timeout)
         .timeout(profile.http.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("orgtui/", env!("CARGO_PKG_VERSION")))
         .build();
     let answer = match client {
@@ -26,8 +28,27 @@ pub(super) async fn base_url_check(profile: &Profile) -> Check {
         }
     };
     match answer {
-        Ok(resp) => answered(url, resp.status().as_u16()),
+        Ok(resp) => {
+            let mut check = answered(url, resp.status().as_u16());
+            if resp.status().is_redirection() {
+                check.detail = format!("{}; {}", check.detail, redirect_note(resp.headers()));
+            }
+            check
+        }
         Err(e) => unreachable(url, &e),
+    }
+}
+
+/// Where a redirect pointed, as the HTTP layer names it in its error (sanitized and cut: the
+/// Location is the server's text).
+fn redirect_note(headers: &reqwest::header::HeaderMap) -> String {
+    match headers.get(reqwest::header::LOCATION) {
+        Some(loc) => format!(
+            "it redirects to {:?}, not followed (orgtui follows no redirects)",
+            crate::text::sanitize_line(&String::from_utf8_lossy(loc.as_bytes()), 200)
+        ),
+        None => "it redirects without a Location, not followed (orgtui follows no redirects)"
+            .to_string(),
     }
 }
 

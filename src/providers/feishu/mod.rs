@@ -32,6 +32,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use crate::config::Profile;
+use crate::dept_path;
 use crate::directory::{
     ContactRange, Directory, PageGuard, Probe, ProviderKind, in_order, path_segment,
 };
@@ -296,8 +297,10 @@ impl FeishuClient {
         self.refused().contains(id)
     }
 
-    /// Names from the root down to `id`, joined with `/`. The root's name is left out when the
-    /// tenant gives it none.
+    /// Names from the root down to `id`, joined with `/` and cut to
+    /// `dept_path::MAX_PATH_BYTES` (every child of a page shares its parent's path, so an
+    /// ancestor's long name would otherwise be copied into each). The root's name is left
+    /// out when the tenant gives it none.
     async fn path(&self, id: &str) -> Result<Option<String>> {
         let mut names = Vec::new();
         let mut seen = HashSet::new();
@@ -311,7 +314,7 @@ impl FeishuClient {
                 // An ancestor outside the contact range: the path starts below it.
                 if cur != id && self.is_refused(&cur) && !names.is_empty() {
                     names.reverse();
-                    return Ok(Some(names.join("/")));
+                    return Ok(Some(dept_path::cap(names.join("/"))));
                 }
                 return Ok(None);
             };
@@ -325,7 +328,7 @@ impl FeishuClient {
                 Some(parent) if !is_root => cur = parent,
                 _ => {
                     names.reverse();
-                    return Ok(Some(names.join("/")));
+                    return Ok(Some(dept_path::cap(names.join("/"))));
                 }
             }
         }
@@ -502,8 +505,8 @@ impl Directory for FeishuClient {
         };
         for d in &mut items {
             d.path = match (&parent_path, &d.name) {
-                (Some(p), Some(n)) if p.is_empty() => Some(n.clone()),
-                (Some(p), Some(n)) => Some(format!("{p}/{n}")),
+                (Some(p), Some(n)) if p.is_empty() => Some(dept_path::child_path(None, n)),
+                (Some(p), Some(n)) => Some(dept_path::child_path(Some(p), n)),
                 _ => None,
             };
         }
@@ -826,15 +829,7 @@ fn leader_ids(main: Option<String>, leaders: Option<Vec<wire::Leader>>) -> Vec<S
     let mut leaders = leaders.unwrap_or_default();
     leaders.sort_by_key(|l| l.leader_type != Some(1));
     let candidates = std::iter::once(main).chain(leaders.into_iter().map(|l| l.leader_id));
-    let mut out: Vec<String> = Vec::new();
-    for id in candidates {
-        if let Some(id) = nonempty(id.as_deref())
-            && !out.contains(&id)
-        {
-            out.push(id);
-        }
-    }
-    out
+    crate::model::distinct_ids(candidates.flatten())
 }
 
 fn map_status(s: &wire::UserStatus) -> UserStatus {
@@ -855,14 +850,7 @@ fn map_user(u: wire::User, fallback_id: Option<&str>) -> Option<User> {
     let id = nonempty(u.open_id.as_deref())
         .or_else(|| nonempty(u.user_id.as_deref()))
         .or_else(|| nonempty(fallback_id))?;
-    let mut dept_ids: Vec<String> = Vec::new();
-    for d in u.department_ids.unwrap_or_default() {
-        if let Some(d) = nonempty(Some(&d))
-            && !dept_ids.contains(&d)
-        {
-            dept_ids.push(d);
-        }
-    }
+    let dept_ids = crate::model::distinct_ids(u.department_ids.unwrap_or_default());
     Some(User {
         id,
         name: nonempty(u.name.as_deref()),

@@ -5,7 +5,7 @@
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Dept, DeptRef, User, UserStatus};
+use crate::model::{Dept, DeptRef, MAX_IDS_PER_LIST, User, UserStatus, distinct_ids};
 
 /// `{code, msg, data}`; also carries OAuth-style `error`/`error_description` some gateways use.
 #[derive(Debug, Default, Deserialize)]
@@ -186,12 +186,7 @@ impl WireDept {
             .filter_map(|(i, l)| Some((l.order.unwrap_or(i64::MAX), i, l.user_id?)))
             .collect();
         leaders.sort();
-        let mut leader_ids: Vec<String> = Vec::with_capacity(leaders.len());
-        for (_, _, id) in leaders {
-            if !leader_ids.contains(&id) {
-                leader_ids.push(id);
-            }
-        }
+        let leader_ids = distinct_ids(leaders.into_iter().map(|(_, _, id)| id));
         Some(Dept {
             id,
             name: self.name,
@@ -209,6 +204,8 @@ impl WireUser {
     /// A full user (get-user, batch_read, by_emails): departments from `depts`, the main one
     /// (`def_dept_id`) included even when `depts` was not sent.
     pub fn into_full_user(self, fallback_id: Option<&str>) -> Option<User> {
+        // Each department once, and no more than a person can be in (`MAX_IDS_PER_LIST`).
+        let mut shown = std::collections::HashSet::new();
         let depts: Vec<DeptRef> = self
             .depts
             .iter()
@@ -219,14 +216,15 @@ impl WireUser {
                     path: neutral_path(d.abs_path.clone()),
                 })
             })
+            .filter(|d| !d.id.trim().is_empty() && shown.insert(d.id.clone()))
+            .take(MAX_IDS_PER_LIST)
             .collect();
-        let mut dept_ids: Vec<String> = Vec::new();
-        for d in &depts {
-            push_unique(&mut dept_ids, &d.id);
-        }
-        if let Some(def) = &self.def_dept_id {
-            push_unique(&mut dept_ids, def);
-        }
+        let dept_ids = distinct_ids(
+            depts
+                .iter()
+                .map(|d| d.id.clone())
+                .chain(self.def_dept_id.clone()),
+        );
         let leader_id = self.leader_id.clone();
         let mut user = self.into_user_base(fallback_id)?;
         user.leader_id = leader_id;
@@ -237,10 +235,8 @@ impl WireUser {
 
     /// A reduced user from a listing of `dept_id`: no leader, no department details.
     pub fn into_member(self, dept_id: &str, fallback_id: Option<&str>) -> Option<User> {
-        let mut dept_ids = vec![dept_id.to_string()];
-        if let Some(def) = &self.def_dept_id {
-            push_unique(&mut dept_ids, def);
-        }
+        let dept_ids =
+            distinct_ids(std::iter::once(dept_id.to_string()).chain(self.def_dept_id.clone()));
         let mut user = self.into_user_base(fallback_id)?;
         user.dept_ids = dept_ids;
         Some(user)
@@ -262,12 +258,6 @@ impl WireUser {
             city: self.city,
             work_place: self.work_place,
         })
-    }
-}
-
-fn push_unique(v: &mut Vec<String>, s: &str) {
-    if !s.is_empty() && !v.iter().any(|x| x == s) {
-        v.push(s.to_string());
     }
 }
 
