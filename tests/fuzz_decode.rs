@@ -17,9 +17,8 @@ use std::time::Duration;
 use common::hostile::{self, Reply};
 use orgtui::config::Profile;
 use orgtui::directory::{Directory, ProviderKind};
-use orgtui::http::{HttpOptions, RetryPolicy};
+use orgtui::http::RetryPolicy;
 use orgtui::search::{Candidate, Kind, SearchIndex};
-use orgtui::secret::Secret;
 use orgtui::snapshot::{self, SnapshotBytes};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
@@ -406,26 +405,14 @@ fn serve(provider: ProviderKind, script: Arc<Mutex<Script>>) -> hostile::Hostile
 }
 
 fn profile(provider: ProviderKind, base_url: &str) -> Profile {
-    Profile {
-        name: "fuzz".into(),
-        provider,
-        base_url: base_url.into(),
-        app_id: common::APP_ID.into(),
-        app_secret: Secret::new(common::APP_SECRET),
-        openapi_prefix: String::new(),
-        graph_prefix: None,
-        http: HttpOptions {
-            rate_limit: None,
-            request_timeout: Duration::from_secs(5),
-            retry: RetryPolicy {
-                max_retries: 1,
-                base_delay: Duration::from_millis(1),
-                max_delay: Duration::from_millis(2),
-            },
-            ..HttpOptions::default()
-        },
-        secret_source: Default::default(),
-    }
+    let mut p = common::profile(provider, base_url, common::APP_ID, common::APP_SECRET);
+    p.http.request_timeout = Duration::from_secs(5);
+    p.http.retry = RetryPolicy {
+        max_retries: 1,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(2),
+    };
+    p
 }
 
 fn client(provider: ProviderKind, base_url: &str) -> Arc<dyn Directory> {

@@ -7,12 +7,9 @@ mod common;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use orgtui::config::Profile;
 use orgtui::directory::{Directory, ProviderKind};
 use orgtui::fake::{self, FakeOptions, FakeServer, Org};
-use orgtui::http::{HttpOptions, RetryPolicy};
 use orgtui::search::SearchIndex;
-use orgtui::secret::Secret;
 use orgtui::tui::app::{App, Effect, Focus, Loaded, Msg, ResultRow, SEARCH_LIMIT};
 use orgtui::tui::keys::KeyMap;
 use orgtui::tui::tree::RowKind;
@@ -67,23 +64,12 @@ impl Harness {
         let server = fake::start(org, opts.clone(), ([127, 0, 0, 1], 0).into())
             .await
             .unwrap();
-        let profile = Profile {
-            name: "test".into(),
+        let profile = common::profile(
             provider,
-            base_url: server.base_url(),
-            app_id: opts.app_id.clone(),
-            app_secret: Secret::new(opts.app_secret.expose()),
-            openapi_prefix: String::new(),
-            graph_prefix: None,
-            http: HttpOptions {
-                retry: RetryPolicy {
-                    max_retries: 0,
-                    ..RetryPolicy::default()
-                },
-                ..HttpOptions::default()
-            },
-            secret_source: Default::default(),
-        };
+            &server.base_url(),
+            &opts.app_id,
+            opts.app_secret.expose(),
+        );
         let dir = orgtui::providers::connect(&profile).unwrap();
         let mut app = App::new("test · wps", KeyMap::default());
         app.update(Msg::Resize(100, 30));

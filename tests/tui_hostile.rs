@@ -9,10 +9,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use common::hostile::{Hostile, wps_dept, wps_org};
-use orgtui::config::Profile;
 use orgtui::directory::{Directory, ProviderKind};
-use orgtui::http::{HttpOptions, RetryPolicy};
-use orgtui::secret::Secret;
 use orgtui::tui::app::{App, Effect, Msg};
 use orgtui::tui::keys::KeyMap;
 use orgtui::tui::tree::RowKind;
@@ -32,23 +29,12 @@ struct Harness {
 
 impl Harness {
     async fn start(server: &Hostile) -> Harness {
-        let profile = Profile {
-            name: "test".into(),
-            provider: ProviderKind::Wps,
-            base_url: server.url.clone(),
-            app_id: common::APP_ID.into(),
-            app_secret: Secret::new(common::APP_SECRET),
-            openapi_prefix: String::new(),
-            graph_prefix: None,
-            http: HttpOptions {
-                retry: RetryPolicy {
-                    max_retries: 0,
-                    ..RetryPolicy::default()
-                },
-                ..HttpOptions::default()
-            },
-            secret_source: Default::default(),
-        };
+        let profile = common::profile(
+            ProviderKind::Wps,
+            &server.url,
+            common::APP_ID,
+            common::APP_SECRET,
+        );
         let dir = orgtui::providers::connect(&profile).unwrap();
         let mut app = App::new("test · wps", KeyMap::default());
         app.update(Msg::Resize(100, 30));
