@@ -320,7 +320,7 @@ pub async fn crawl_with(
         if descend && depth >= MAX_TREE_DEPTH && !children.is_empty() {
             tasks.abort_all();
             return Err(Error::Protocol {
-                endpoint: children_listing(Some(dir.kind()), &dept_id),
+                endpoint: children_listing(Some(dir.listing_names()), &dept_id),
                 msg: format!(
                     "the department tree goes deeper than {MAX_TREE_DEPTH} levels; stopping"
                 ),
@@ -378,7 +378,7 @@ fn spawn_visit(
                 if !wants_children {
                     return Ok(Vec::new());
                 }
-                all_pages(&children_listing(Some(dir.kind()), id), |t| {
+                all_pages(&children_listing(Some(dir.listing_names()), id), |t| {
                     count();
                     async move { dir.children(id, t.as_deref()).await }
                 })
@@ -388,7 +388,7 @@ fn spawn_visit(
                 if !opts.members {
                     return Ok(None);
                 }
-                all_pages(&members_listing(Some(dir.kind()), id), |t| {
+                all_pages(&members_listing(Some(dir.listing_names()), id), |t| {
                     count();
                     async move { dir.members(id, t.as_deref()).await }
                 })

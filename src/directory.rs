@@ -55,7 +55,11 @@ pub struct Probe {
 /// simply absent.
 #[async_trait]
 pub trait Directory: Send + Sync {
-    fn kind(&self) -> ProviderKind;
+    /// How `children` and `members` are named in errors: a provider names its endpoints,
+    /// a directory with no wire (offline) the listings themselves.
+    fn listing_names(&self) -> ListingNames {
+        ListingNames::UNNAMED
+    }
 
     /// The root department.
     async fn root(&self) -> Result<Dept>;
@@ -269,44 +273,48 @@ where
     Ok(parts.into_iter().flatten().collect())
 }
 
-/// How a department's sub-department listing is named in errors: the provider's endpoint
-/// when known (the browser knows only the department).
-pub fn children_listing(kind: Option<ProviderKind>, dept_id: &str) -> String {
-    let endpoint = match kind {
-        Some(ProviderKind::Wps) => "GET /v7/depts/{id}/children",
-        Some(ProviderKind::Feishu | ProviderKind::Lark) => {
-            "GET /open-apis/contact/v3/departments/{id}/children"
-        }
-        None => "the sub-department listing",
+/// What a directory's two listings are called in errors (see `Directory::listing_names`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListingNames {
+    pub children: &'static str,
+    pub members: &'static str,
+}
+
+impl ListingNames {
+    pub const UNNAMED: ListingNames = ListingNames {
+        children: "the sub-department listing",
+        members: "the member listing",
     };
+}
+
+/// How a department's sub-department listing is named in errors: the directory's endpoint
+/// when known (the browser knows only the department).
+pub fn children_listing(names: Option<ListingNames>, dept_id: &str) -> String {
+    let endpoint = names.unwrap_or(ListingNames::UNNAMED).children;
     format!("{endpoint} of {dept_id:?}")
 }
 
 /// How a department's member listing is named in errors, like `children_listing`.
-pub fn members_listing(kind: Option<ProviderKind>, dept_id: &str) -> String {
-    let endpoint = match kind {
-        Some(ProviderKind::Wps) => "GET /v7/depts/{id}/members",
-        Some(ProviderKind::Feishu | ProviderKind::Lark) => {
-            "GET /open-apis/contact/v3/users/find_by_department"
-        }
-        None => "the member listing",
-    };
+pub fn members_listing(names: Option<ListingNames>, dept_id: &str) -> String {
+    let endpoint = names.unwrap_or(ListingNames::UNNAMED).members;
     format!("{endpoint} of {dept_id:?}")
 }
 
 /// Every direct sub-department of `dept_id`, all pages.
 pub async fn all_children(dir: &dyn Directory, dept_id: &str) -> Result<Vec<Dept>> {
-    all_pages(&children_listing(Some(dir.kind()), dept_id), async |t| {
-        dir.children(dept_id, t.as_deref()).await
-    })
+    all_pages(
+        &children_listing(Some(dir.listing_names()), dept_id),
+        async |t| dir.children(dept_id, t.as_deref()).await,
+    )
     .await
 }
 
 /// Every direct member of `dept_id`, all pages.
 pub async fn all_members(dir: &dyn Directory, dept_id: &str) -> Result<Vec<User>> {
-    all_pages(&members_listing(Some(dir.kind()), dept_id), async |t| {
-        dir.members(dept_id, t.as_deref()).await
-    })
+    all_pages(
+        &members_listing(Some(dir.listing_names()), dept_id),
+        async |t| dir.members(dept_id, t.as_deref()).await,
+    )
     .await
 }
 

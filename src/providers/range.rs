@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_trait::async_trait;
 use tokio::sync::OnceCell;
 
-use crate::directory::{ContactRange, Directory, Probe, ProviderKind, in_order};
+use crate::directory::{ContactRange, Directory, ListingNames, Probe, in_order};
 use crate::error::{Error, Result};
 use crate::model::{Dept, EmailMatch, Page, RANGE_ROOT_ID, User};
 
@@ -310,8 +310,8 @@ fn one_page<T>(page: Option<&str>, items: Vec<T>) -> Page<T> {
 
 #[async_trait]
 impl Directory for RangeDirectory {
-    fn kind(&self) -> ProviderKind {
-        self.inner.kind()
+    fn listing_names(&self) -> ListingNames {
+        self.inner.listing_names()
     }
 
     async fn root(&self) -> Result<Dept> {
@@ -461,9 +461,6 @@ mod tests {
 
     #[async_trait]
     impl Directory for Mock {
-        fn kind(&self) -> ProviderKind {
-            ProviderKind::Wps
-        }
         async fn root(&self) -> Result<Dept> {
             self.root_calls.fetch_add(1, Ordering::Relaxed);
             match self.root_ok {

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::{SnapDept, SnapUser, Snapshot, unix_now};
-use crate::directory::{ContactRange, Directory, Probe, ProviderKind};
+use crate::directory::{ContactRange, Directory, ListingNames, Probe};
 use crate::error::Result;
 use crate::model::{Dept, EmailMatch, Page, User};
 
@@ -147,8 +147,8 @@ impl Recorder {
 
 #[async_trait]
 impl Directory for Recorder {
-    fn kind(&self) -> ProviderKind {
-        self.inner.kind()
+    fn listing_names(&self) -> ListingNames {
+        self.inner.listing_names()
     }
 
     async fn root(&self) -> Result<Dept> {

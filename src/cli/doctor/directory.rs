@@ -293,9 +293,6 @@ mod tests {
 
     #[async_trait::async_trait]
     impl Directory for Limited {
-        fn kind(&self) -> ProviderKind {
-            ProviderKind::Wps
-        }
         async fn root(&self) -> Result<Dept> {
             if self.stand_in {
                 return Ok(dept(RANGE_ROOT_ID, "granted"));

@@ -34,7 +34,7 @@ use url::Url;
 use crate::config::Profile;
 use crate::dept_path;
 use crate::directory::{
-    ContactRange, Directory, PageGuard, Probe, ProviderKind, in_order, path_segment,
+    ContactRange, Directory, ListingNames, PageGuard, Probe, ProviderKind, in_order, path_segment,
 };
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{Credentials, FetchedToken, HttpClient, RawResponse, TokenCache};
@@ -453,8 +453,11 @@ const ID_TYPES: [(&str, &str); 2] = [
 
 #[async_trait]
 impl Directory for FeishuClient {
-    fn kind(&self) -> ProviderKind {
-        self.kind
+    fn listing_names(&self) -> ListingNames {
+        ListingNames {
+            children: "GET /open-apis/contact/v3/departments/{id}/children",
+            members: "GET /open-apis/contact/v3/users/find_by_department",
+        }
     }
 
     async fn root(&self) -> Result<Dept> {

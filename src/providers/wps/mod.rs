@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::config::Profile;
-use crate::directory::{ContactRange, Directory, Probe, ProviderKind, in_order, path_segment};
+use crate::directory::{ContactRange, Directory, ListingNames, Probe, in_order, path_segment};
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{Credentials, FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, EmailMatch, Page, User};
@@ -83,7 +83,6 @@ struct Call {
 
 #[derive(Debug)]
 pub struct WpsClient {
-    kind: ProviderKind,
     http: HttpClient,
     tokens: TokenCache,
     base_url: String,
@@ -105,7 +104,6 @@ impl WpsClient {
             ));
         }
         Ok(WpsClient {
-            kind: profile.provider,
             http: HttpClient::with_secret(&profile.http, &profile.app_secret)?,
             tokens: TokenCache::new(),
             base_url: base,
@@ -516,8 +514,11 @@ impl Credentials for WpsClient {
 
 #[async_trait]
 impl Directory for WpsClient {
-    fn kind(&self) -> ProviderKind {
-        self.kind
+    fn listing_names(&self) -> ListingNames {
+        ListingNames {
+            children: "GET /v7/depts/{id}/children",
+            members: "GET /v7/depts/{id}/members",
+        }
     }
 
     async fn root(&self) -> Result<Dept> {
