@@ -30,6 +30,10 @@ use serde::Deserialize;
 use crate::directory::ProviderKind;
 use crate::error::{Error, Result};
 use crate::http::HttpOptions;
+use crate::providers::feishu::config::FeishuConfig;
+use crate::providers::wps::config::WpsConfig;
+pub use crate::providers::{Profile, ProviderConfig, SecretSource};
+use crate::providers::{default_base_url, default_rate_limit};
 use crate::secret::Secret;
 
 #[derive(Debug, Default, Deserialize)]
@@ -197,53 +201,6 @@ pub const LIMITS: [Limit; 6] = [
 /// `app_secret_cmd_timeout_secs` when unset.
 pub const DEFAULT_SECRET_CMD_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A profile with everything resolved: what a provider client needs.
-#[derive(Debug, Clone)]
-pub struct Profile {
-    pub name: String,
-    pub provider: ProviderKind,
-    pub base_url: String,
-    pub app_id: String,
-    pub app_secret: Secret,
-    /// Path prefix for v7 calls, not signed (WPS private deployments), e.g. `/openapi`.
-    pub openapi_prefix: String,
-    /// Prefix of WPS-4 signed calls (WPS private deployments), e.g. `/graph`.
-    pub graph_prefix: Option<String>,
-    pub http: HttpOptions,
-    /// Where the secret came from, for `orgtui doctor` (never the secret itself).
-    pub secret_source: SecretSource,
-}
-
-/// Where a profile's app secret came from. `Builtin` is the demo server's own credential.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum SecretSource {
-    /// `ORGTUI_APP_SECRET`.
-    Env,
-    /// `app_secret` in the config file.
-    File,
-    /// The first line printed by `app_secret_cmd`.
-    Command,
-    #[default]
-    Builtin,
-}
-
-impl Profile {
-    pub fn default_base_url(provider: ProviderKind) -> &'static str {
-        match provider {
-            ProviderKind::Wps => "https://openapi.wps.cn",
-            ProviderKind::Feishu => "https://open.feishu.cn",
-            ProviderKind::Lark => "https://open.larksuite.com",
-        }
-    }
-
-    pub fn default_rate_limit(provider: ProviderKind) -> f64 {
-        match provider {
-            ProviderKind::Wps => 10.0,
-            ProviderKind::Feishu | ProviderKind::Lark => 50.0,
-        }
-    }
-}
-
 /// Where the config file is: `--config`, else `ORGTUI_CONFIG`, else the platform config dir.
 pub fn config_path(flag: Option<&Path>) -> Option<PathBuf> {
     if let Some(p) = flag {
@@ -344,7 +301,7 @@ pub fn resolve(
     };
     let base_url = env("ORGTUI_BASE_URL")
         .or(base.base_url.clone())
-        .unwrap_or_else(|| Profile::default_base_url(provider).to_string());
+        .unwrap_or_else(|| default_base_url(provider).to_string());
     let parsed = url::Url::parse(&base_url).map_err(|e| {
         Error::config(
             file_name,
@@ -369,8 +326,7 @@ pub fn resolve(
     let num = |limit: &Limit, file_value: &Option<toml::Value>| {
         bounded(limit, file_value.as_ref(), env, file_name, &key)
     };
-    let rate_limit =
-        num(&RATE_LIMIT, &base.rate_limit)?.unwrap_or(Profile::default_rate_limit(provider));
+    let rate_limit = num(&RATE_LIMIT, &base.rate_limit)?.unwrap_or(default_rate_limit(provider));
     let defaults = HttpOptions::default();
     let http = HttpOptions {
         rate_limit: (rate_limit > 0.0).then_some(rate_limit),
@@ -414,19 +370,24 @@ pub fn resolve(
             ));
         }
     };
-    let openapi_prefix =
-        normalize_prefix(env("ORGTUI_OPENAPI_PREFIX").or(base.openapi_prefix.clone()));
-    let graph_prefix = env("ORGTUI_GRAPH_PREFIX")
-        .or(base.graph_prefix.clone())
-        .map(|p| normalize_prefix(Some(p)));
+    let provider_config = match provider {
+        ProviderKind::Wps => ProviderConfig::Wps(WpsConfig::new(
+            env("ORGTUI_OPENAPI_PREFIX")
+                .or(base.openapi_prefix.clone())
+                .as_deref(),
+            env("ORGTUI_GRAPH_PREFIX")
+                .or(base.graph_prefix.clone())
+                .as_deref(),
+        )),
+        ProviderKind::Feishu | ProviderKind::Lark => ProviderConfig::Feishu(FeishuConfig {}),
+    };
     Ok(Profile {
         name,
         provider,
         base_url: base_url.trim_end_matches('/').to_string(),
         app_id,
         app_secret,
-        openapi_prefix,
-        graph_prefix,
+        provider_config,
         http,
         secret_source,
     })
@@ -489,17 +450,6 @@ fn bounded(
 /// A whole number of seconds `bounded` accepted.
 fn whole_secs(v: f64) -> Duration {
     Duration::from_secs(v as u64)
-}
-
-/// `openapi` / `/openapi/` → `/openapi`; empty → empty.
-fn normalize_prefix(p: Option<String>) -> String {
-    let p = p.unwrap_or_default();
-    let trimmed = p.trim().trim_matches('/');
-    if trimmed.is_empty() {
-        String::new()
-    } else {
-        format!("/{trimmed}")
-    }
 }
 
 /// `app_secret_cmd`, ready to run.
@@ -653,7 +603,7 @@ mod tests {
         assert_eq!(p.base_url, "https://openapi.wps.cn");
         assert_eq!(p.app_secret.expose(), "s3cret");
         assert_eq!(p.secret_source, SecretSource::Command);
-        assert_eq!(p.openapi_prefix, "/openapi");
+        assert_eq!(p.provider_config.wps().openapi_prefix(), "/openapi");
         assert_eq!(p.http.rate_limit, Some(5.0));
         assert_eq!(p.http.concurrency, 3);
         assert!(!format!("{p:?}").contains("s3cret"));

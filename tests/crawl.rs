@@ -7,13 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use orgtui::config::Profile;
 use orgtui::crawl::{CrawlOptions, Progress, crawl_with};
 use orgtui::directory::{Directory, ProviderKind};
 use orgtui::error::Error;
 use orgtui::fake::{self, FakeOptions, FakeServer, Org};
 use orgtui::http::HttpOptions;
-use orgtui::secret::Secret;
 
 async fn setup(
     latency_ms: u64,
@@ -29,17 +27,13 @@ async fn setup(
     let server = fake::start(org, opts.clone(), ([127, 0, 0, 1], 0).into())
         .await
         .unwrap();
-    let profile = Profile {
-        name: "t".into(),
-        provider: ProviderKind::Wps,
-        base_url: server.base_url(),
-        app_id: opts.app_id.clone(),
-        app_secret: Secret::new(opts.app_secret.expose()),
-        openapi_prefix: String::new(),
-        graph_prefix: None,
-        http: client,
-        secret_source: Default::default(),
-    };
+    let profile = common::profile_with(
+        ProviderKind::Wps,
+        &server.base_url(),
+        &opts.app_id,
+        opts.app_secret.expose(),
+        client,
+    );
     let dir = orgtui::providers::connect(&profile).unwrap();
     (server, dir)
 }

@@ -110,15 +110,12 @@ async fn start_fake(opts: FakeOptions) -> FakeServer {
 }
 
 fn profile(base_url: &str, provider: ProviderKind, secret: &str) -> Profile {
-    Profile {
-        name: "test".into(),
+    common::profile_with(
         provider,
-        base_url: base_url.into(),
-        app_id: APP_ID.into(),
-        app_secret: Secret::new(secret),
-        openapi_prefix: String::new(),
-        graph_prefix: None,
-        http: HttpOptions {
+        base_url,
+        APP_ID,
+        secret,
+        HttpOptions {
             rate_limit: None,
             retry: RetryPolicy {
                 max_retries: 4,
@@ -127,8 +124,7 @@ fn profile(base_url: &str, provider: ProviderKind, secret: &str) -> Profile {
             },
             ..HttpOptions::default()
         },
-        secret_source: Default::default(),
-    }
+    )
 }
 
 fn client_for(server: &FakeServer) -> FeishuClient {

@@ -661,17 +661,13 @@ async fn wps_permissions_scope_and_refusals() {
     assert_eq!(st, 200);
 
     // The client reads the range as the endpoint gives it.
-    let profile = orgtui::config::Profile {
-        name: "t".into(),
-        provider: ProviderKind::Wps,
-        base_url: base.clone(),
-        app_id: APP_ID.into(),
-        app_secret: orgtui::secret::Secret::new(APP_SECRET),
-        openapi_prefix: String::new(),
-        graph_prefix: None,
-        http: orgtui::http::HttpOptions::default(),
-        secret_source: Default::default(),
-    };
+    let profile = profile_with(
+        ProviderKind::Wps,
+        &base,
+        APP_ID,
+        APP_SECRET,
+        orgtui::http::HttpOptions::default(),
+    );
     let dir = orgtui::providers::connect(&profile).unwrap();
     let range = dir.contact_range().await.unwrap().unwrap();
     assert_eq!(range.dept_ids, TOPS);

@@ -16,7 +16,9 @@ use orgtui::error::Error;
 use orgtui::fake::{self, FakeOptions, FakeServer, FakeState, Org, OrgDept, OrgFile, OrgUser};
 use orgtui::http::{HttpOptions, RetryPolicy};
 use orgtui::model::UserStatus;
+use orgtui::providers::ProviderConfig;
 use orgtui::providers::wps::WpsClient;
+use orgtui::providers::wps::config::WpsConfig;
 use orgtui::providers::wps::sign::{self, SignInput};
 use orgtui::secret::Secret;
 use std::sync::atomic::Ordering;
@@ -144,21 +146,17 @@ fn quick_retry() -> RetryPolicy {
 }
 
 fn profile(base_url: &str) -> Profile {
-    Profile {
-        name: "test".into(),
-        provider: ProviderKind::Wps,
-        base_url: base_url.into(),
-        app_id: APP_ID.into(),
-        app_secret: Secret::new(APP_SECRET),
-        openapi_prefix: String::new(),
-        graph_prefix: None,
-        http: HttpOptions {
+    common::profile_with(
+        ProviderKind::Wps,
+        base_url,
+        APP_ID,
+        APP_SECRET,
+        HttpOptions {
             rate_limit: None,
             retry: quick_retry(),
             ..HttpOptions::default()
         },
-        secret_source: Default::default(),
-    }
+    )
 }
 
 fn client(p: &Profile) -> WpsClient {
@@ -482,8 +480,7 @@ async fn private_deployment_prefixes_and_wps4() {
     };
     let (base, _state, seen) = recording_server(opts).await;
     let mut p = profile(&base);
-    p.openapi_prefix = "/openapi".into();
-    p.graph_prefix = Some("/graph".into());
+    p.provider_config = ProviderConfig::Wps(WpsConfig::new(Some("/openapi"), Some("/graph")));
     let c = client(&p);
 
     assert_eq!(c.root().await.unwrap().id, "r");
@@ -513,7 +510,7 @@ async fn private_deployment_prefixes_and_wps4() {
     }
 
     // Without graph_prefix the client uses the KSO-1 route under /openapi.
-    p.graph_prefix = None;
+    p.provider_config = ProviderConfig::Wps(WpsConfig::new(Some("/openapi"), None));
     let c = client(&p);
     let found = c.users_by_emails(&[big_email(2)]).await.unwrap();
     assert_eq!(found[0].user.as_ref().unwrap().id, big_user_id(2));

@@ -381,8 +381,7 @@ impl Session {
             base_url: DEMO_BASE_URL.into(),
             app_id: String::new(),
             app_secret: Secret::new(""),
-            openapi_prefix: String::new(),
-            graph_prefix: None,
+            provider_config: crate::providers::ProviderConfig::defaults(provider),
             http: HttpOptions {
                 concurrency: 16,
                 ..HttpOptions::default()
@@ -455,8 +454,7 @@ impl Session {
                 base_url: format!("file://{}", path.display()),
                 app_id: String::new(),
                 app_secret: Secret::new(""),
-                openapi_prefix: String::new(),
-                graph_prefix: None,
+                provider_config: crate::providers::ProviderConfig::defaults(ProviderKind::Wps),
                 http: HttpOptions::default(),
                 secret_source: config::SecretSource::Builtin,
             },

@@ -3,14 +3,18 @@
 pub mod feishu;
 pub mod offline;
 pub mod pending;
+pub mod profile;
 pub mod range;
 pub mod wps;
 
 use std::sync::Arc;
 
-use crate::config::Profile;
 use crate::directory::{Directory, ProviderKind};
 use crate::error::Result;
+
+pub use self::profile::{
+    Profile, ProviderConfig, SecretSource, default_base_url, default_rate_limit,
+};
 
 /// The directory client for a resolved profile, serving an app with a limited contact range
 /// from the part it may read (see `range`).

@@ -3,6 +3,10 @@
 #![allow(dead_code)]
 
 pub mod hostile;
+pub mod profiles;
+
+#[allow(unused_imports)]
+pub use profiles::{profile, profile_with};
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -128,35 +132,6 @@ pub async fn feishu_token(base: &str, app_id: &str, secret: &str) -> String {
         .as_str()
         .expect("tenant_access_token")
         .to_string()
-}
-
-/// A profile for a client built in the test process: no rate limit, no retries (tests that
-/// want them set `http` themselves).
-pub fn profile(
-    provider: orgtui::directory::ProviderKind,
-    base_url: &str,
-    app_id: &str,
-    secret: &str,
-) -> orgtui::config::Profile {
-    use orgtui::http::{HttpOptions, RetryPolicy};
-    orgtui::config::Profile {
-        name: "test".into(),
-        provider,
-        base_url: base_url.into(),
-        app_id: app_id.into(),
-        app_secret: orgtui::secret::Secret::new(secret),
-        openapi_prefix: String::new(),
-        graph_prefix: None,
-        http: HttpOptions {
-            rate_limit: None,
-            retry: RetryPolicy {
-                max_retries: 0,
-                ..RetryPolicy::default()
-            },
-            ..HttpOptions::default()
-        },
-        secret_source: Default::default(),
-    }
 }
 
 /// A scratch HOME so no real config or cache is touched.

@@ -20,6 +20,7 @@
 //! - Users are identified by `open_id` (the API's default id type); department ids are
 //!   `open_department_id`s. Both id types are asked for explicitly on every call.
 
+pub mod config;
 mod wire;
 
 use std::collections::{HashMap, HashSet};
@@ -31,7 +32,6 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use url::Url;
 
-use crate::config::Profile;
 use crate::dept_path;
 use crate::directory::{
     ContactRange, Directory, ListingNames, PageGuard, Probe, ProviderKind, in_order, path_segment,
@@ -39,6 +39,7 @@ use crate::directory::{
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{Credentials, FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, DeptRef, EmailMatch, Page, User, UserStatus};
+use crate::providers::Profile;
 use crate::secret::{Scrubber, Secret};
 
 /// The root department's id in every Feishu tenant.

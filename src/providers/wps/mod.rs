@@ -9,6 +9,7 @@
 //! Code 403000001 ("no permission") is `Error::OutOfRange`: outside the app's contact range,
 //! which `GET /v7/contacts/permissions_scope?scopes=org` lists.
 
+pub mod config;
 pub mod sign;
 pub mod wire;
 
@@ -20,13 +21,14 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use crate::config::Profile;
 use crate::directory::{ContactRange, Directory, ListingNames, Probe, in_order, path_segment};
 use crate::error::{Error, Result, ServerReply};
 use crate::http::{Credentials, FetchedToken, HttpClient, RawResponse, TokenCache};
 use crate::model::{Dept, EmailMatch, Page, User};
+use crate::providers::Profile;
 use crate::secret::Secret;
 
+use self::config::WpsConfig;
 use self::sign::SignInput;
 use self::wire::{
     Envelope, ListData, MembersBatchRead, TokenReply, UsersBatchRead, UsersByEmails, WireDept,
@@ -86,8 +88,7 @@ pub struct WpsClient {
     http: HttpClient,
     tokens: TokenCache,
     base_url: String,
-    openapi_prefix: String,
-    graph_prefix: Option<String>,
+    prefixes: WpsConfig,
     app_id: String,
     app_secret: Secret,
 }
@@ -107,12 +108,7 @@ impl WpsClient {
             http: HttpClient::with_secret(&profile.http, &profile.app_secret)?,
             tokens: TokenCache::new(),
             base_url: base,
-            openapi_prefix: clean_prefix(&profile.openapi_prefix),
-            graph_prefix: profile
-                .graph_prefix
-                .as_deref()
-                .map(clean_prefix)
-                .filter(|p| !p.is_empty()),
+            prefixes: profile.provider_config.wps(),
             app_id: profile.app_id.clone(),
             app_secret: profile.app_secret.clone(),
         })
@@ -132,8 +128,8 @@ impl WpsClient {
         what: String,
     ) -> Result<Call> {
         let prefix = match scheme {
-            Scheme::Kso1 => self.openapi_prefix.as_str(),
-            Scheme::Wps4 => self.graph_prefix.as_deref().unwrap_or_default(),
+            Scheme::Kso1 => self.prefixes.openapi_prefix(),
+            Scheme::Wps4 => self.prefixes.graph_prefix().unwrap_or_default(),
         };
         let mut url = Url::parse(&format!("{}{prefix}", self.base_url)).map_err(|e| {
             Error::config("profile", format!("cannot build a URL for {endpoint}: {e}"))
@@ -246,7 +242,11 @@ impl WpsClient {
     /// The token request alone, split from reading its reply so that `probe` can also read
     /// the reply's `Date` header.
     async fn send_token_request(&self) -> Result<RawResponse> {
-        let url = format!("{}{}/oauth2/token", self.base_url, self.openapi_prefix);
+        let url = format!(
+            "{}{}/oauth2/token",
+            self.base_url,
+            self.prefixes.openapi_prefix()
+        );
         let body = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "client_credentials")
             .append_pair("client_id", &self.app_id)
@@ -477,7 +477,7 @@ impl WpsClient {
             with_dept: true,
         };
         let what = "users by email".to_string();
-        let call = match self.graph_prefix {
+        let call = match self.prefixes.graph_prefix() {
             Some(_) => self.post(
                 "POST /graph/v7/users/by_emails",
                 Scheme::Wps4,
@@ -738,16 +738,6 @@ impl Directory for WpsClient {
 /// An address by_emails takes: 1 to 128 characters (seed 003).
 fn sendable_email(e: &str) -> bool {
     !e.is_empty() && e.chars().count() <= MAX_EMAIL_CHARS
-}
-
-/// `openapi/` → `/openapi`; empty stays empty.
-fn clean_prefix(p: &str) -> String {
-    let t = p.trim().trim_matches('/');
-    if t.is_empty() {
-        String::new()
-    } else {
-        format!("/{t}")
-    }
 }
 
 /// Why a 2xx body is not a JSON envelope, without echoing the body itself at length.
