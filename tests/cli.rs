@@ -416,31 +416,13 @@ fn unreachable_host_is_a_network_error() {
     assert!(err.contains("/oauth2/token"), "names the endpoint: {err}");
 }
 
-/// A server that answers every request with 200 and a body that is not JSON.
-fn garbage_server() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        for stream in listener.incoming().flatten() {
-            let mut s = stream;
-            let mut buf = [0u8; 8192];
-            let _ = s.read(&mut buf);
-            let body = "{\"code\":0,\"data\":{\"items\":[{\"id\": 1,";
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    format!("http://{addr}")
-}
-
 #[test]
 fn malformed_json_is_a_clear_error() {
     let home = scratch();
-    let url = garbage_server();
+    // Every request, the token call included, gets 200 and a body that is not JSON.
+    const GARBAGE: &str = "{\"code\":0,\"data\":{\"items\":[{\"id\": 1,";
+    let server = common::fixtures::garbage_server("/oauth2/token", GARBAGE, GARBAGE);
+    let url = server.url.clone();
     for provider in ["wps", "feishu"] {
         let out = base_cmd(home.path())
             .env("ORGTUI_PROVIDER", provider)

@@ -10,7 +10,7 @@ use std::time::Duration;
 use orgtui::config::Profile;
 use orgtui::directory::{Directory, ProviderKind, all_children, all_members};
 use orgtui::error::Error;
-use orgtui::fake::{self, FakeOptions, FakeServer, Org, OrgDept, OrgFile, OrgUser};
+use orgtui::fake::{self, FakeOptions, FakeServer, Org, OrgFile, OrgUser};
 use orgtui::http::{HttpOptions, RetryPolicy};
 use orgtui::model::UserStatus;
 use orgtui::providers::feishu::FeishuClient;
@@ -22,15 +22,8 @@ const SECRET: &str = "s3cr3t-feishu-app";
 
 // ---- fixtures ----
 
-fn dept(id: &str, name: &str, parent: Option<&str>, order: i64, leaders: &[&str]) -> OrgDept {
-    OrgDept {
-        id: id.into(),
-        name: Some(name.into()),
-        parent_id: parent.map(str::to_string),
-        order: Some(order),
-        leader_ids: leaders.iter().map(|s| s.to_string()).collect(),
-    }
-}
+use common::fixtures::dept;
+use common::hostile::Hostile;
 
 fn person(id: &str, name: &str, email: &str, depts: &[&str]) -> OrgUser {
     OrgUser {
@@ -816,38 +809,30 @@ async fn the_fake_refuses_what_the_documents_do_not_allow() {
 
 /// A server that answers 200 with a body that is not JSON; with `token_ok` the token endpoint
 /// answers properly, so the garbage comes from a contact call.
-async fn garbage_server(token_ok: bool) -> String {
-    use axum::response::IntoResponse;
-    let app = axum::Router::new()
-        .route(
-            "/open-apis/auth/v3/tenant_access_token/internal",
-            axum::routing::post(move || async move {
-                if token_ok {
-                    axum::Json(json!({"code": 0, "tenant_access_token": "tok", "expire": 7200}))
-                        .into_response()
-                } else {
-                    "<html>hello</html>".into_response()
-                }
-            }),
-        )
-        .fallback(|| async { "{\"code\": 0, \"data\": {\"department\": [1, 2" });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    base
+fn garbage_server(token_ok: bool) -> Hostile {
+    let token = if token_ok {
+        r#"{"code":0,"expire":7200,"tenant_access_token":"tok"}"#
+    } else {
+        "<html>hello</html>"
+    };
+    common::fixtures::garbage_server(
+        "/open-apis/auth/v3/tenant_access_token/internal",
+        token,
+        "{\"code\": 0, \"data\": {\"department\": [1, 2",
+    )
 }
 
 #[tokio::test]
 async fn malformed_json_is_a_protocol_error() {
-    let base = garbage_server(false).await;
+    let server = garbage_server(false);
+    let base = server.url.clone();
     let dir = FeishuClient::new(&profile(&base, ProviderKind::Feishu, SECRET)).unwrap();
     let err = dir.root().await.unwrap_err();
     assert!(matches!(err, Error::Protocol { .. }), "{err:?}");
     assert!(err.to_string().contains("tenant_access_token"), "{err}");
 
-    let base = garbage_server(true).await;
+    let server = garbage_server(true);
+    let base = server.url.clone();
     let dir = FeishuClient::new(&profile(&base, ProviderKind::Feishu, SECRET)).unwrap();
     let err = dir.dept("rd").await.unwrap_err();
     assert!(matches!(err, Error::Protocol { .. }), "{err:?}");

@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use orgtui::config::Profile;
 use orgtui::directory::{Directory, ProviderKind, all_children, all_members};
 use orgtui::error::Error;
-use orgtui::fake::{self, FakeOptions, FakeServer, FakeState, Org, OrgDept, OrgFile, OrgUser};
+use orgtui::fake::{self, FakeOptions, FakeServer, FakeState, Org, OrgFile, OrgUser};
 use orgtui::http::{HttpOptions, RetryPolicy};
 use orgtui::model::UserStatus;
 use orgtui::providers::ProviderConfig;
@@ -30,15 +30,8 @@ const ODD_ID: &str = "ops/1 +x";
 
 // ---- fixtures ----
 
-fn dept(id: &str, name: &str, parent: Option<&str>, order: i64, leaders: &[&str]) -> OrgDept {
-    OrgDept {
-        id: id.into(),
-        name: Some(name.into()),
-        parent_id: parent.map(str::to_string),
-        order: Some(order),
-        leader_ids: leaders.iter().map(|s| s.to_string()).collect(),
-    }
-}
+use common::fixtures::dept;
+use common::hostile::Hostile;
 
 fn big_user_id(i: usize) -> String {
     format!("u{i:04}")
@@ -1188,19 +1181,8 @@ async fn recovers_from_429() {
 // ---- broken servers ----
 
 /// A server answering `token` on the token endpoint and `other` to everything else, with 200.
-async fn garbage_server(token_body: &'static str, other: &'static str) -> String {
-    let app = axum::Router::new()
-        .route(
-            "/oauth2/token",
-            axum::routing::post(move || async move { token_body }),
-        )
-        .fallback(move || async move { other });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}")
+fn garbage_server(token_body: &'static str, other: &'static str) -> Hostile {
+    common::fixtures::garbage_server("/oauth2/token", token_body, other)
 }
 
 /// A token reply claiming an absurd lifetime (i64::MAX seconds, or a float past it) is
@@ -1212,11 +1194,11 @@ async fn absurd_token_lifetimes_are_bounded() {
         r#"{"access_token":"tok","expires_in":1e300}"#,
         r#"{"access_token":"tok","expires_in":-5}"#,
     ] {
-        let base = garbage_server(
+        let server = garbage_server(
             token,
             r#"{"code":0,"msg":"ok","data":{"id":"r","name":"Acme","parent_id":"0"}}"#,
-        )
-        .await;
+        );
+        let base = server.url.clone();
         let c = client(&profile(&base));
         let root = c.root().await.unwrap_or_else(|e| panic!("{token}: {e}"));
         assert_eq!(root.id, "r");
@@ -1230,11 +1212,11 @@ async fn absurd_token_lifetimes_are_bounded() {
 
 #[tokio::test]
 async fn malformed_json_is_a_protocol_error() {
-    let base = garbage_server(
+    let server = garbage_server(
         r#"{"access_token":"tok","expires_in":7200,"token_type":"bearer"}"#,
         "<html>this is not json",
-    )
-    .await;
+    );
+    let base = server.url.clone();
     let c = client(&profile(&base));
     for err in [
         c.root().await.unwrap_err(),
@@ -1244,11 +1226,11 @@ async fn malformed_json_is_a_protocol_error() {
     }
 
     // A JSON envelope whose data has the wrong shape.
-    let base = garbage_server(
+    let server = garbage_server(
         r#"{"access_token":"tok","expires_in":7200}"#,
         r#"{"code":0,"msg":"ok","data":{"items":"nope"}}"#,
-    )
-    .await;
+    );
+    let base = server.url.clone();
     let err = client(&profile(&base))
         .children("x", None)
         .await
@@ -1256,7 +1238,8 @@ async fn malformed_json_is_a_protocol_error() {
     assert!(matches!(err, Error::Protocol { .. }), "{err:?}");
 
     // The token endpoint itself answering garbage.
-    let base = garbage_server("not json at all", "{}").await;
+    let server = garbage_server("not json at all", "{}");
+    let base = server.url.clone();
     let err = client(&profile(&base)).root().await.unwrap_err();
     assert!(matches!(err, Error::Protocol { .. }), "{err:?}");
 }

@@ -2,6 +2,7 @@
 //! small org fixtures.
 #![allow(dead_code)]
 
+pub mod fixtures;
 pub mod hostile;
 pub mod profiles;
 
