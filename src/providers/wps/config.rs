@@ -33,7 +33,7 @@ impl WpsConfig {
 }
 
 /// `openapi` / `/openapi/` → `/openapi`; empty → empty.
-fn normalize_prefix(p: &str) -> String {
+pub fn normalize_prefix(p: &str) -> String {
     let trimmed = p.trim().trim_matches('/');
     if trimmed.is_empty() {
         String::new()

@@ -160,14 +160,7 @@ impl WpsClient {
         let reply = |r: Option<&TokenReply>| ServerReply {
             status: Some(resp.status),
             code: r.and_then(|r| r.code).filter(|c| *c != 0),
-            msg: r
-                .and_then(|r| {
-                    r.msg
-                        .clone()
-                        .or_else(|| r.error_description.clone())
-                        .or_else(|| r.error.clone())
-                })
-                .map(|m| self.scrub(&m)),
+            msg: r.and_then(|r| self.said(&r.msg, &r.error_description, &r.error)),
         };
         let auth = |r: Option<&TokenReply>| Error::Auth {
             endpoint: ENDPOINT.into(),
@@ -219,6 +212,18 @@ impl WpsClient {
             .map_err(|e| self.http.scrub_error(e))
     }
 
+    /// What a reply says went wrong: its `msg`, else OAuth's `error_description`, else
+    /// `error`, with our secrets cut out.
+    fn said(
+        &self,
+        msg: &Option<String>,
+        description: &Option<String>,
+        error: &Option<String>,
+    ) -> Option<String> {
+        let said = msg.as_ref().or(description.as_ref()).or(error.as_ref())?;
+        Some(self.scrub(said))
+    }
+
     /// The envelope (if the body is one) and the reply to report when it is a failure.
     pub(super) fn read_envelope(&self, resp: &RawResponse) -> (Option<Envelope>, ServerReply) {
         let env: Option<Envelope> = serde_json::from_slice(&resp.body).ok();
@@ -227,13 +232,7 @@ impl WpsClient {
             code: env.as_ref().and_then(|e| e.code),
             msg: env
                 .as_ref()
-                .and_then(|e| {
-                    e.msg
-                        .clone()
-                        .or_else(|| e.error_description.clone())
-                        .or_else(|| e.error.clone())
-                })
-                .map(|m| self.scrub(&m)),
+                .and_then(|e| self.said(&e.msg, &e.error_description, &e.error)),
         };
         (env, reply)
     }
@@ -291,17 +290,9 @@ impl WpsClient {
 fn describe_bad_json(body: &[u8]) -> String {
     match serde_json::from_slice::<serde_json::Value>(body) {
         Err(e) => format!("the reply is not JSON ({e})"),
-        Ok(v) => format!("the reply is not a JSON envelope (found {})", json_kind(&v)),
-    }
-}
-
-fn json_kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
+        Ok(v) => format!(
+            "the reply is not a JSON envelope (found {})",
+            super::wire::json_kind(&v)
+        ),
     }
 }

@@ -271,7 +271,7 @@ fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Erro
         Some(other) => {
             return Err(de::Error::custom(format!(
                 "expected a string, found {}",
-                kind(&other)
+                json_kind(&other)
             )));
         }
     })
@@ -295,7 +295,7 @@ fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
         Some(other) => {
             return Err(de::Error::custom(format!(
                 "expected an integer, found {}",
-                kind(&other)
+                json_kind(&other)
             )));
         }
     })
@@ -310,7 +310,8 @@ where
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
-fn kind(v: &serde_json::Value) -> &'static str {
+/// What a JSON value is, for errors that must not quote it.
+pub(super) fn json_kind(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Null => "null",
         serde_json::Value::Bool(_) => "a boolean",
