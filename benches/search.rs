@@ -99,7 +99,7 @@ fn type_query(b: Bencher, query: &str) {
 /// A one-shot search with a fresh searcher (what `orgtui search` does once per run).
 #[divan::bench(args = ["zhang wei", "zw", "wang", "E00012", "li.na"], sample_count = 15)]
 fn one_shot(query: &str) -> usize {
-    INDEX.search(query, 50).len()
+    Searcher::new().search(&INDEX, query, 50).len()
 }
 
 mod index {
@@ -199,6 +199,6 @@ mod matchers {
     /// included, and ranks by tier).
     #[divan::bench(args = SCAN_QUERIES, sample_count = 10, sample_size = 1)]
     fn search_index(query: &str) -> usize {
-        INDEX.search(query, 10).len()
+        Searcher::new().search(&INDEX, query, 10).len()
     }
 }

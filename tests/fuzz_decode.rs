@@ -176,7 +176,7 @@ fn damaged_search_indexes_never_panic() {
                 // A loaded index must also be safe to search.
                 if let Ok(ix) = SearchIndex::from_bytes(&bytes) {
                     for q in ["a", "zw", "张", "p1@acme.example", "e00"] {
-                        let _ = ix.search(q, 10);
+                        let _ = orgtui::search::Searcher::new().search(&ix, q, 10);
                     }
                 }
                 let _ = SearchIndex::from_bytes(&noise);

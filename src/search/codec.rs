@@ -6,10 +6,12 @@
 //! Loading checks every count, range and char, so bad bytes give an error, never a panic
 //! or an index that could panic later.
 
+use super::Kind;
 use super::hay::{Arena, Hay};
+use super::index::{ALNUM, Entry, SearchIndex};
 use super::pinyin::Form;
+use super::store::Store;
 use super::table::Table;
-use super::{ALNUM, Entry, Kind, SearchIndex, Store};
 
 const MAGIC: &[u8; 8] = b"orgtuiSX";
 /// Bump when the layout or the meaning of any stored value (masks, columns, tiers, hashes)

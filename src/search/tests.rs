@@ -1,6 +1,17 @@
 use super::*;
 use crate::fake::generate::{GenSpec, generate};
 
+/// `idx.search(q, n)`: one query on a fresh `Searcher`, as a one-off search runs it.
+trait SearchOnce {
+    fn search(&self, query: &str, limit: usize) -> Vec<Hit>;
+}
+
+impl SearchOnce for SearchIndex {
+    fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
+        Searcher::new().search(self, query, limit)
+    }
+}
+
 fn user(id: &str, name: &str) -> Candidate {
     Candidate {
         kind: Kind::User,
