@@ -35,15 +35,6 @@ pub(super) struct Hay {
 }
 
 impl Arena {
-    pub(super) fn from_parts(ascii: Vec<u8>, wide: Vec<char>, garbage: usize) -> Arena {
-        Arena {
-            ascii,
-            wide,
-            garbage,
-            scratch: Vec::new(),
-        }
-    }
-
     /// A field, cut at `MAX_FIELD_CHARS`.
     pub(super) fn lowered(&mut self, s: &str) -> Hay {
         self.push(s.chars().take(MAX_FIELD_CHARS))
@@ -108,16 +99,6 @@ impl Arena {
             Utf32Str::Unicode(c) => c.iter().fold(0, |m, &c| m | hay_char_bits(c)),
         };
         part
-    }
-
-    /// Whether `hay` lies inside this arena (for an index loaded from bytes).
-    pub(super) fn holds(&self, hay: Hay) -> bool {
-        let end = (hay.start as usize).saturating_add(hay.len());
-        end <= if hay.wide {
-            self.wide.len()
-        } else {
-            self.ascii.len()
-        }
     }
 
     /// Worth rebuilding: replaced candidates left over half the arena unused.

@@ -80,7 +80,7 @@ impl Entry {
 /// An index of candidates; insert is an upsert keyed by (kind, id).
 ///
 /// Everything is kept in flat per-candidate arrays (slot order) and a few text buffers, so a
-/// scan reads memory in order and `to_bytes`/`from_bytes` are mostly copies.
+/// scan reads memory in order.
 pub struct SearchIndex {
     pub(super) store: Store,
     pub(super) entries: Vec<Entry>,
@@ -105,9 +105,9 @@ pub struct SearchIndex {
     pub(super) keys: Table,
     /// Case-folded email → slots.
     pub(super) emails: Table,
-    pub(super) scratch: Scratch,
-    pub(super) form_buf: Vec<Form>,
-    pub(super) uid: u64,
+    scratch: Scratch,
+    form_buf: Vec<Form>,
+    uid: u64,
     pub(super) generation: u64,
 }
 

@@ -9,7 +9,6 @@
 //! of the previous queries and, while the user keeps typing, re-scores only those
 //! (`searcher.rs`).
 
-mod codec;
 mod hay;
 mod index;
 mod matcher;

@@ -1,6 +1,6 @@
 //! A flat hash table of slots (open addressing, linear probing) whose keys live elsewhere: the
-//! caller hashes and compares through the slot. Flat so that an index can be saved and loaded
-//! as one buffer, and deterministic (no per-process seed) so the saved layout stays valid.
+//! caller hashes and compares through the slot, so no key is stored twice. Deterministic (no
+//! per-process seed), so the same inserts give the same layout in every run.
 
 /// Cells hold `slot + 1`; 0 is empty. The capacity is zero or a power of two, at most half
 /// full, so every probe ends at an empty cell.
@@ -49,7 +49,7 @@ impl Table {
     }
 
     /// Visit the slots of the probe run of `hash` until `stop` says so. Bounded by the
-    /// capacity, so even a table loaded from bad bytes cannot loop forever.
+    /// capacity, so a probe cannot loop forever even if no cell were empty.
     fn probe(&self, hash: u64, mut stop: impl FnMut(u32) -> bool) {
         if self.cells.is_empty() {
             return;
@@ -165,8 +165,9 @@ impl Table {
         }
     }
 
-    /// Whether loaded cells are usable: a power-of-two capacity with an empty cell, every
-    /// entry naming one of `slots` slots.
+    /// Whether the cells are consistent (tests check it after removals): a power-of-two
+    /// capacity with an empty cell, every entry naming one of `slots` slots.
+    #[cfg(test)]
     pub(super) fn is_valid(&self, slots: usize) -> bool {
         let cap = self.cells.len();
         if cap == 0 {
