@@ -144,14 +144,7 @@ pub(crate) fn safe_file_stem(name: &str) -> String {
 }
 
 /// Plain FNV-1a 64 over bytes: for short keys (file names).
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
+pub(crate) use crate::fnv::fnv1a;
 
 /// Atomic: write to a temp file in the same directory, fsync, rename over `path` (a crash
 /// never leaves a broken snapshot; the old one survives a failed write). Creates the

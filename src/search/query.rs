@@ -129,7 +129,7 @@ struct CharHasher(u64);
 impl std::hash::Hasher for CharHasher {
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+            self.0 = crate::fnv::step(self.0, u64::from(b));
         }
     }
 
