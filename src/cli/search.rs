@@ -11,7 +11,7 @@ use super::output::{self, UserJson};
 use super::{Cli, SearchSource};
 use crate::error::{Error, Result, exit};
 use crate::model::{Dept, User};
-use crate::search::{Fields, Hit, Kind, Prefilter, QueryKind, SearchIndex, Searcher, classify};
+use crate::search::{Hit, Kind, Prefilter, QueryKind, SearchIndex, Searcher, classify};
 use crate::snapshot::{LoadError, SearchRecord, SearchRecords, Snapshot};
 use crate::text::sanitize;
 
@@ -206,30 +206,18 @@ fn build_index(
     let mut index = SearchIndex::new();
     let mut indexed = Vec::new();
     for (at, d) in depts.iter().enumerate() {
-        if filter.as_mut().is_none_or(|f| f.keep(&fields(d))) {
+        if filter.as_mut().is_none_or(|f| f.keep(&d.fields())) {
             index.insert(d.candidate(Kind::Dept));
             indexed.push((Kind::Dept, at));
         }
     }
     for (at, u) in users.iter().enumerate() {
-        if filter.as_mut().is_none_or(|f| f.keep(&fields(u))) {
+        if filter.as_mut().is_none_or(|f| f.keep(&u.fields())) {
             index.insert(u.candidate(Kind::User));
             indexed.push((Kind::User, at));
         }
     }
     (index, indexed)
-}
-
-/// A record as the prefilter reads it: under the name it is indexed by (see
-/// `SearchRecord::candidate`).
-fn fields<'a>(r: &SearchRecord<'a>) -> Fields<'a> {
-    Fields {
-        id: r.id,
-        name: r.name.unwrap_or(r.id),
-        email: r.email,
-        employee_id: r.employee_id,
-        title: r.title,
-    }
 }
 
 /// Where someone sits: their first department's path (or name).
@@ -358,7 +346,7 @@ mod tests {
             email: Some(email.into()),
             ..User::default()
         };
-        let mut keep = |u: User| f.keep(&fields(&SearchRecord::of_user(&u)));
+        let mut keep = |u: User| f.keep(&SearchRecord::of_user(&u).fields());
         assert!(keep(user("张伟", "x@y")));
         assert!(!keep(user("李娜", "na.li@acme.example")));
         assert!(keep(user("Wei Zhang", "x@y")));
