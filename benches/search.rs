@@ -1,6 +1,6 @@
 //! Search on a generated org of 100,000 people in 5,000 departments: per-keystroke latency
 //! while typing 10-character queries (the TUI's `Searcher`, limit 200 like the TUI), building
-//! the index, saving and loading it, and the raw matchers compared on the same haystacks.
+//! the index, and the raw matchers compared on the same haystacks.
 //!
 //! `cargo bench --bench search` (about two minutes); one group: `cargo bench --bench search
 //! -- keystroke`. Per-keystroke percentiles over all queries (median, p99) are printed by
@@ -55,8 +55,6 @@ static CANDIDATES: LazyLock<Vec<Candidate>> = LazyLock::new(|| {
 
 static INDEX: LazyLock<SearchIndex> = LazyLock::new(|| CANDIDATES.iter().cloned().collect());
 
-static BYTES: LazyLock<Vec<u8>> = LazyLock::new(|| INDEX.to_bytes());
-
 /// Every prefix of every query: `anna smith` gives `a`, `an`, … `anna smith`.
 fn keystrokes() -> Vec<String> {
     QUERIES
@@ -99,7 +97,7 @@ fn type_query(b: Bencher, query: &str) {
 /// A one-shot search with a fresh searcher (what `orgtui search` does once per run).
 #[divan::bench(args = ["zhang wei", "zw", "wang", "E00012", "li.na"], sample_count = 15)]
 fn one_shot(query: &str) -> usize {
-    INDEX.search(query, 50).len()
+    Searcher::new().search(&INDEX, query, 50).len()
 }
 
 mod index {
@@ -110,16 +108,6 @@ mod index {
     fn build(b: Bencher) {
         b.with_inputs(|| CANDIDATES.clone())
             .bench_local_values(|c| c.into_iter().collect::<SearchIndex>());
-    }
-
-    #[divan::bench(sample_count = 10, sample_size = 1)]
-    fn to_bytes() -> usize {
-        INDEX.to_bytes().len()
-    }
-
-    #[divan::bench(sample_count = 10, sample_size = 1)]
-    fn from_bytes() -> usize {
-        SearchIndex::from_bytes(&BYTES).map_or(0, |i| i.len())
     }
 }
 
@@ -199,6 +187,6 @@ mod matchers {
     /// included, and ranks by tier).
     #[divan::bench(args = SCAN_QUERIES, sample_count = 10, sample_size = 1)]
     fn search_index(query: &str) -> usize {
-        INDEX.search(query, 10).len()
+        Searcher::new().search(&INDEX, query, 10).len()
     }
 }

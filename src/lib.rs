@@ -25,6 +25,7 @@ pub mod dept_path;
 pub mod directory;
 pub mod error;
 pub mod fake;
+mod fnv;
 pub mod http;
 pub mod log;
 pub mod model;

@@ -20,20 +20,20 @@
 //! The version is checked before anything else is decoded, so a file written by another
 //! version is reported as incompatible rather than misread. postcard is not
 //! self-describing: any change to the fields of `Snapshot`, `SnapDept`, `SnapUser` or the
-//! model types they hold must bump `FORMAT_VERSION` (and update the mirrors in `search.rs`).
+//! model types they hold must bump `FORMAT_VERSION` (and update the mirrors, `search_records.rs`).
 //! Writes are atomic (temp file, fsync, rename), so a reader sees the old file or the new
 //! one, never half of one; the file is private to its owner (`crate::private_file`).
 //!
 //! Submodules: `format` (layout, checksum, parallel decoding), `org_file` (to and from org
 //! files), `people` (the head at once and the people part by part, for a fast start),
-//! `search` (reading in place for `orgtui search`), `recorder` (a `Directory` that records
+//! `search_records` (reading in place for `orgtui search`), `recorder` (a `Directory` that records
 //! what passes through, for saving).
 
 mod format;
 mod org_file;
 mod people;
 mod recorder;
-mod search;
+mod search_records;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -46,7 +46,7 @@ use crate::model::{Dept, User};
 use format::{check, decode_checked, encode, payload_in};
 pub use people::{People, SnapshotHead, open};
 pub use recorder::Recorder;
-pub use search::{SearchRecord, SearchRecords};
+pub use search_records::{SearchRecord, SearchRecords};
 
 /// 2: the people in separately checked parts after the head (1 checked the whole file at
 /// once).
@@ -144,14 +144,7 @@ pub(crate) fn safe_file_stem(name: &str) -> String {
 }
 
 /// Plain FNV-1a 64 over bytes: for short keys (file names).
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
+pub(crate) use crate::fnv::fnv1a;
 
 /// Atomic: write to a temp file in the same directory, fsync, rename over `path` (a crash
 /// never leaves a broken snapshot; the old one survives a failed write). Creates the

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use orgtui::directory::{Directory, ProviderKind};
 use orgtui::fake::{self, FakeOptions, FakeServer, Org};
-use orgtui::search::SearchIndex;
+use orgtui::search::{SearchIndex, Searcher};
 use orgtui::tui::app::{App, Effect, Focus, Loaded, Msg, ResultRow, SEARCH_LIMIT};
 use orgtui::tui::keys::KeyMap;
 use orgtui::tui::tree::RowKind;
@@ -130,7 +130,7 @@ impl Harness {
                     Vec::new()
                 }
                 Effect::Search { generation, query } => {
-                    let hits = self.index.search(&query, SEARCH_LIMIT);
+                    let hits = Searcher::new().search(&self.index, &query, SEARCH_LIMIT);
                     self.app.update(Msg::SearchDone { generation, hits })
                 }
                 Effect::Copy { text, what } => {
@@ -646,7 +646,7 @@ async fn enter_before_results_acts_on_the_full_query() {
     // Now the last query's results arrive (searches for prefixes were dropped above).
     let generation = h.app.search.generation;
     h.settle().await;
-    let hits = h.index.search("Jack Schmidt", SEARCH_LIMIT);
+    let hits = Searcher::new().search(&h.index, "Jack Schmidt", SEARCH_LIMIT);
     let want = hits[0].id.clone();
     h.send(Msg::SearchDone { generation, hits }).await;
     assert_eq!(h.app.focus, Focus::Tree);

@@ -11,7 +11,7 @@ use super::output::{self, UserJson};
 use super::{Cli, SearchSource};
 use crate::error::{Error, Result, exit};
 use crate::model::{Dept, User};
-use crate::search::{Hit, Kind, QueryKind, SearchIndex, classify};
+use crate::search::{Hit, Kind, Prefilter, QueryKind, SearchIndex, Searcher, classify};
 use crate::snapshot::{LoadError, SearchRecord, SearchRecords, Snapshot};
 use crate::text::sanitize;
 
@@ -36,7 +36,7 @@ pub fn run(cli: &Cli, query: &str, limit: usize, json: bool) -> Result<i32> {
     let (index, indexed) = build_index(&depts, &users, query);
     let index_built = started.elapsed();
 
-    let hits = index.search(query, limit);
+    let hits = Searcher::new().search(&index, query, limit);
     let searched = started.elapsed();
     report_timings(
         loaded,
@@ -193,7 +193,7 @@ fn resolve(
 }
 
 /// The index the browser's search would have over this snapshot, less the candidates that
-/// cannot match `query` (see `Prefilter`): every department, then every person, as the
+/// cannot match `query` (see `search::Prefilter`): every department, then every person, as the
 /// browser inserts them. Leaving out non-matches changes no result, as scores do not depend
 /// on other candidates and the tie-break (insertion order) keeps the same relative order.
 /// Also returns which records went in, in order.
@@ -206,248 +206,18 @@ fn build_index(
     let mut index = SearchIndex::new();
     let mut indexed = Vec::new();
     for (at, d) in depts.iter().enumerate() {
-        if filter.as_mut().is_none_or(|f| f.keep_dept(d)) {
+        if filter.as_mut().is_none_or(|f| f.keep(&d.fields())) {
             index.insert(d.candidate(Kind::Dept));
             indexed.push((Kind::Dept, at));
         }
     }
     for (at, u) in users.iter().enumerate() {
-        if filter.as_mut().is_none_or(|f| f.keep_user(u)) {
+        if filter.as_mut().is_none_or(|f| f.keep(&u.fields())) {
             index.insert(u.candidate(Kind::User));
             indexed.push((Kind::User, at));
         }
     }
     (index, indexed)
-}
-
-/// A cheap, conservative test of whether a candidate could match a query, run before the
-/// costly part of indexing it (pinyin spellings, matcher-ready text). It relies only on what
-/// any match needs: the matcher matches one field at a time, and a field matches only if every
-/// (non-blank) query char equals some char of it after case folding and accent
-/// normalization; for a pinyin spelling, a letter of some reading of the name's chars. So a
-/// candidate none of whose fields has all the query's chars can be left out. Anything the
-/// filter is unsure of (a long list of unusual chars) keeps the candidate.
-struct Prefilter {
-    /// Query chars, folded, as a bit set over ASCII...
-    ascii: u128,
-    /// ...and the others (at most 64).
-    other: Vec<char>,
-    /// Lowercased addresses, for a pasted list of emails (matched exactly).
-    emails: Option<Vec<String>>,
-    /// With an `@` the matcher reads the whole email, else only the part before the last `@`.
-    has_at: bool,
-    forms_memo: CharMap,
-    spelled_memo: CharMap,
-}
-
-/// Memo of per-char bits. Keyed by chars only, so a one-multiply hash does; SipHash was a
-/// tenth of the whole search's time.
-type CharMap = HashMap<char, (u128, u64), std::hash::BuildHasherDefault<CharHasher>>;
-
-#[derive(Default)]
-struct CharHasher(u64);
-
-impl std::hash::Hasher for CharHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl Prefilter {
-    fn new(query: &str) -> Option<Prefilter> {
-        match classify(query) {
-            QueryKind::Empty => None,
-            QueryKind::Emails(list) if list.len() > 1 => Some(Prefilter {
-                ascii: 0,
-                other: Vec::new(),
-                emails: Some(list.iter().map(|e| e.to_lowercase()).collect()),
-                has_at: true,
-                forms_memo: CharMap::default(),
-                spelled_memo: CharMap::default(),
-            }),
-            QueryKind::Emails(_) | QueryKind::Text(_) => {
-                let mut ascii = 0u128;
-                let mut other = Vec::new();
-                for c in query.trim().chars().filter(|c| !c.is_whitespace()) {
-                    let c = fold(c);
-                    if c.is_ascii() {
-                        ascii |= 1 << u32::from(c);
-                    } else if !other.contains(&c) {
-                        other.push(c);
-                    }
-                }
-                if other.len() > 64 {
-                    return None;
-                }
-                Some(Prefilter {
-                    ascii,
-                    other,
-                    emails: None,
-                    has_at: query.contains('@'),
-                    forms_memo: CharMap::default(),
-                    spelled_memo: CharMap::default(),
-                })
-            }
-        }
-    }
-
-    fn keep_user(&mut self, u: &SearchRecord<'_>) -> bool {
-        if let Some(list) = &self.emails {
-            return u.email.is_some_and(|e| list.contains(&e.to_lowercase()));
-        }
-        let name = u.name.unwrap_or(u.id);
-        let email = u.email.map(|e| {
-            if self.has_at {
-                e
-            } else {
-                e.rsplit_once('@').map_or(e, |(local, _)| local)
-            }
-        });
-        self.field(name)
-            || self.pinyin(name)
-            || email.is_some_and(|e| self.field(e))
-            || self.field(u.id)
-            || u.employee_id.is_some_and(|e| self.field(e))
-            || u.title.is_some_and(|t| self.field(t))
-    }
-
-    fn keep_dept(&mut self, d: &SearchRecord<'_>) -> bool {
-        if self.emails.is_some() {
-            return false;
-        }
-        let name = d.name.unwrap_or(d.id);
-        self.field(name) || self.pinyin(name) || self.field(d.id)
-    }
-
-    /// Whether one field's chars (each in every form the matcher may compare) include all of
-    /// the query's.
-    fn field(&mut self, text: &str) -> bool {
-        if text.is_ascii() {
-            // The common case, byte by byte. ASCII folds to ASCII, so it can never supply
-            // the query's other chars.
-            let mut seen = 0u128;
-            for b in text.bytes() {
-                seen |= 1 << b.to_ascii_lowercase();
-            }
-            return self.other.is_empty() && self.ascii & !seen == 0;
-        }
-        let mut seen = Seen::default();
-        for c in text.chars() {
-            let (a, o) = self.forms(c);
-            seen.ascii |= a;
-            seen.other |= o;
-        }
-        self.covered(&seen)
-    }
-
-    /// The same for the pinyin spellings of a name: letters of every reading of its Chinese
-    /// chars, its other chars as they are.
-    fn pinyin(&mut self, name: &str) -> bool {
-        if name.is_ascii() {
-            return false; // no spelling: the name field covered it
-        }
-        let mut seen = Seen::default();
-        for c in name.chars() {
-            let (a, o) = self.spelled(c);
-            seen.ascii |= a;
-            seen.other |= o;
-        }
-        self.covered(&seen)
-    }
-
-    /// Bits of every form of `c` the matcher may compare with a query char (memoized: names
-    /// and titles reuse few distinct chars).
-    fn forms(&mut self, c: char) -> (u128, u64) {
-        if c.is_ascii() {
-            return (1 << u32::from(c.to_ascii_lowercase()), 0);
-        }
-        if let Some(&bits) = self.forms_memo.get(&c) {
-            return bits;
-        }
-        let n = nucleo_matcher::chars::normalize(c);
-        let fc = fold(c);
-        let mut bits = (0u128, 0u64);
-        for v in [
-            c,
-            fc,
-            n,
-            fold(n),
-            fold(nucleo_matcher::chars::normalize(fc)),
-        ] {
-            if v.is_ascii() {
-                bits.0 |= 1 << u32::from(v);
-            } else if let Some(i) = self.other.iter().position(|&o| o == v) {
-                bits.1 |= 1 << i;
-            }
-        }
-        self.forms_memo.insert(c, bits);
-        bits
-    }
-
-    /// Bits of what `c` contributes to a pinyin spelling: the letters of all its readings
-    /// (`ü` also as `v` and `u`), or itself when it has none.
-    fn spelled(&mut self, c: char) -> (u128, u64) {
-        use pinyin::ToPinyinMulti;
-        if c.is_ascii() {
-            return self.forms(c);
-        }
-        if let Some(&bits) = self.spelled_memo.get(&c) {
-            return bits;
-        }
-        let bits = match c.to_pinyin_multi() {
-            Some(readings) => {
-                let mut bits = (0u128, 0u64);
-                for r in readings {
-                    for p in r.plain().chars() {
-                        let (a, o) = if p == 'ü' {
-                            let (a, o) = self.forms(p);
-                            (a | 1 << u32::from('v') | 1 << u32::from('u'), o)
-                        } else {
-                            self.forms(p)
-                        };
-                        bits.0 |= a;
-                        bits.1 |= o;
-                    }
-                }
-                bits
-            }
-            None => self.forms(c),
-        };
-        self.spelled_memo.insert(c, bits);
-        bits
-    }
-
-    fn covered(&self, seen: &Seen) -> bool {
-        // The low `other.len()` bits (at most 64).
-        let n = u32::try_from(self.other.len()).unwrap_or(u32::MAX);
-        let all_other = u64::MAX.checked_shr(64u32.saturating_sub(n)).unwrap_or(0);
-        self.ascii & !seen.ascii == 0 && seen.other & all_other == all_other
-    }
-}
-
-#[derive(Default)]
-struct Seen {
-    ascii: u128,
-    other: u64,
-}
-
-/// Case folding as the matcher does it: char for char.
-fn fold(c: char) -> char {
-    if c.is_ascii() {
-        c.to_ascii_lowercase()
-    } else {
-        nucleo_matcher::chars::to_lower_case(c)
-    }
 }
 
 /// Where someone sits: their first department's path (or name).
@@ -561,8 +331,8 @@ mod tests {
             "  li  ",
         ];
         for q in queries {
-            let expected = full.search(q, 50);
-            let got = build_index(&depts, &users, q).0.search(q, 50);
+            let expected = Searcher::new().search(&full, q, 50);
+            let got = Searcher::new().search(&build_index(&depts, &users, q).0, q, 50);
             assert_eq!(got, expected, "query {q:?}");
         }
     }
@@ -576,7 +346,7 @@ mod tests {
             email: Some(email.into()),
             ..User::default()
         };
-        let mut keep = |u: User| f.keep_user(&SearchRecord::of_user(&u));
+        let mut keep = |u: User| f.keep(&SearchRecord::of_user(&u).fields());
         assert!(keep(user("张伟", "x@y")));
         assert!(!keep(user("李娜", "na.li@acme.example")));
         assert!(keep(user("Wei Zhang", "x@y")));

@@ -8,50 +8,41 @@ use nucleo_matcher::{Utf32Str, Utf32String, chars};
 /// Fields are cut here before matching: nothing real is longer, and it bounds the work a
 /// hostile server value can cause per keystroke. Highlight positions stay valid because the
 /// cut keeps a prefix.
-pub(crate) const MAX_FIELD_CHARS: usize = 256;
+pub(super) const MAX_FIELD_CHARS: usize = 256;
 
 /// The text of every haystack of an index in two flat buffers (ASCII bytes and wide chars),
 /// so that scanning candidates in insertion order reads memory in order instead of chasing
 /// six separate allocations per candidate. Char `i` of a haystack is char `i` of its source
 /// text (nucleo's own `Utf32String::from` collapses graphemes, which would shift highlights).
 #[derive(Debug, Default)]
-pub(crate) struct Arena {
-    pub(crate) ascii: Vec<u8>,
-    pub(crate) wide: Vec<char>,
+pub(super) struct Arena {
+    pub(super) ascii: Vec<u8>,
+    pub(super) wide: Vec<char>,
     /// Chars no longer referenced since their candidate was replaced.
-    pub(crate) garbage: usize,
+    pub(super) garbage: usize,
     /// Reused by `push`, which runs for every field of every insert.
     scratch: Vec<char>,
 }
 
 /// One searchable field: where its text is in the `Arena`, and its character mask.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Hay {
-    pub(crate) start: u32,
-    pub(crate) len: u16,
-    pub(crate) wide: bool,
+pub(super) struct Hay {
+    pub(super) start: u32,
+    pub(super) len: u16,
+    pub(super) wide: bool,
     /// Bits of every character a needle character could match here (see `char_bit`).
-    pub(crate) mask: u64,
+    pub(super) mask: u64,
 }
 
 impl Arena {
-    pub(crate) fn from_parts(ascii: Vec<u8>, wide: Vec<char>, garbage: usize) -> Arena {
-        Arena {
-            ascii,
-            wide,
-            garbage,
-            scratch: Vec::new(),
-        }
-    }
-
     /// A field, cut at `MAX_FIELD_CHARS`.
-    pub(crate) fn lowered(&mut self, s: &str) -> Hay {
+    pub(super) fn lowered(&mut self, s: &str) -> Hay {
         self.push(s.chars().take(MAX_FIELD_CHARS))
     }
 
     /// Store text lowercased char by char, so indices line up with the original. An arena
     /// past 4G chars stores nothing more: such a hay never matches.
-    pub(crate) fn push(&mut self, chars: impl Iterator<Item = char>) -> Hay {
+    pub(super) fn push(&mut self, chars: impl Iterator<Item = char>) -> Hay {
         let mut buf = std::mem::take(&mut self.scratch);
         buf.clear();
         buf.extend(chars.map(fold_case));
@@ -85,7 +76,7 @@ impl Arena {
         }
     }
 
-    pub(crate) fn text(&self, hay: Hay) -> Utf32Str<'_> {
+    pub(super) fn text(&self, hay: Hay) -> Utf32Str<'_> {
         let start = hay.start as usize;
         let range = start..start.saturating_add(hay.len());
         if hay.wide {
@@ -96,7 +87,7 @@ impl Arena {
     }
 
     /// The first `len` chars of `hay`, sharing its text (an email's local part).
-    pub(crate) fn prefix(&self, hay: Hay, len: usize) -> Hay {
+    pub(super) fn prefix(&self, hay: Hay, len: usize) -> Hay {
         let len = u16::try_from(len).unwrap_or(u16::MAX).min(hay.len);
         let mut part = Hay {
             len,
@@ -110,24 +101,14 @@ impl Arena {
         part
     }
 
-    /// Whether `hay` lies inside this arena (for an index loaded from bytes).
-    pub(crate) fn holds(&self, hay: Hay) -> bool {
-        let end = (hay.start as usize).saturating_add(hay.len());
-        end <= if hay.wide {
-            self.wide.len()
-        } else {
-            self.ascii.len()
-        }
-    }
-
     /// Worth rebuilding: replaced candidates left over half the arena unused.
-    pub(crate) fn is_mostly_garbage(&self) -> bool {
+    pub(super) fn is_mostly_garbage(&self) -> bool {
         self.garbage > 4096
             && self.garbage.saturating_mul(2) > self.ascii.len().saturating_add(self.wide.len())
     }
 
     /// Copy `hay`'s text from `old` into this arena.
-    pub(crate) fn copy(&mut self, old: &Arena, hay: Hay) -> Hay {
+    pub(super) fn copy(&mut self, old: &Arena, hay: Hay) -> Hay {
         match old.text(hay) {
             Utf32Str::Ascii(b) => self.push(b.iter().map(|&b| char::from(b))),
             Utf32Str::Unicode(c) => self.push(c.iter().copied()),
@@ -136,17 +117,17 @@ impl Arena {
 }
 
 impl Hay {
-    pub(crate) fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         usize::from(self.len)
     }
 
-    pub(crate) fn mask(&self) -> u64 {
+    pub(super) fn mask(&self) -> u64 {
         self.mask
     }
 
     /// False when some needle character occurs nowhere here, so the matcher cannot succeed.
     #[inline]
-    pub(crate) fn may_match(&self, needle: &Needle) -> bool {
+    pub(super) fn may_match(&self, needle: &Needle) -> bool {
         self.mask & needle.mask == needle.mask
     }
 }
@@ -154,7 +135,7 @@ impl Hay {
 /// Hint the CPU to start loading the cache line at `p`. Scans use it a few candidates ahead:
 /// they are bound by memory latency, and a prefetch costs nothing when the line is there.
 #[inline(always)]
-pub(crate) fn prefetch(p: *const u8) {
+pub(super) fn prefetch(p: *const u8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: a prefetch is only a hint: it never faults, even for an address outside any
     // allocation, and changes no memory. SSE is part of the x86_64 baseline.
@@ -169,17 +150,17 @@ pub(crate) fn prefetch(p: *const u8) {
 
 /// A query (or its whitespace-free form, for pinyin) ready for the matcher.
 #[derive(Debug, Clone)]
-pub(crate) struct Needle {
+pub(super) struct Needle {
     text: Utf32String,
     mask: u64,
     /// Whether haystack letters are folded to ASCII (`u` finds `ü`). Like nucleo's "smart"
     /// normalization: off as soon as the user types an accented letter themselves.
-    pub(crate) normalize: bool,
+    pub(super) normalize: bool,
 }
 
 impl Needle {
     /// `chars` must already be case-folded with `fold_case`.
-    pub(crate) fn new(chars: &[char]) -> Needle {
+    pub(super) fn new(chars: &[char]) -> Needle {
         let mask = chars.iter().fold(0, |m, &c| m | char_bit(c));
         let normalize = chars.iter().all(|&c| chars::normalize(c) == c);
         let text = if chars.iter().all(char::is_ascii) {
@@ -194,29 +175,29 @@ impl Needle {
         }
     }
 
-    pub(crate) fn text(&self) -> Utf32Str<'_> {
+    pub(super) fn text(&self) -> Utf32Str<'_> {
         self.text.slice(..)
     }
 
     /// The needle's bytes when it is all ASCII.
-    pub(crate) fn ascii(&self) -> Option<&[u8]> {
+    pub(super) fn ascii(&self) -> Option<&[u8]> {
         match &self.text {
             Utf32String::Ascii(s) => Some(s.as_bytes()),
             Utf32String::Unicode(_) => None,
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.text.len()
     }
 
-    pub(crate) fn mask(&self) -> u64 {
+    pub(super) fn mask(&self) -> u64 {
         self.mask
     }
 }
 
 /// Lowercase one char without changing the char count (the same simple folding nucleo uses).
-pub(crate) fn fold_case(c: char) -> char {
+pub(super) fn fold_case(c: char) -> char {
     if c.is_ascii() {
         c.to_ascii_lowercase()
     } else if ('\u{3000}'..='\u{9fff}').contains(&c) {
@@ -230,7 +211,7 @@ pub(crate) fn fold_case(c: char) -> char {
 
 /// The char the matcher compares against a needle char, given the needle's normalization.
 /// `c` comes from the arena, so it is case-folded already (folding twice changes nothing).
-pub(crate) fn fold_hay(c: char, normalize: bool) -> char {
+pub(super) fn fold_hay(c: char, normalize: bool) -> char {
     if normalize && !c.is_ascii() {
         let n = chars::normalize(c);
         if n == c { c } else { fold_case(n) }
@@ -241,7 +222,7 @@ pub(crate) fn fold_hay(c: char, normalize: bool) -> char {
 
 /// One bit per letter and digit; other characters share the remaining bits by hashing, which
 /// only costs a wasted matcher call on a collision, never a missed match.
-pub(crate) fn char_bit(c: char) -> u64 {
+pub(super) fn char_bit(c: char) -> u64 {
     let n = u32::from(c);
     match c {
         // Every shift is below 64: the patterns bound `n`, and `n & 15 <= 15`.
@@ -254,7 +235,7 @@ pub(crate) fn char_bit(c: char) -> u64 {
 
 /// Every char a needle char could equal after nucleo folds this haystack char, whichever
 /// normalization the needle uses.
-pub(crate) fn hay_char_bits(c: char) -> u64 {
+pub(super) fn hay_char_bits(c: char) -> u64 {
     if c.is_ascii() {
         // Arena text is folded already, and ASCII has nothing to normalize.
         return char_bit(c);
@@ -265,10 +246,25 @@ pub(crate) fn hay_char_bits(c: char) -> u64 {
         | char_bit(chars::normalize(c))
 }
 
+/// Every char the matcher may compare with a query char where a field has `c`, before or
+/// after its case folding and accent normalization (a superset of what `hay_char_bits`
+/// covers for the folded char): what `Prefilter` needs to be sure a candidate cannot match.
+pub(super) fn compared_forms(c: char) -> [char; 5] {
+    let folded = fold_case(c);
+    let normalized = chars::normalize(c);
+    [
+        c,
+        folded,
+        normalized,
+        fold_case(normalized),
+        fold_case(chars::normalize(folded)),
+    ]
+}
+
 /// How well a needle sits in a haystack, worst to best. Ranking is built on this first, so a
 /// contiguous hit always beats a scattered one in the same field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Quality {
+pub(super) enum Quality {
     Scattered,
     Substring,
     /// A substring starting where a word (or pinyin syllable) starts.
@@ -279,7 +275,7 @@ pub(crate) enum Quality {
 
 /// Where words start in a haystack, per kind of field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum WordStarts {
+pub(super) enum WordStarts {
     /// After any non-alphanumeric char (space, `.`, `@`, `-`...), and at every Chinese (or
     /// other caseless-script) character, which is a word of its own in a name.
     Separators,
@@ -304,7 +300,7 @@ impl WordStarts {
         }
     }
 
-    pub(crate) fn at(self, hay: Utf32Str<'_>, i: usize) -> bool {
+    pub(super) fn at(self, hay: Utf32Str<'_>, i: usize) -> bool {
         match self {
             WordStarts::Every => true,
             _ if i == 0 => true,
@@ -326,7 +322,7 @@ fn is_caseless_letter(c: char) -> bool {
 /// Where a scattered match may begin: the first word start holding the needle's first char.
 /// Gapped matches must start at a word so that `ann` does not find h-u-A-N-g-j-u-N; a prefix
 /// of an anchored match is anchored at the same place, so narrowing stays exact.
-pub(crate) fn anchor(hay: Utf32Str<'_>, needle: &Needle, starts: WordStarts) -> Option<usize> {
+pub(super) fn anchor(hay: Utf32Str<'_>, needle: &Needle, starts: WordStarts) -> Option<usize> {
     let last = hay.len().checked_sub(needle.len())?;
     if let (Utf32Str::Ascii(hb), Some(nb)) = (hay, needle.ascii()) {
         let first = *nb.first()?;
@@ -353,7 +349,7 @@ fn char_at(hay: Utf32Str<'_>, i: usize) -> Option<char> {
 
 /// The best contiguous placement of `needle` in `hay` and its start, or `Scattered` with no
 /// start when there is none (the needle may still match with gaps; only nucleo can tell).
-pub(crate) fn quality(
+pub(super) fn quality(
     hay: Utf32Str<'_>,
     needle: &Needle,
     starts: WordStarts,

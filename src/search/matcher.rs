@@ -15,9 +15,10 @@ use std::cmp::Ordering;
 
 use nucleo_matcher::Matcher;
 
+use super::Field;
 use super::hay::{Arena, Hay, Needle, Quality, WordStarts, anchor, fold_case, quality};
+use super::index::{Entry, SearchIndex};
 use super::pinyin::Form;
-use super::{Entry, Field, SearchIndex};
 
 pub(super) const TIER_SHIFT: u32 = 16;
 

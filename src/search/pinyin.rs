@@ -18,17 +18,17 @@ const MAX_ALTERNATE_READINGS: usize = 3;
 /// highlight the few hits shown) are in the index's `maps` at `map_at`: one entry per char of
 /// `full`, then one per char of `initials`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Form {
-    pub(crate) full: Hay,
+pub(super) struct Form {
+    pub(super) full: Hay,
     /// Bit `i`: a syllable or word starts at char `i` of `full`.
-    pub(crate) starts: u64,
-    pub(crate) initials: Hay,
-    pub(crate) map_at: u32,
+    pub(super) starts: u64,
+    pub(super) initials: Hay,
+    pub(super) map_at: u32,
 }
 
 impl Form {
     /// The name char index for spelling char `i` of the full form or of the initials.
-    pub(crate) fn name_index(&self, maps: &[u32], initials: bool, i: u32) -> Option<usize> {
+    pub(super) fn name_index(&self, maps: &[u32], initials: bool, i: u32) -> Option<usize> {
         let i = usize::try_from(i).ok()?;
         let at = self.map_at as usize;
         let at = if initials {
@@ -47,15 +47,15 @@ impl Form {
 }
 
 /// Where forms are written: the arena for their text and the flat list of maps.
-pub(crate) struct Sink<'a> {
-    pub(crate) arena: &'a mut Arena,
-    pub(crate) maps: &'a mut Vec<u32>,
-    pub(crate) scratch: &'a mut Scratch,
+pub(super) struct Sink<'a> {
+    pub(super) arena: &'a mut Arena,
+    pub(super) maps: &'a mut Vec<u32>,
+    pub(super) scratch: &'a mut Scratch,
 }
 
 /// Buffers reused from one insert to the next.
 #[derive(Debug, Default)]
-pub(crate) struct Scratch {
+pub(super) struct Scratch {
     chars: Vec<char>,
     readings: Vec<Option<&'static str>>,
     spelling: Spelling,
@@ -63,7 +63,7 @@ pub(crate) struct Scratch {
 
 /// All spellings worth matching for `name`, appended to `out`; none when no char has a
 /// reading (a Latin name is matched on its own text only).
-pub(crate) fn pinyin_forms(name: &str, sink: &mut Sink<'_>, out: &mut Vec<Form>) {
+pub(super) fn pinyin_forms(name: &str, sink: &mut Sink<'_>, out: &mut Vec<Form>) {
     if name.is_ascii() {
         return;
     }
@@ -107,6 +107,23 @@ pub(crate) fn pinyin_forms(name: &str, sink: &mut Sink<'_>, out: &mut Vec<Form>)
         out.push(spelling.finish(sink.arena, sink.maps));
     }
     sink.scratch.spelling = spelling;
+}
+
+/// Every char any spelling of `c` may hold, whatever reading is chosen: the letters of all its
+/// readings, with `ü` also as the spellings write it (`v`, `u`; see `pinyin_forms`). None
+/// when `c` has no reading.
+pub(super) fn spelled_chars(c: char) -> Option<Vec<char>> {
+    let readings = c.to_pinyin_multi()?;
+    let mut out = Vec::new();
+    for r in readings {
+        for p in r.plain().chars() {
+            out.push(p);
+            if p == 'ü' {
+                out.extend(['v', 'u']);
+            }
+        }
+    }
+    Some(out)
 }
 
 /// Distinct toneless readings of `c` other than `primary`, at most `MAX_ALTERNATE_READINGS`.

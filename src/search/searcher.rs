@@ -12,8 +12,10 @@ use std::thread;
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use super::hay::{Arena, Needle, WordStarts, anchor, quality};
+use super::index::{COL_UNKNOWN, Entry, SearchIndex, alnum_index};
 use super::matcher::{Query, Scored, exact_email_score, rank, score_slot};
-use super::{COL_UNKNOWN, Entry, Field, Hit, QueryKind, SearchIndex, alnum_index, classify};
+use super::query::{Plan, plan};
+use super::{Field, Hit};
 
 /// Queries kept for reuse. Typing one character at a time makes one per keystroke; backspace
 /// goes back to an earlier one for free. Bounds memory at this many match lists.
@@ -318,18 +320,19 @@ impl Searcher {
         self
     }
 
-    /// Best matches first, at most `limit`. An empty query finds nothing. Several pasted email
+    /// Best matches first, at most `limit`: the one way to search an index (for a single
+    /// query, `Searcher::new().search(..)`). An empty query finds nothing. Several pasted email
     /// addresses find the people with exactly those addresses, in the order given; anything
     /// else (including one address, which may still be being typed) is a fuzzy search.
     pub fn search(&mut self, index: &SearchIndex, query: &str, limit: usize) -> Vec<Hit> {
         self.sync(index);
-        match classify(query) {
-            QueryKind::Empty => {
+        match plan(query) {
+            Plan::Nothing => {
                 self.total = 0;
                 Vec::new()
             }
-            QueryKind::Emails(list) if list.len() > 1 => self.lookup_emails(index, &list, limit),
-            QueryKind::Emails(_) | QueryKind::Text(_) => self.search_text(index, query, limit),
+            Plan::Lookup(list) => self.lookup_emails(index, &list, limit),
+            Plan::Match => self.search_text(index, query, limit),
         }
     }
 

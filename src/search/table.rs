@@ -1,13 +1,13 @@
 //! A flat hash table of slots (open addressing, linear probing) whose keys live elsewhere: the
-//! caller hashes and compares through the slot. Flat so that an index can be saved and loaded
-//! as one buffer, and deterministic (no per-process seed) so the saved layout stays valid.
+//! caller hashes and compares through the slot, so no key is stored twice. Deterministic (no
+//! per-process seed), so the same inserts give the same layout in every run.
 
 /// Cells hold `slot + 1`; 0 is empty. The capacity is zero or a power of two, at most half
 /// full, so every probe ends at an empty cell.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Table {
-    pub(crate) cells: Vec<u32>,
-    pub(crate) len: usize,
+pub(super) struct Table {
+    pub(super) cells: Vec<u32>,
+    pub(super) len: usize,
 }
 
 const MIN_CAPACITY: usize = 16;
@@ -23,7 +23,7 @@ impl Table {
     }
 
     /// Every slot stored under `hash` for which `eq` holds, in probe order.
-    pub(crate) fn find_all(&self, hash: u64, mut eq: impl FnMut(u32) -> bool) -> Vec<u32> {
+    pub(super) fn find_all(&self, hash: u64, mut eq: impl FnMut(u32) -> bool) -> Vec<u32> {
         let mut out = Vec::new();
         self.probe(hash, |slot| {
             if eq(slot) {
@@ -35,7 +35,7 @@ impl Table {
     }
 
     /// The first slot stored under `hash` for which `eq` holds.
-    pub(crate) fn find(&self, hash: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
+    pub(super) fn find(&self, hash: u64, mut eq: impl FnMut(u32) -> bool) -> Option<u32> {
         let mut found = None;
         self.probe(hash, |slot| {
             if eq(slot) {
@@ -49,7 +49,7 @@ impl Table {
     }
 
     /// Visit the slots of the probe run of `hash` until `stop` says so. Bounded by the
-    /// capacity, so even a table loaded from bad bytes cannot loop forever.
+    /// capacity, so a probe cannot loop forever even if no cell were empty.
     fn probe(&self, hash: u64, mut stop: impl FnMut(u32) -> bool) {
         if self.cells.is_empty() {
             return;
@@ -70,7 +70,7 @@ impl Table {
 
     /// Add `slot` under `hash` (duplicates allowed). `hash_of` gives any stored slot's hash,
     /// for growing.
-    pub(crate) fn insert(&mut self, hash: u64, slot: u32, hash_of: impl Fn(u32) -> u64) {
+    pub(super) fn insert(&mut self, hash: u64, slot: u32, hash_of: impl Fn(u32) -> u64) {
         if self.len.saturating_add(1).saturating_mul(2) > self.cells.len() {
             self.grow(&hash_of);
         }
@@ -79,7 +79,7 @@ impl Table {
     }
 
     /// Make room for `more` entries without growing again.
-    pub(crate) fn reserve(&mut self, more: usize, hash_of: impl Fn(u32) -> u64) {
+    pub(super) fn reserve(&mut self, more: usize, hash_of: impl Fn(u32) -> u64) {
         // Past usize::MAX / 2 no power of two fits: such a reservation could never be met.
         let want = self
             .len
@@ -117,7 +117,7 @@ impl Table {
 
     /// Remove `slot` stored under `hash`, shifting later cells of the run back so probes
     /// still reach them.
-    pub(crate) fn remove(&mut self, hash: u64, slot: u32, hash_of: impl Fn(u32) -> u64) {
+    pub(super) fn remove(&mut self, hash: u64, slot: u32, hash_of: impl Fn(u32) -> u64) {
         if self.cells.is_empty() {
             return;
         }
@@ -165,9 +165,10 @@ impl Table {
         }
     }
 
-    /// Whether loaded cells are usable: a power-of-two capacity with an empty cell, every
-    /// entry naming one of `slots` slots.
-    pub(crate) fn is_valid(&self, slots: usize) -> bool {
+    /// Whether the cells are consistent (tests check it after removals): a power-of-two
+    /// capacity with an empty cell, every entry naming one of `slots` slots.
+    #[cfg(test)]
+    pub(super) fn is_valid(&self, slots: usize) -> bool {
         let cap = self.cells.len();
         if cap == 0 {
             return self.len == 0;
@@ -182,18 +183,18 @@ impl Table {
 
 /// FxHash-style mixing: fast, deterministic, good enough for ids and addresses.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Hasher(u64);
+pub(super) struct Hasher(u64);
 
 impl Hasher {
-    pub(crate) fn new(seed: u64) -> Hasher {
+    pub(super) fn new(seed: u64) -> Hasher {
         Hasher(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15))
     }
 
-    pub(crate) fn add(&mut self, word: u64) {
+    pub(super) fn add(&mut self, word: u64) {
         self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
 
-    pub(crate) fn bytes(&mut self, bytes: &[u8]) {
+    pub(super) fn bytes(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
             let mut w = [0; 8];
@@ -208,7 +209,7 @@ impl Hasher {
         self.add(u64::from_le_bytes(w) ^ (rest.len() as u64) << 59);
     }
 
-    pub(crate) fn finish(self) -> u64 {
+    pub(super) fn finish(self) -> u64 {
         // One more round so the last word's bits reach the top.
         let h = self.0 ^ (self.0 >> 29);
         h.wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ (h >> 32)

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::format::{BlobIn, PayloadIn, payload_in};
 use super::{LoadError, SnapDept, SnapUser, SnapshotBytes};
 use crate::model::{Dept, User};
-use crate::search::{Candidate, Kind};
+use crate::search::{Candidate, Fields, Kind};
 
 /// What search matches on, borrowed from the snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,14 +112,26 @@ impl<'a> SearchRecord<'a> {
 
     /// What the matcher indexes for this record, the same in the browser and in
     /// `orgtui search`: a name falls back to the id.
+    pub fn fields(&self) -> Fields<'a> {
+        Fields {
+            id: self.id,
+            name: self.name.unwrap_or(self.id),
+            email: self.email,
+            employee_id: self.employee_id,
+            title: self.title,
+        }
+    }
+
+    /// `fields`, owned, for the index.
     pub fn candidate(&self, kind: Kind) -> Candidate {
+        let f = self.fields();
         Candidate {
             kind,
-            id: self.id.to_string(),
-            name: self.name.unwrap_or(self.id).to_string(),
-            email: self.email.map(str::to_string),
-            employee_id: self.employee_id.map(str::to_string),
-            title: self.title.map(str::to_string),
+            id: f.id.to_string(),
+            name: f.name.to_string(),
+            email: f.email.map(str::to_string),
+            employee_id: f.employee_id.map(str::to_string),
+            title: f.title.map(str::to_string),
         }
     }
 
