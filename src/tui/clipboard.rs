@@ -233,27 +233,77 @@ pub fn copy(
         bytes: clean.len(),
     };
 
-    if matches!(mode, ClipboardMode::Auto | ClipboardMode::Osc52) {
+    let plan = CopyPlan::new(mode, env);
+    if plan.osc52 {
         write_osc52(&clean, env, out).map_err(|e| format!("writing OSC 52 failed: {e}"))?;
         report.osc52 = Some(Osc52Wrap::for_env(env));
     }
 
-    match mode {
-        ClipboardMode::Native => {
-            report.native = Some(copy_native(&clean, env)?);
-        }
-        // Without a display there is no local clipboard a tool could reach;
-        // OSC 52 alone is the right answer over plain SSH.
-        ClipboardMode::Auto if env.display || env.macos => match copy_native(&clean, env) {
+    if plan.native {
+        match copy_native(&clean, env) {
             Ok(tool) => report.native = Some(tool),
+            // Asked for by name: not having one is the error.
+            Err(e) if mode == ClipboardMode::Native => return Err(e.into()),
             // "Nothing installed" is normal and not worth reporting; a tool
             // that was found but failed is.
             Err(NativeError::NoTool) => {}
             Err(e) => report.native_error = Some(e.to_string()),
-        },
-        _ => {}
+        }
     }
     Ok(report)
+}
+
+/// Which mechanisms a copy uses: the one place that decides what `auto` means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CopyPlan {
+    /// Write OSC 52 to the terminal.
+    pub osc52: bool,
+    /// Hand the text to a native tool too.
+    pub native: bool,
+}
+
+impl CopyPlan {
+    pub fn new(mode: ClipboardMode, env: &TermEnv) -> CopyPlan {
+        CopyPlan {
+            osc52: matches!(mode, ClipboardMode::Auto | ClipboardMode::Osc52),
+            // Without a display there is no local clipboard a tool could reach;
+            // OSC 52 alone is the right answer over plain SSH.
+            native: mode == ClipboardMode::Native
+                || (mode == ClipboardMode::Auto && (env.display || env.macos)),
+        }
+    }
+}
+
+/// Where the TUI's copies go. The executor decides the order (OSC 52 in line with the
+/// frames, the native tool on a blocking thread) and the message; this says how each step
+/// is done, so tests can record the text instead of touching a real clipboard.
+pub trait CopyTarget: Send + Sync {
+    fn plan(&self) -> CopyPlan;
+    /// Write the OSC 52 sequence to `terminal`; what was done, for the status bar.
+    fn osc52(&self, text: &str, terminal: &mut dyn Write) -> Result<String, String>;
+    /// Hand the text to a native tool (may block for a moment).
+    fn native(&self, text: &str) -> Result<String, String>;
+}
+
+/// The user's clipboard, as the `clipboard` setting and the environment allow.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClipboard {
+    pub mode: ClipboardMode,
+    pub env: TermEnv,
+}
+
+impl CopyTarget for SystemClipboard {
+    fn plan(&self) -> CopyPlan {
+        CopyPlan::new(self.mode, &self.env)
+    }
+
+    fn osc52(&self, text: &str, mut terminal: &mut dyn Write) -> Result<String, String> {
+        copy(text, ClipboardMode::Osc52, &self.env, &mut terminal).map(|r| r.to_string())
+    }
+
+    fn native(&self, text: &str) -> Result<String, String> {
+        copy(text, ClipboardMode::Native, &self.env, &mut io::sink()).map(|r| r.to_string())
+    }
 }
 
 fn write_osc52(text: &str, env: &TermEnv, out: &mut impl Write) -> io::Result<()> {

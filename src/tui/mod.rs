@@ -1,7 +1,7 @@
 //! The terminal UI: a lazy department tree, a detail pane, live search, clipboard.
 //!
-//! `app` holds the state and a pure update function; `run` is the event loop that performs
-//! the app's effects; `ui` draws; `tree` is the flat tree model; `roster` holds the people;
+//! `app` holds the state and a pure update function; `runtime` is the event loop, and its
+//! `executor` the one place the app's effects are performed (the tests drive it too); `ui` draws; `tree` is the flat tree model; `roster` holds the people;
 //! `persist` goes between the app and the snapshot; `keys` and `clipboard` are the
 //! configurable bindings and the OSC 52 / native clipboard.
 
@@ -10,8 +10,8 @@ pub mod clipboard;
 pub mod keys;
 pub mod persist;
 pub mod roster;
-pub mod run;
+pub mod runtime;
 pub mod tree;
 pub mod ui;
 
-pub use run::{Options, run};
+pub use runtime::{Options, run};

@@ -1,6 +1,6 @@
 //! The TUI's state and its update function. Pure: a message in (a key, a mouse event, a tick,
 //! a finished request), state changed and a list of effects out (requests to make, text to
-//! copy). The event loop in `run.rs` performs the effects and feeds their results back, so
+//! copy). The executor in `runtime::executor` performs the effects and feeds their results back, so
 //! tests can drive the whole app with key sequences and real results, without a terminal.
 
 use std::collections::{HashMap, HashSet};
@@ -10,12 +10,16 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
+mod effect;
+
+pub use effect::{Effect, Loaded, Request};
+
 use super::keys::{Action, KeyMap};
 use super::roster::Roster;
 use super::tree::{Load, RowKind, Tree};
 use crate::crawl::ProgressView;
 use crate::directory::{PageGuard, children_listing, members_listing};
-use crate::model::{Dept, EmailMatch, Page, User};
+use crate::model::{Dept, Page, User};
 use crate::search::{self, Candidate, Hit, Kind, QueryKind};
 
 /// Ticks per second of the event loop's timer (spinner, debounces).
@@ -27,51 +31,6 @@ const DETAIL_DEBOUNCE_TICKS: u64 = 2;
 const REMOTE_DEBOUNCE_TICKS: u64 = 3;
 /// Results kept per query.
 pub const SEARCH_LIMIT: usize = 200;
-
-/// Results of requests, as the event loop reports them. Errors arrive as display text.
-#[derive(Debug, Clone)]
-pub enum Loaded {
-    Root(Result<Dept, String>),
-    Children {
-        dept: String,
-        result: Result<Page<Dept>, String>,
-    },
-    Members {
-        dept: String,
-        result: Result<Page<User>, String>,
-    },
-    User {
-        id: String,
-        result: Result<User, String>,
-    },
-    Users {
-        ids: Vec<String>,
-        result: Result<Vec<User>, String>,
-    },
-    Dept {
-        id: String,
-        result: Result<Dept, String>,
-    },
-    Emails {
-        generation: u64,
-        result: Result<Vec<EmailMatch>, String>,
-    },
-    UserById {
-        generation: u64,
-        id: String,
-        result: Result<User, String>,
-    },
-    Copied(Result<String, String>),
-    /// A crawl finished one department's listings.
-    CrawlFound(crate::crawl::Found),
-    CrawlProgress(ProgressView),
-    /// The crawl ended: how many departments and people, or why not.
-    CrawlDone(Result<ProgressView, String>),
-    /// A part of the snapshot's people, decoded off the UI thread, with their candidates.
-    SnapshotPeople(super::persist::PeopleRecords),
-    /// Every part of the snapshot's people has arrived, or the rest cannot be read.
-    SnapshotDone(Result<(), String>),
-}
 
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -85,48 +44,6 @@ pub enum Msg {
         generation: u64,
         hits: Vec<Hit>,
     },
-}
-
-/// What the app asks the event loop to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    LoadRoot,
-    LoadChildren {
-        dept: String,
-        page: Option<String>,
-    },
-    LoadMembers {
-        dept: String,
-        page: Option<String>,
-    },
-    LoadUser(String),
-    LoadUsers(Vec<String>),
-    LoadDept(String),
-    ResolveEmails {
-        generation: u64,
-        emails: Vec<String>,
-    },
-    LookupUserId {
-        generation: u64,
-        id: String,
-    },
-    IndexAdd(Vec<Candidate>),
-    /// Make room in the search index for this many more candidates (they are on the way).
-    IndexReserve(usize),
-    Search {
-        generation: u64,
-        query: String,
-    },
-    Copy {
-        text: String,
-        what: String,
-    },
-    /// Load everything under this department (the crawler).
-    Crawl(Dept),
-    CancelCrawl,
-    /// Write what is loaded to the on-disk snapshot.
-    SaveSnapshot,
-    Quit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -300,7 +217,7 @@ impl App {
 
     /// The effects to start with.
     pub fn init(&mut self) -> Vec<Effect> {
-        self.counted(vec![Effect::LoadRoot])
+        self.counted(vec![Effect::Request(Request::LoadRoot)])
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
@@ -315,14 +232,7 @@ impl App {
             }
             Msg::Tick => self.on_tick(),
             Msg::Loaded(l) => {
-                if !matches!(
-                    *l,
-                    Loaded::CrawlFound(_)
-                        | Loaded::CrawlProgress(_)
-                        | Loaded::CrawlDone(_)
-                        | Loaded::SnapshotPeople(_)
-                        | Loaded::SnapshotDone(_)
-                ) {
+                if l.answers_one() {
                     self.in_flight = self.in_flight.saturating_sub(1);
                 }
                 let mut fx = self.on_loaded(*l);
@@ -346,21 +256,7 @@ impl App {
 
     /// Count the requests among `fx` so the status bar can say what is loading.
     fn counted(&mut self, fx: Vec<Effect>) -> Vec<Effect> {
-        let requests = fx
-            .iter()
-            .filter(|e| {
-                !matches!(
-                    e,
-                    Effect::IndexAdd(_)
-                        | Effect::IndexReserve(_)
-                        | Effect::Search { .. }
-                        | Effect::Quit
-                        | Effect::Crawl(_)
-                        | Effect::CancelCrawl
-                        | Effect::SaveSnapshot
-                )
-            })
-            .count();
+        let requests = fx.iter().filter(|e| e.awaits_answer()).count();
         self.in_flight = self.in_flight.saturating_add(requests);
         fx
     }
@@ -544,7 +440,7 @@ impl App {
         {
             self.detail_wanted = None;
             if !self.fresh_details.contains(&id) {
-                fx.push(Effect::LoadUser(id));
+                fx.push(Effect::Request(Request::LoadUser(id)));
             }
         }
         if let Some((kind, at)) = self.search.pending_remote.clone()
@@ -554,8 +450,13 @@ impl App {
             self.search.remote_busy = true;
             let generation = self.search.generation;
             match kind {
-                QueryKind::Emails(emails) => fx.push(Effect::ResolveEmails { generation, emails }),
-                QueryKind::Text(id) => fx.push(Effect::LookupUserId { generation, id }),
+                QueryKind::Emails(emails) => fx.push(Effect::Request(Request::ResolveEmails {
+                    generation,
+                    emails,
+                })),
+                QueryKind::Text(id) => {
+                    fx.push(Effect::Request(Request::LookupUserId { generation, id }))
+                }
                 QueryKind::Empty => self.search.remote_busy = false,
             }
         }
@@ -786,10 +687,10 @@ impl App {
                     }
                 }
                 if let Some(token) = next {
-                    fx.push(Effect::LoadChildren {
+                    fx.push(Effect::Request(Request::LoadChildren {
                         dept: dept.to_string(),
                         page: Some(token),
-                    });
+                    }));
                 }
             }
             Err(e) => {
@@ -855,10 +756,10 @@ impl App {
                     }
                 }
                 if let Some(token) = next {
-                    fx.push(Effect::LoadMembers {
+                    fx.push(Effect::Request(Request::LoadMembers {
                         dept: dept.to_string(),
                         page: Some(token),
-                    });
+                    }));
                 }
             }
             Err(e) => {
@@ -897,7 +798,7 @@ impl App {
             return Vec::new();
         }
         self.requested_users.extend(missing.iter().cloned());
-        vec![Effect::LoadUsers(missing)]
+        vec![Effect::Request(Request::LoadUsers(missing))]
     }
 
     fn remember_user(&mut self, u: User) {
@@ -994,35 +895,35 @@ impl App {
             if n.children_load.is_done() {
                 n.fresh_children = Some(Vec::new());
                 n.children_pages = PageGuard::default();
-                fx.push(Effect::LoadChildren {
+                fx.push(Effect::Request(Request::LoadChildren {
                     dept: id.to_string(),
                     page: None,
-                });
+                }));
             }
             if n.members_load.is_done() {
                 n.fresh_members = Some(Vec::new());
                 n.members_pages = PageGuard::default();
-                fx.push(Effect::LoadMembers {
+                fx.push(Effect::Request(Request::LoadMembers {
                     dept: id.to_string(),
                     page: None,
-                });
+                }));
             }
         }
         if n.children_load == Load::NotLoaded {
             n.children_load = Load::Loading;
             n.children_pages = PageGuard::default();
-            fx.push(Effect::LoadChildren {
+            fx.push(Effect::Request(Request::LoadChildren {
                 dept: id.to_string(),
                 page: None,
-            });
+            }));
         }
         if n.members_load == Load::NotLoaded {
             n.members_load = Load::Loading;
             n.members_pages = PageGuard::default();
-            fx.push(Effect::LoadMembers {
+            fx.push(Effect::Request(Request::LoadMembers {
                 dept: id.to_string(),
                 page: None,
-            });
+            }));
         }
         let leaders = n.dept.leader_ids.clone();
         fx.extend(self.want_names(&leaders));
@@ -1049,7 +950,7 @@ impl App {
                     Vec::new()
                 } else {
                     self.detail_wanted = None;
-                    vec![Effect::LoadUser(id)]
+                    vec![Effect::Request(Request::LoadUser(id))]
                 }
             }
             Some(RowKind::Error(id)) => self.retry(&id),
@@ -1088,7 +989,7 @@ impl App {
     fn reload_selected(&mut self) -> Vec<Effect> {
         if self.tree.root.is_none() {
             self.root_error = None;
-            return vec![Effect::LoadRoot];
+            return vec![Effect::Request(Request::LoadRoot)];
         }
         match self.selected_kind() {
             Some(
@@ -1101,7 +1002,7 @@ impl App {
                 // What is shown stays until the new record replaces it.
                 self.fresh_details.remove(&id);
                 self.detail_errors.remove(&id);
-                vec![Effect::LoadUser(id)]
+                vec![Effect::Request(Request::LoadUser(id))]
             }
             None => Vec::new(),
         }
@@ -1295,7 +1196,7 @@ impl App {
             }
             None => {
                 self.info("loading details first…");
-                vec![Effect::LoadUser(id)]
+                vec![Effect::Request(Request::LoadUser(id))]
             }
         }
     }
@@ -1331,7 +1232,7 @@ impl App {
                                 self.error("that person is in no department");
                                 return Vec::new();
                             } else {
-                                vec![Effect::LoadUser(id.clone())]
+                                vec![Effect::Request(Request::LoadUser(id.clone()))]
                             };
                             self.jump = Some(jump);
                             return fx;
@@ -1349,7 +1250,7 @@ impl App {
             Ok(chain) => chain,
             Err(NoWay::Fetch(unknown)) => {
                 if jump.asked.insert(unknown.clone()) {
-                    fx.push(Effect::LoadDept(unknown));
+                    fx.push(Effect::Request(Request::LoadDept(unknown)));
                     self.jump = Some(jump);
                 } else if self.in_flight == 0 {
                     self.error("cannot find the way to that department");
