@@ -8,6 +8,7 @@
 pub mod app;
 pub mod clipboard;
 pub mod keys;
+pub mod layout;
 pub mod persist;
 pub mod roster;
 pub mod runtime;

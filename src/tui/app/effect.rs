@@ -5,10 +5,10 @@
 //! for something, else an `Effect`) and its arm in `runtime::executor`. Whether it counts as
 //! "in flight" for the status bar follows from that split, below.
 
-use super::super::persist::PeopleRecords;
 use crate::crawl::{Found, ProgressView};
 use crate::model::{Dept, EmailMatch, Page, User};
 use crate::search::Candidate;
+use crate::tui::roster::PeopleRecords;
 
 /// Results of requests, as the event loop reports them. Errors arrive as display text.
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@ mod effect;
 pub use effect::{Effect, Loaded, Request};
 
 use super::keys::{Action, KeyMap};
-use super::roster::Roster;
+use super::roster::{PeopleRecords, Restored, Roster};
 use super::tree::{Load, RowKind, Tree};
 use crate::crawl::ProgressView;
 use crate::directory::{PageGuard, children_listing, members_listing};
@@ -386,7 +386,7 @@ impl App {
     // ---- mouse ----
 
     fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
-        let areas = super::ui::layout(self.size);
+        let areas = super::layout::layout(self.size);
         let pos = Position::new(m.column, m.row);
         match m.kind {
             MouseEventKind::ScrollDown => {
@@ -406,7 +406,7 @@ impl App {
                 }
             }
             MouseEventKind::Down(MouseButton::Left) => {
-                let list = super::ui::list_inner(areas.tree);
+                let list = super::layout::list_inner(areas.tree);
                 if list.contains(pos) {
                     let row = usize::from(m.row.saturating_sub(list.y));
                     if self.showing_results() {
@@ -595,7 +595,7 @@ impl App {
                 if self.snapshot_age.is_none() {
                     return Vec::new();
                 }
-                super::persist::restore_people(self, part)
+                self.restore_people(part)
             }
             Loaded::SnapshotDone(result) => {
                 self.restoring = false;
@@ -1051,7 +1051,7 @@ impl App {
     }
 
     pub fn tree_height(&self) -> usize {
-        usize::from(super::ui::list_inner(super::ui::layout(self.size).tree).height)
+        usize::from(super::layout::list_inner(super::layout::layout(self.size).tree).height)
     }
 
     /// A person selected: plan to fetch their details once the selection rests.
@@ -1414,6 +1414,21 @@ impl App {
     }
 
     /// A person's name for display, from whatever we have.
+    /// Add a part of the snapshot's people. Anything already loaded from the server this
+    /// session is newer and stays (see `Roster::restore`); the search index gets each person
+    /// as now stored, never the snapshot's older values over newer ones.
+    pub fn restore_people(&mut self, part: PeopleRecords) -> Vec<Effect> {
+        let mut cands = Vec::with_capacity(part.people.len());
+        for (id, record, cand) in part.people {
+            match self.people.restore(&id, record) {
+                Restored::Added => cands.push(cand),
+                Restored::Merged(user) => cands.push(user_candidate(&user)),
+                Restored::Kept => {}
+            }
+        }
+        vec![Effect::IndexAdd(cands)]
+    }
+
     pub fn display_name(&self, id: &str) -> Option<String> {
         self.people.get(id)?.name
     }
