@@ -47,7 +47,39 @@ pub struct DeptNode {
     pub members_pages: PageGuard,
 }
 
+/// One of a department's two listings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Children,
+    Members,
+}
+
+/// A listing's parts, borrowed from its node.
+pub struct ListingMut<'a> {
+    pub ids: &'a mut Vec<String>,
+    pub load: &'a mut Load,
+    pub fresh: &'a mut Option<Vec<String>>,
+    pub pages: &'a mut PageGuard,
+}
+
 impl DeptNode {
+    pub fn listing_mut(&mut self, which: Listing) -> ListingMut<'_> {
+        match which {
+            Listing::Children => ListingMut {
+                ids: &mut self.children,
+                load: &mut self.children_load,
+                fresh: &mut self.fresh_children,
+                pages: &mut self.children_pages,
+            },
+            Listing::Members => ListingMut {
+                ids: &mut self.members,
+                load: &mut self.members_load,
+                fresh: &mut self.fresh_members,
+                pages: &mut self.members_pages,
+            },
+        }
+    }
+
     fn new(dept: Dept) -> DeptNode {
         DeptNode {
             dept,
