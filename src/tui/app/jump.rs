@@ -246,4 +246,82 @@ mod tests {
         assert!(text.contains("parents loop at x"), "{text}");
         assert!(app.jump.is_none());
     }
+
+    fn loaded(app: &mut App, l: Loaded) -> Vec<Effect> {
+        app.update(Msg::Loaded(Box::new(l)))
+    }
+
+    fn page<T>(items: Vec<T>) -> Result<Page<T>, String> {
+        Ok(Page {
+            items,
+            next_page: None,
+            total: None,
+        })
+    }
+
+    /// A jump to a department nobody has loaded: ask for it, then open its parent once its
+    /// parent is known, and select it once the parent's children have arrived.
+    #[test]
+    fn a_jump_fetches_the_unknown_then_opens_the_way_and_selects() {
+        let mut app = App::new("test", KeyMap::default());
+        app.tree.set_root(dept("r", None));
+        let fx = app.start_jump(RowKind::Dept("c".into()));
+        assert_eq!(fx, vec![Effect::Request(Request::LoadDept("c".into()))]);
+        assert!(app.jump.is_some(), "waiting for c");
+
+        let fx = loaded(
+            &mut app,
+            Loaded::Dept {
+                id: "c".into(),
+                result: Ok(dept("c", Some("r"))),
+            },
+        );
+        assert!(
+            fx.contains(&Effect::Request(Request::LoadChildren {
+                dept: "r".into(),
+                page: None
+            })),
+            "{fx:?}"
+        );
+        assert!(app.jump.is_some(), "waiting for r's children");
+
+        loaded(
+            &mut app,
+            Loaded::Children {
+                dept: "r".into(),
+                result: page(vec![dept("c", Some("r"))]),
+            },
+        );
+        assert!(app.jump.is_none(), "arrived");
+        assert_eq!(app.selected_kind(), Some(RowKind::Dept("c".into())));
+    }
+
+    /// A jump to a person not known yet asks for their record first; one in no department
+    /// is an error, and the jump ends.
+    #[test]
+    fn a_jump_to_a_person_loads_them_first() {
+        let mut app = App::new("test", KeyMap::default());
+        app.tree.set_root(dept("r", None));
+        let target = RowKind::User {
+            id: "u1".into(),
+            dept: String::new(),
+        };
+        let fx = app.start_jump(target);
+        assert_eq!(fx, vec![Effect::Request(Request::LoadUser("u1".into()))]);
+        let user = User {
+            id: "u1".into(),
+            ..User::default()
+        };
+        loaded(
+            &mut app,
+            Loaded::User {
+                id: "u1".into(),
+                result: Ok(user),
+            },
+        );
+        assert!(app.jump.is_none());
+        let (text, level) = app.message.clone().unwrap();
+        assert_eq!(level, Level::Error);
+        assert!(text.contains("in no department"), "{text}");
+    }
 }

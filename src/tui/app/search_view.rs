@@ -238,3 +238,50 @@ impl App {
         self.start_jump(target)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(kind: Kind, id: &str) -> Hit {
+        Hit {
+            kind,
+            id: id.into(),
+            score: 1,
+            field: crate::search::Field::Name,
+            name_positions: Vec::new(),
+        }
+    }
+
+    /// Server answers come first; a person they already name is not listed again.
+    #[test]
+    fn rows_put_server_answers_first_without_repeats() {
+        let state = SearchState {
+            remote: vec![ResultRow::UserId("u1".into())],
+            hits: vec![
+                hit(Kind::User, "u1"),
+                hit(Kind::User, "u2"),
+                hit(Kind::Dept, "u1"),
+            ],
+            ..SearchState::default()
+        };
+        assert_eq!(
+            state.rows(),
+            vec![
+                ResultRow::UserId("u1".into()),
+                ResultRow::Hit(hit(Kind::User, "u2")),
+                ResultRow::Hit(hit(Kind::Dept, "u1")),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_short_tokens_with_a_digit_look_like_ids() {
+        assert!(looks_like_id("u000015"));
+        assert!(looks_like_id("ou_12.x-y"));
+        assert!(!looks_like_id("alice"));
+        assert!(!looks_like_id("a1 b"));
+        assert!(!looks_like_id("1"));
+        assert!(!looks_like_id(&"1".repeat(65)));
+    }
+}

@@ -381,3 +381,93 @@ impl App {
         }]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::tree::tests::dept;
+
+    fn person(id: &str) -> User {
+        User {
+            id: id.into(),
+            name: Some(id.to_uppercase()),
+            ..User::default()
+        }
+    }
+
+    fn page<T>(items: Vec<T>, next: Option<&str>) -> Result<Page<T>, String> {
+        Ok(Page {
+            items,
+            next_page: next.map(Into::into),
+            total: None,
+        })
+    }
+
+    /// Members arrive page by page: each page is indexed and added once, the next page is
+    /// asked for, and the listing is complete after the last.
+    #[test]
+    fn members_arrive_page_by_page() {
+        let mut app = App::new("test", KeyMap::default());
+        app.tree.set_root(dept("r", None));
+        let fx = app.on_members("r", page(vec![person("a"), person("b")], Some("p2")));
+        assert!(
+            matches!(fx.first(), Some(Effect::IndexAdd(c)) if c.len() == 2),
+            "{fx:?}"
+        );
+        assert_eq!(
+            fx.get(1),
+            Some(&Effect::Request(Request::LoadMembers {
+                dept: "r".into(),
+                page: Some("p2".into())
+            }))
+        );
+        assert!(!app.tree.node("r").unwrap().members_load.is_done());
+        let fx = app.on_members("r", page(vec![person("b"), person("c")], None));
+        assert_eq!(fx.len(), 1, "no further page: {fx:?}");
+        let n = app.tree.node("r").unwrap();
+        assert_eq!(n.members, ["a", "b", "c"]);
+        assert_eq!(n.members_load, Load::Loaded);
+        assert!(app.people.contains("c"));
+    }
+
+    /// A revalidation gathers the fresh listing aside and swaps it in only when complete;
+    /// a failed one keeps what was shown and says so.
+    #[test]
+    fn a_refresh_replaces_the_listing_only_when_complete() {
+        let mut app = App::new("test", KeyMap::default());
+        app.tree.set_root(dept("r", None));
+        app.on_children("r", page(vec![dept("old", Some("r"))], None));
+        app.tree.node_mut("r").unwrap().fresh_children = Some(Vec::new());
+        app.on_children("r", page(vec![dept("new1", Some("r"))], Some("p2")));
+        assert_eq!(app.tree.node("r").unwrap().children, ["old"], "not yet");
+        app.on_children("r", page(vec![dept("new2", Some("r"))], None));
+        let n = app.tree.node("r").unwrap();
+        assert_eq!(n.children, ["new1", "new2"]);
+        assert!(n.fresh_children.is_none());
+
+        app.tree.node_mut("r").unwrap().fresh_children = Some(Vec::new());
+        app.on_children("r", Err("boom".into()));
+        let n = app.tree.node("r").unwrap();
+        assert_eq!(n.children, ["new1", "new2"], "kept");
+        assert_eq!(n.children_load, Load::Loaded);
+        assert!(
+            app.message
+                .clone()
+                .unwrap()
+                .0
+                .contains("could not refresh: boom")
+        );
+    }
+
+    /// A listing that fails without a refresh marks the node failed.
+    #[test]
+    fn a_failed_listing_is_an_error_on_the_node() {
+        let mut app = App::new("test", KeyMap::default());
+        app.tree.set_root(dept("r", None));
+        app.on_members("r", Err("nope".into()));
+        assert_eq!(
+            app.tree.node("r").unwrap().members_load,
+            Load::Failed("nope".into())
+        );
+    }
+}
