@@ -15,7 +15,7 @@ use orgtui::tui::app::{App, Effect, Focus, Loaded, Msg, ResultRow, SEARCH_LIMIT}
 use orgtui::tui::clipboard::{CopyPlan, CopyTarget};
 use orgtui::tui::keys::KeyMap;
 use orgtui::tui::runtime::executor::{Executor, Flow, SaveTarget, Schedule, Store};
-use orgtui::tui::tree::RowKind;
+use orgtui::tui::tree_model::RowKind;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -14,7 +14,7 @@ use orgtui::tui::app::{App, Effect, Msg};
 use orgtui::tui::clipboard::{ClipboardMode, SystemClipboard, TermEnv};
 use orgtui::tui::keys::KeyMap;
 use orgtui::tui::runtime::executor::{Executor, Schedule};
-use orgtui::tui::tree::RowKind;
+use orgtui::tui::tree_model::RowKind;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -197,7 +197,7 @@ async fn a_repeated_page_token_is_an_error_on_the_node() {
     let node = h.app.tree.node("d0").unwrap();
     let err = node.error().expect("the node carries the error");
     assert!(err.contains("repeated a page token"), "{err}");
-    assert!(h.app.tree.rows().contains(&orgtui::tui::tree::Row {
+    assert!(h.app.tree.rows().contains(&orgtui::tui::tree_model::Row {
         depth: 1,
         kind: RowKind::Error("d0".into())
     }));

@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use super::app::{App, Effect, dept_candidate, user_candidate};
 pub use super::roster::PeopleRecords;
 use super::roster::Record;
-use super::tree::{Load, Tree};
+use super::tree_model::{Load, Tree};
 use crate::snapshot::{SnapDept, SnapUser, Snapshot, SnapshotHead};
 
 /// The most people room is made for in advance.

@@ -228,7 +228,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::tree::tests::dept;
+    use crate::tui::tree_model::tests::dept;
 
     /// A jump to a department whose fetched parents loop (x → y → x, never reaching the
     /// root) stops at the loop and says so, asking for nothing more.

@@ -23,7 +23,7 @@ pub use search_view::{ResultRow, SearchState};
 
 use super::keys::{Action, KeyMap};
 use super::roster::{PeopleRecords, Restored, Roster};
-use super::tree::{Load, RowKind, Tree};
+use super::tree_model::{Load, RowKind, Tree};
 use crate::crawl::ProgressView;
 use crate::directory::{PageGuard, children_listing, members_listing};
 use crate::model::{Dept, Page, User};

@@ -4,7 +4,7 @@
 
 use super::scroll::scroll_to_show;
 use super::*;
-use crate::tui::tree::{Listing, append_unique};
+use crate::tui::tree_model::{Listing, append_unique};
 
 /// The token to ask for after `page`, or why the listing must stop (it repeats a token,
 /// or runs past its total or `directory::MAX_PAGES`): then no next page is asked for.
@@ -385,7 +385,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::tree::tests::dept;
+    use crate::tui::tree_model::tests::dept;
 
     fn person(id: &str) -> User {
         User {
