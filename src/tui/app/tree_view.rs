@@ -20,6 +20,19 @@ fn next_within<T>(
     }
 }
 
+/// The request for a page of one of `dept`'s listings (`None`: the first).
+fn page_of(which: Listing, dept: &str, page: Option<String>) -> Effect {
+    let dept = dept.to_string();
+    Effect::Request(match which {
+        Listing::Children => Request::LoadChildren { dept, page },
+        Listing::Members => Request::LoadMembers { dept, page },
+    })
+}
+
+fn first_page(which: Listing, dept: &str) -> Effect {
+    page_of(which, dept, None)
+}
+
 impl App {
     pub(super) fn on_children(
         &mut self,
@@ -102,11 +115,7 @@ impl App {
                     }
                 }
                 if let Some(token) = next {
-                    let (dept, page) = (dept.to_string(), Some(token));
-                    fx.push(Effect::Request(match which {
-                        Listing::Children => Request::LoadChildren { dept, page },
-                        Listing::Members => Request::LoadMembers { dept, page },
-                    }));
+                    fx.push(page_of(which, dept, Some(token)));
                 }
                 // The listing will not end: what arrived stays, the node says why not more.
                 stop
@@ -173,41 +182,24 @@ impl App {
             return fx;
         };
         n.expanded = true;
+        let both = [Listing::Children, Listing::Members];
         // From the snapshot: shown at once, and checked against the server in the background.
-        if n.stale {
-            n.stale = false;
-            if n.children_load.is_done() {
-                n.fresh_children = Some(Vec::new());
-                n.children_pages = PageGuard::default();
-                fx.push(Effect::Request(Request::LoadChildren {
-                    dept: id.to_string(),
-                    page: None,
-                }));
-            }
-            if n.members_load.is_done() {
-                n.fresh_members = Some(Vec::new());
-                n.members_pages = PageGuard::default();
-                fx.push(Effect::Request(Request::LoadMembers {
-                    dept: id.to_string(),
-                    page: None,
-                }));
+        let stale = std::mem::take(&mut n.stale);
+        for which in both {
+            let l = n.listing_mut(which);
+            if stale && l.load.is_done() {
+                *l.fresh = Some(Vec::new());
+                *l.pages = PageGuard::default();
+                fx.push(first_page(which, id));
             }
         }
-        if n.children_load == Load::NotLoaded {
-            n.children_load = Load::Loading;
-            n.children_pages = PageGuard::default();
-            fx.push(Effect::Request(Request::LoadChildren {
-                dept: id.to_string(),
-                page: None,
-            }));
-        }
-        if n.members_load == Load::NotLoaded {
-            n.members_load = Load::Loading;
-            n.members_pages = PageGuard::default();
-            fx.push(Effect::Request(Request::LoadMembers {
-                dept: id.to_string(),
-                page: None,
-            }));
+        for which in both {
+            let l = n.listing_mut(which);
+            if *l.load == Load::NotLoaded {
+                *l.load = Load::Loading;
+                *l.pages = PageGuard::default();
+                fx.push(first_page(which, id));
+            }
         }
         let leaders = n.dept.leader_ids.clone();
         fx.extend(self.want_names(&leaders));
