@@ -11,7 +11,7 @@ use orgtui::fake::generate::{GenSpec, generate};
 use orgtui::model::{Dept, User};
 use orgtui::tui::app::{App, Msg};
 use orgtui::tui::keys::KeyMap;
-use orgtui::tui::tree::Load;
+use orgtui::tui::tree_model::Load;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -122,7 +122,7 @@ fn refresh_one_department(b: Bencher) {
     let id = rows[rows.len() / 2..]
         .iter()
         .find_map(|r| match &r.kind {
-            orgtui::tui::tree::RowKind::Dept(id) => Some(id.clone()),
+            orgtui::tui::tree_model::RowKind::Dept(id) => Some(id.clone()),
             _ => None,
         })
         .expect("a department row");

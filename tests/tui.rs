@@ -5,27 +5,63 @@
 mod common;
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
-use orgtui::directory::{Directory, ProviderKind};
+use orgtui::directory::ProviderKind;
 use orgtui::fake::{self, FakeOptions, FakeServer, Org};
 use orgtui::search::{SearchIndex, Searcher};
 use orgtui::tui::app::{App, Effect, Focus, Loaded, Msg, ResultRow, SEARCH_LIMIT};
+use orgtui::tui::clipboard::{CopyPlan, CopyTarget};
 use orgtui::tui::keys::KeyMap;
-use orgtui::tui::tree::RowKind;
+use orgtui::tui::runtime::executor::{Executor, Flow, SaveTarget, Schedule, Store};
+use orgtui::tui::tree_model::RowKind;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 struct Harness {
     app: App,
-    dir: Arc<dyn Directory>,
-    index: SearchIndex,
+    exec: Executor,
+    rx: UnboundedReceiver<Msg>,
     queue: VecDeque<Effect>,
-    copied: Vec<String>,
+    clipboard: Arc<Recorder>,
+    saved: SaveCount,
     quit: bool,
-    saves: usize,
     server: Option<FakeServer>,
+}
+
+/// The clipboard: what was copied, in order.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<String>>);
+
+impl CopyTarget for Recorder {
+    fn plan(&self) -> CopyPlan {
+        CopyPlan {
+            osc52: true,
+            native: false,
+        }
+    }
+
+    fn osc52(&self, text: &str, _terminal: &mut dyn std::io::Write) -> Result<String, String> {
+        self.0.lock().unwrap().push(text.to_string());
+        Ok("OSC 52".into())
+    }
+
+    fn native(&self, _text: &str) -> Result<String, String> {
+        Err("no native clipboard in tests".into())
+    }
+}
+
+/// The snapshot file: how many times it was saved.
+#[derive(Default, Clone)]
+struct SaveCount(Arc<AtomicUsize>);
+
+impl SaveTarget for SaveCount {
+    fn save(&self, _snap: orgtui::snapshot::Snapshot, _now: bool) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 impl Harness {
@@ -73,14 +109,23 @@ impl Harness {
         let dir = orgtui::providers::connect(&profile).unwrap();
         let mut app = App::new("test · wps", KeyMap::default());
         app.update(Msg::Resize(100, 30));
+        let (tx, rx) = unbounded_channel();
+        let clipboard = Arc::new(Recorder::default());
+        let saved = SaveCount::default();
+        let store = Store {
+            target: Box::new(saved.clone()),
+            profile: "test".into(),
+            provider: "wps".into(),
+        };
+        let exec = Executor::new(dir, tx, Schedule::InOrder, clipboard.clone(), Some(store));
         let mut h = Harness {
             app,
-            dir,
-            index: SearchIndex::new(),
+            exec,
+            rx,
             queue: VecDeque::new(),
-            copied: Vec::new(),
+            clipboard,
+            saved,
             quit: false,
-            saves: 0,
             server: Some(server),
         };
         // As at launch: the departments and the first part of the people before the first
@@ -115,72 +160,32 @@ impl Harness {
         h
     }
 
-    /// Perform effects (and the effects of their results) until none are left.
+    /// Perform effects with the browser's executor, in order, and feed their results back,
+    /// until none are left.
     async fn settle(&mut self) {
         while let Some(e) = self.queue.pop_front() {
-            let fx = match e {
-                Effect::Quit => {
-                    self.quit = true;
-                    Vec::new()
-                }
-                Effect::IndexAdd(list) => {
-                    for c in list {
-                        self.index.insert(c);
-                    }
-                    Vec::new()
-                }
-                Effect::Search { generation, query } => {
-                    let hits = Searcher::new().search(&self.index, &query, SEARCH_LIMIT);
-                    self.app.update(Msg::SearchDone { generation, hits })
-                }
-                Effect::Copy { text, what } => {
-                    self.copied.push(text.clone());
-                    self.app
-                        .update(Msg::Loaded(Box::new(Loaded::Copied(Ok(format!(
-                            "copied {what} {text}"
-                        ))))))
-                }
-                Effect::Crawl(start) => {
-                    // The real crawler, run to the end; its reports arrive in order.
-                    let progress = orgtui::crawl::Progress::new();
-                    let opts = orgtui::crawl::CrawlOptions {
-                        max_depth: None,
-                        members: true,
-                    };
-                    let mut found = Vec::new();
-                    let result =
-                        orgtui::crawl::crawl_with(self.dir.clone(), start, opts, &progress, |f| {
-                            found.push(f.clone())
-                        })
-                        .await;
-                    let mut fx = Vec::new();
-                    for f in found {
-                        fx.extend(
-                            self.app
-                                .update(Msg::Loaded(Box::new(Loaded::CrawlFound(f)))),
-                        );
-                    }
-                    let done = result.map(|_| progress.view()).map_err(|e| e.to_string());
-                    fx.extend(
-                        self.app
-                            .update(Msg::Loaded(Box::new(Loaded::CrawlDone(done)))),
-                    );
-                    fx
-                }
-                Effect::CancelCrawl | Effect::IndexReserve(_) => Vec::new(),
-                Effect::SaveSnapshot => {
-                    self.saves += 1;
-                    Vec::new()
-                }
-                other => {
-                    let loaded = orgtui::tui::run::request(other, self.dir.as_ref())
-                        .await
-                        .expect("a request effect");
-                    self.app.update(Msg::Loaded(Box::new(loaded)))
-                }
-            };
-            self.queue.extend(fx);
+            let mut terminal = std::io::sink();
+            if self.exec.perform(e, &self.app, &mut terminal).await == Flow::Quit {
+                self.quit = true;
+            }
+            while let Ok(msg) = self.rx.try_recv() {
+                let fx = self.app.update(msg);
+                self.queue.extend(fx);
+            }
+            self.queue.extend(self.exec.after_update(&self.app));
         }
+    }
+
+    fn index(&self) -> &SearchIndex {
+        self.exec.search_index().expect("matching in order")
+    }
+
+    fn copied(&self) -> Vec<String> {
+        self.clipboard.0.lock().unwrap().clone()
+    }
+
+    fn saves(&self) -> usize {
+        self.saved.0.load(Ordering::SeqCst)
     }
 
     async fn send(&mut self, msg: Msg) {
@@ -486,7 +491,7 @@ async fn pasted_emails_resolve_on_the_server() {
 async fn copy_id_and_email() {
     let mut h = Harness::demo().await;
     h.keys("y").await;
-    assert_eq!(h.copied, vec!["d00000".to_string()]);
+    assert_eq!(h.copied(), vec!["d00000".to_string()]);
     let first_user = h
         .app
         .tree
@@ -500,7 +505,7 @@ async fn copy_id_and_email() {
         panic!()
     };
     let email = demo_user(&id)["email"].as_str().unwrap().to_string();
-    assert_eq!(h.copied[1..], [id, email.clone()]);
+    assert_eq!(h.copied()[1..], [id, email.clone()]);
     let screen = h.render(140, 30);
     assert!(
         screen.contains(&format!("copied email {email}")),
@@ -646,7 +651,7 @@ async fn enter_before_results_acts_on_the_full_query() {
     // Now the last query's results arrive (searches for prefixes were dropped above).
     let generation = h.app.search.generation;
     h.settle().await;
-    let hits = Searcher::new().search(&h.index, "Jack Schmidt", SEARCH_LIMIT);
+    let hits = Searcher::new().search(h.index(), "Jack Schmidt", SEARCH_LIMIT);
     let want = hits[0].id.clone();
     h.send(Msg::SearchDone { generation, hits }).await;
     assert_eq!(h.app.focus, Focus::Tree);
@@ -683,21 +688,21 @@ async fn a_loads_everything_so_search_covers_the_whole_org() {
     // Someone deep in a department nobody opened is not searchable yet.
     h.keys("/u000015").await;
     h.keys("<Esc>").await;
-    let before = h.index.len();
+    let before = h.index().len();
     h.keys("a").await;
     assert!(h.app.crawl.is_none(), "crawl finished");
-    assert_eq!(h.saves, 1, "what was loaded is saved");
+    assert_eq!(h.saves(), 1, "what was loaded is saved");
     let org: serde_json::Value = serde_json::from_str(fake::DEMO_ORG_JSON).unwrap();
     // WPS listings leave resigned people out.
     let people = common::listed_on_wps(&org).count();
     let depts = org["depts"].as_array().unwrap().len();
     assert!(
-        h.index.len() >= people + depts - 1,
+        h.index().len() >= people + depts - 1,
         "{} < {}",
-        h.index.len(),
+        h.index().len(),
         people + depts
     );
-    assert!(h.index.len() > before);
+    assert!(h.index().len() > before);
     // Departments were loaded but not opened: the tree on screen did not change shape.
     assert!(!h.app.tree.node("d00014").unwrap().expanded);
     assert!(h.app.tree.node("d00014").unwrap().members_load.is_done());

@@ -6,6 +6,8 @@
 //! draw anything (OSC 52, alternate screen, mouse capture).
 #![cfg(unix)]
 
+mod common;
+
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -20,7 +22,6 @@ use base64::Engine as _;
 use serde_json::Value;
 use unicode_width::UnicodeWidthChar;
 
-const BIN: &str = env!("CARGO_BIN_EXE_orgtui");
 const COLS: u16 = 120;
 const ROWS: u16 = 35;
 /// Generous: CI is a slow two-core machine. Every wait ends as soon as its condition holds.
@@ -438,14 +439,12 @@ fn open_pty() -> (OwnedFd, OwnedFd) {
     unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) }
 }
 
-/// The clean environment the browser runs in: no config, no multiplexer, no display.
-fn clean_env(cmd: &mut Command, home: &Path) {
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("TERM", "xterm-256color");
+/// The binary in the clean environment the browser runs in: no config, no multiplexer, no
+/// display (`common::base_cmd`), and a terminal type.
+fn browser_cmd(home: &Path) -> Command {
+    let mut cmd = common::base_cmd(home);
+    cmd.env("TERM", "xterm-256color");
+    cmd
 }
 
 impl Session {
@@ -460,9 +459,8 @@ impl Session {
     fn start_in(home: tempfile::TempDir, args: &[&str], stdin_tty: bool) -> Session {
         let spawning = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
         let (master, slave) = open_pty();
-        let mut cmd = Command::new(BIN);
+        let mut cmd = browser_cmd(home.path());
         cmd.args(args);
-        clean_env(&mut cmd, home.path());
         let stream = || Stdio::from(slave.try_clone().expect("dup pty"));
         cmd.stdin(if stdin_tty { stream() } else { Stdio::null() })
             .stdout(stream())
@@ -635,11 +633,6 @@ impl Drop for Session {
 
 // ---- the demo org ----
 
-fn demo_org() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo-org.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read demo org")).expect("json")
-}
-
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or_default()
 }
@@ -681,7 +674,7 @@ fn members<'a>(org: &'a Value, dept: &str) -> Vec<&'a Value> {
 
 #[test]
 fn browse_search_jump_copy_quit() {
-    let org = demo_org();
+    let org = common::demo_org();
     let root = org["depts"]
         .as_array()
         .unwrap()
@@ -824,9 +817,8 @@ fn browse_search_jump_copy_quit() {
 /// `orgtui ARGS` in `home`, no terminal: stdin empty, output captured. What
 /// `Command::output` does, with the spawn under the lock.
 fn run_piped(args: &[&str], home: &Path) -> std::process::Output {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = browser_cmd(home);
     cmd.args(args);
-    clean_env(&mut cmd, home);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -868,7 +860,7 @@ fn search_snapshot(home: &Path, name: &str) -> Vec<String> {
 /// once still saves everyone.
 #[test]
 fn restarts_from_its_snapshot_and_keeps_everyone() {
-    let org = demo_org();
+    let org = common::demo_org();
     let parent = |id: &str| dept(&org, id)["parent_id"].as_str().map(str::to_string);
     let depth = |id: &str| {
         let (mut d, mut cur) = (0, id.to_string());

@@ -9,20 +9,24 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use common::hostile::{Hostile, wps_dept, wps_org};
-use orgtui::directory::{Directory, ProviderKind};
+use orgtui::directory::ProviderKind;
 use orgtui::tui::app::{App, Effect, Msg};
+use orgtui::tui::clipboard::{ClipboardMode, SystemClipboard, TermEnv};
 use orgtui::tui::keys::KeyMap;
-use orgtui::tui::tree::RowKind;
+use orgtui::tui::runtime::executor::{Executor, Schedule};
+use orgtui::tui::tree_model::RowKind;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 /// More effects than any of these orgs needs: past it the app is asking forever.
 const MAX_EFFECTS: usize = 500;
 
 struct Harness {
     app: App,
-    dir: Arc<dyn Directory>,
+    exec: Executor,
+    rx: UnboundedReceiver<Msg>,
     queue: VecDeque<Effect>,
     effects: usize,
 }
@@ -38,9 +42,17 @@ impl Harness {
         let dir = orgtui::providers::connect(&profile).unwrap();
         let mut app = App::new("test · wps", KeyMap::default());
         app.update(Msg::Resize(100, 30));
+        let (tx, rx) = unbounded_channel();
+        // Nothing here copies or saves: the clipboard is off and there is no snapshot.
+        let clipboard = SystemClipboard {
+            mode: ClipboardMode::Off,
+            env: TermEnv::default(),
+        };
+        let exec = Executor::new(dir, tx, Schedule::InOrder, Arc::new(clipboard), None);
         let mut h = Harness {
             app,
-            dir,
+            exec,
+            rx,
             queue: VecDeque::new(),
             effects: 0,
         };
@@ -50,8 +62,8 @@ impl Harness {
         h
     }
 
-    /// Perform the requests asked for (and those their results ask for) until none are
-    /// left, failing past `MAX_EFFECTS`.
+    /// Perform the effects asked for (and those their results ask for) with the browser's
+    /// executor, in order, until none are left, failing past `MAX_EFFECTS`.
     async fn settle(&mut self) {
         while let Some(e) = self.queue.pop_front() {
             self.effects += 1;
@@ -60,10 +72,13 @@ impl Harness {
                 "the app keeps asking: {} effects so far",
                 self.effects
             );
-            let fx = match orgtui::tui::run::request(e, self.dir.as_ref()).await {
-                Some(loaded) => self.app.update(Msg::Loaded(Box::new(loaded))),
-                None => Vec::new(),
-            };
+            let mut terminal = std::io::sink();
+            self.exec.perform(e, &self.app, &mut terminal).await;
+            while let Ok(msg) = self.rx.try_recv() {
+                let fx = self.app.update(msg);
+                self.queue.extend(fx);
+            }
+            let fx = self.exec.after_update(&self.app);
             self.queue.extend(fx);
         }
     }
@@ -182,7 +197,7 @@ async fn a_repeated_page_token_is_an_error_on_the_node() {
     let node = h.app.tree.node("d0").unwrap();
     let err = node.error().expect("the node carries the error");
     assert!(err.contains("repeated a page token"), "{err}");
-    assert!(h.app.tree.rows().contains(&orgtui::tui::tree::Row {
+    assert!(h.app.tree.rows().contains(&orgtui::tui::tree_model::Row {
         depth: 1,
         kind: RowKind::Error("d0".into())
     }));

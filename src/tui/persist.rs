@@ -1,4 +1,4 @@
-//! Between the app and the on-disk snapshot: start from what was loaded last time (drawn at
+//! Between the app and the on-disk snapshot (above the app: the app never imports this): start from what was loaded last time (drawn at
 //! once, marked stale, checked against the server as departments are shown), and save what
 //! is loaded now.
 //!
@@ -9,9 +9,9 @@
 use std::time::SystemTime;
 
 use super::app::{App, Effect, dept_candidate, user_candidate};
-use super::roster::{Record, Restored};
-use super::tree::{Load, Tree};
-use crate::search::Candidate;
+pub use super::roster::PeopleRecords;
+use super::roster::Record;
+use super::tree_model::{Load, Tree};
 use crate::snapshot::{SnapDept, SnapUser, Snapshot, SnapshotHead};
 
 /// The most people room is made for in advance.
@@ -83,25 +83,9 @@ pub fn people_records(part: Vec<SnapUser>) -> PeopleRecords {
     PeopleRecords { people }
 }
 
-/// See `people_records`: each person's id, record and search candidate.
-#[derive(Debug, Clone)]
-pub struct PeopleRecords {
-    pub people: Vec<(String, Record, Candidate)>,
-}
-
-/// Add a part of the snapshot's people. Anything already loaded from the server this
-/// session is newer and stays (see `Roster::restore`); the search index gets each person
-/// as now stored, never the snapshot's older values over newer ones.
+/// Add a part of the snapshot's people (see `App::restore_people`).
 pub fn restore_people(app: &mut App, part: PeopleRecords) -> Vec<Effect> {
-    let mut cands = Vec::with_capacity(part.people.len());
-    for (id, record, cand) in part.people {
-        match app.people.restore(&id, record) {
-            Restored::Added => cands.push(cand),
-            Restored::Merged(user) => cands.push(user_candidate(&user)),
-            Restored::Kept => {}
-        }
-    }
-    vec![Effect::IndexAdd(cands)]
+    app.restore_people(part)
 }
 
 /// Fill `app` from a whole snapshot at once (tests, benchmarks).

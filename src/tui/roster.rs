@@ -58,6 +58,13 @@ pub enum Restored {
     Kept,
 }
 
+/// A part of the snapshot's people as the app stores them, with their search candidates:
+/// built off the UI thread (`persist::people_records`), taken in by `App::restore_people`.
+#[derive(Debug, Clone)]
+pub struct PeopleRecords {
+    pub people: Vec<(String, Record, crate::search::Candidate)>,
+}
+
 #[derive(Debug, Default)]
 pub struct Roster {
     records: HashMap<Box<str>, Record>,

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::{Theme, clean, spinner};
 use crate::model::User;
 use crate::tui::app::App;
-use crate::tui::tree::{Load, RowKind};
+use crate::tui::tree_model::{Load, RowKind};
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let (title, lines) = match selected(app) {

@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use super::{Theme, clean, fit, spinner};
 use crate::model::UserStatus;
 use crate::tui::app::{App, Focus};
-use crate::tui::tree::{DeptNode, Row, RowKind};
+use crate::tui::tree_model::{DeptNode, Row, RowKind};
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let rows = app.tree.rows();
