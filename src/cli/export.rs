@@ -12,7 +12,7 @@ use super::output;
 use super::tree::crawl_with_people;
 use crate::directory::Directory;
 use crate::error::{Error, Result, exit};
-use crate::fake::{OrgDept, OrgFile, OrgUser};
+use crate::model::{OrgDept, OrgFile, OrgUser};
 use crate::model::RANGE_ROOT_ID;
 use crate::text::sanitize;
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
-use crate::fake::OrgFile;
+use crate::model::OrgFile;
 use crate::snapshot::{self, Snapshot, SnapshotBytes};
 
 /// An org file's contents: the checked bytes of its warm snapshot, or freshly parsed.

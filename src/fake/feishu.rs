@@ -49,7 +49,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::org::{Org, OrgDept, OrgUser};
+use crate::model::{Org, OrgDept, OrgUser};
 use super::paging::{self, PageError};
 use super::rules::{self, Query};
 use super::server::{FakeOptions, FakeState, Refused};

@@ -1,7 +1,7 @@
 //! Deterministic org generator: the bundled demo org and the large orgs for benchmarks
 //! (`orgtui fake-org`). The same seed always gives the same org.
 
-use super::org::{OrgDept, OrgFile, OrgUser};
+use crate::model::{OrgDept, OrgFile, OrgUser};
 use crate::model::UserStatus;
 
 /// Surnames with their pinyin, most common first.
@@ -421,7 +421,7 @@ fn make_user(rng: &mut fastrand::Rng, spec: &GenSpec, i: usize, dept_id: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::org::Org;
+    use crate::model::Org;
 
     #[test]
     fn demo_has_the_promised_shape() {

@@ -9,7 +9,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use super::org::Org;
+use crate::model::Org;
 use super::server::FakeState;
 
 #[derive(Debug, Clone, Default)]

@@ -15,7 +15,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tokio::time::Instant;
 
-use super::org::Org;
+use crate::model::Org;
 use crate::directory::ProviderKind;
 use crate::secret::Secret;
 

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use crate::directory::{Directory, ProviderKind};
 use crate::error::{Error, Result};
-use crate::fake::{Org, OrgDept, OrgUser};
+use crate::model::{Org, OrgDept, OrgUser};
 use crate::model::{Dept, DeptRef, EmailMatch, Page, RANGE_ROOT_ID, User, UserStatus};
 use crate::snapshot::Snapshot;
 

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{SnapDept, SnapUser, Snapshot, unix_now};
-use crate::fake::{OrgDept, OrgFile, OrgUser};
+use crate::model::{OrgDept, OrgFile, OrgUser};
 use crate::model::{Dept, DeptRef, RANGE_ROOT_ID, User};
 
 impl Snapshot {
@@ -296,17 +296,17 @@ mod tests {
         assert!(root.children.as_ref().is_some_and(|c| !c.is_empty()));
         let back = snap.to_org_file();
         let offline = crate::providers::offline::OfflineDirectory::from_snapshot(&snap).unwrap();
-        let a = crate::fake::Org::new(file.clone()).unwrap();
-        let b = crate::fake::Org::new(back).unwrap();
+        let a = crate::model::Org::new(file.clone()).unwrap();
+        let b = crate::model::Org::new(back).unwrap();
         for d in a.depts() {
-            let ids = |o: &crate::fake::Org| -> Vec<String> {
+            let ids = |o: &crate::model::Org| -> Vec<String> {
                 o.children(&d.id).iter().map(|c| c.id.clone()).collect()
             };
             assert_eq!(ids(&a), ids(&b), "children of {}", d.id);
             // An org file cannot keep every department's member order (someone in two
             // departments has one place in the file): the same people here, and the exact
             // order from the offline directory, which reads the snapshot's lists.
-            let ms = |o: &crate::fake::Org| -> Vec<String> {
+            let ms = |o: &crate::model::Org| -> Vec<String> {
                 o.members(&d.id).iter().map(|u| u.id.clone()).collect()
             };
             let (mut x, mut y) = (ms(&a), ms(&b));

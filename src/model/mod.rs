@@ -1,5 +1,14 @@
 //! The provider-neutral directory model. Every field a server may omit is an `Option`
 //! (or an empty `Vec`); providers map their wire types into these and nothing else.
+//!
+//! Submodules: `org_file` (the org file format), `org_index` (an org file indexed for
+//! reading).
+
+pub mod org_file;
+pub mod org_index;
+
+pub use org_file::{OrgDept, OrgFile, OrgUser};
+pub use org_index::Org;
 
 use serde::{Deserialize, Serialize};
 
