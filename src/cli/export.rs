@@ -12,8 +12,8 @@ use super::output;
 use super::tree::crawl_with_people;
 use crate::directory::Directory;
 use crate::error::{Error, Result, exit};
-use crate::model::{OrgDept, OrgFile, OrgUser};
 use crate::model::RANGE_ROOT_ID;
+use crate::model::{OrgDept, OrgFile, OrgUser};
 use crate::text::sanitize;
 
 pub async fn run(dir: Arc<dyn Directory>, format: &str, dept: Option<&str>) -> Result<i32> {

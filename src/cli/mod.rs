@@ -19,12 +19,12 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use crate::config::{self, Profile};
+use crate::directory::offline::OfflineDirectory;
+use crate::directory::pending::PendingDirectory;
 use crate::directory::{Directory, ProviderKind};
 use crate::error::{Error, Result, exit};
 use crate::fake::{self, FakeServer};
 use crate::http::HttpOptions;
-use crate::providers::offline::OfflineDirectory;
-use crate::providers::pending::PendingDirectory;
 use crate::secret::Secret;
 use crate::snapshot::{self, People, Snapshot, SnapshotHead};
 

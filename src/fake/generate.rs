@@ -1,8 +1,8 @@
 //! Deterministic org generator: the bundled demo org and the large orgs for benchmarks
 //! (`orgtui fake-org`). The same seed always gives the same org.
 
-use crate::model::{OrgDept, OrgFile, OrgUser};
 use crate::model::UserStatus;
+use crate::model::{OrgDept, OrgFile, OrgUser};
 
 /// Surnames with their pinyin, most common first.
 const SURNAMES: &[(&str, &str)] = &[

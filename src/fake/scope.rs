@@ -9,8 +9,8 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use crate::model::Org;
 use super::server::FakeState;
+use crate::model::Org;
 
 #[derive(Debug, Clone, Default)]
 pub struct Scope {

@@ -37,11 +37,11 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::model::{Org, OrgDept, OrgUser};
 use super::paging::{self, PageError};
 use super::rules::{self, Query, Refusal};
 use super::server::{FakeOptions, FakeState, Refused};
 use crate::model::UserStatus;
+use crate::model::{Org, OrgDept, OrgUser};
 use crate::providers::wps::sign::{self, SignInput};
 
 mod scope;

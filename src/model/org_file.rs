@@ -105,3 +105,18 @@ impl OrgUser {
         }
     }
 }
+
+impl OrgDept {
+    /// The parent, if any: an org file marks a top department with a null, empty or `"0"`
+    /// parent (`"0"` as WPS names the root's parent). The one place that rule lives.
+    pub fn parent(&self) -> Option<&str> {
+        self.parent_id
+            .as_deref()
+            .filter(|p| !p.is_empty() && *p != "0")
+    }
+
+    /// A top department of its file (see `parent`).
+    pub fn is_top(&self) -> bool {
+        self.parent().is_none()
+    }
+}

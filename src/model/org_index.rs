@@ -95,11 +95,7 @@ impl Org {
             if dept_by_id.get(&d.id) != Some(&i) {
                 continue; // a lenient duplicate
             }
-            match d
-                .parent_id
-                .as_deref()
-                .filter(|p| !p.is_empty() && *p != "0")
-            {
+            match d.parent() {
                 None if range => {
                     if strict && !listed.contains(d.id.as_str()) {
                         return Err(format!(
@@ -137,10 +133,7 @@ impl Org {
                     }
                     continue;
                 };
-                let parentless = depts
-                    .get(i)
-                    .and_then(|d| d.parent_id.as_deref())
-                    .is_none_or(|p| p.is_empty() || p == "0");
+                let parentless = depts.get(i).is_none_or(OrgDept::is_top);
                 if !parentless {
                     if strict {
                         return Err(format!("roots names {id:?}, which has a parent"));

@@ -26,25 +26,11 @@ use crate::directory::{ContactRange, Directory, Probe, ProviderKind, in_order};
 use crate::error::{Error, Result};
 use crate::model::{Dept, EmailMatch, Page, RANGE_ROOT_ID, User};
 
-/// The stand-in root's name.
-pub const RANGE_ROOT_NAME: &str = "Contact range";
+pub use crate::model::{RANGE_ROOT_NAME, stand_in_root};
 /// Most granted departments shown: a bound on what a server can make us ask for.
 const MAX_TOPS: usize = 10_000;
 /// Levels walked up from a granted department looking for a granted ancestor.
 const MAX_DEPTH: usize = 64;
-
-/// The stand-in root, as every directory (online or offline) presents it.
-pub fn stand_in_root() -> Dept {
-    Dept {
-        id: RANGE_ROOT_ID.to_string(),
-        name: Some(RANGE_ROOT_NAME.to_string()),
-        parent_id: None,
-        path: None,
-        order: None,
-        leader_ids: Vec::new(),
-        member_count: None,
-    }
-}
 
 pub struct RangeDirectory {
     inner: Arc<dyn Directory>,

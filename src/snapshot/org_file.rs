@@ -3,8 +3,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{SnapDept, SnapUser, Snapshot, unix_now};
-use crate::model::{OrgDept, OrgFile, OrgUser};
 use crate::model::{Dept, DeptRef, RANGE_ROOT_ID, User};
+use crate::model::{OrgDept, OrgFile, OrgUser};
 
 impl Snapshot {
     /// Everything in it as an org file (members from `members` lists and users' dept_ids).
@@ -112,11 +112,7 @@ impl Snapshot {
             .map(|(i, d)| (d.id.as_str(), i))
             .collect();
         let paths = dept_paths(&file.depts, &index);
-        let is_top = |d: &OrgDept| {
-            d.parent_id
-                .as_deref()
-                .is_none_or(|p| p.is_empty() || p == "0")
-        };
+        let is_top = OrgDept::is_top;
         let root = file.depts.iter().find(|d| is_top(d)).map(|d| d.id.clone());
 
         let mut children: HashMap<&str, Vec<&OrgDept>> = HashMap::new();
@@ -224,7 +220,7 @@ impl Snapshot {
                 d.dept.parent_id = Some(RANGE_ROOT_ID.to_string());
             }
         }
-        let mut root = crate::providers::range::stand_in_root();
+        let mut root = crate::model::stand_in_root();
         root.member_count = u64::try_from(direct.len()).ok();
         self.depts.insert(
             0,
@@ -295,7 +291,7 @@ mod tests {
         assert_eq!(root.dept.path.as_deref(), Some("Acme 集团"));
         assert!(root.children.as_ref().is_some_and(|c| !c.is_empty()));
         let back = snap.to_org_file();
-        let offline = crate::providers::offline::OfflineDirectory::from_snapshot(&snap).unwrap();
+        let offline = crate::directory::offline::OfflineDirectory::from_snapshot(&snap).unwrap();
         let a = crate::model::Org::new(file.clone()).unwrap();
         let b = crate::model::Org::new(back).unwrap();
         for d in a.depts() {
