@@ -2,8 +2,9 @@
 //! (or an empty `Vec`); providers map their wire types into these and nothing else.
 //!
 //! Submodules: `org_file` (the org file format), `org_index` (an org file indexed for
-//! reading).
+//! reading), `merge` (a listing's record of a person merged with a full one).
 
+pub mod merge;
 pub mod org_file;
 pub mod org_index;
 
