@@ -20,9 +20,8 @@ use clap::{Parser, Subcommand};
 use crate::config::{self, Profile};
 use crate::directory::Directory;
 use crate::error::{Error, Result, exit};
-use crate::fake::FakeServer;
 use crate::snapshot::{self, People, Snapshot, SnapshotHead};
-use crate::source::{Opened, Source, org_file_cache, snapshot_error, snapshot_file};
+use crate::source::{DemoServer, Opened, Source, org_file_cache, snapshot_error, snapshot_file};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -316,7 +315,7 @@ pub struct Session {
     /// Offline, for the browser (no subcommand): the data `dir` answers from, to draw at
     /// once (its departments and first people; the rest read on a thread).
     pub snapshot: Option<(SnapshotHead, People)>,
-    _demo: Option<FakeServer>,
+    _demo: Option<DemoServer>,
 }
 
 impl Session {

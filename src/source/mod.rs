@@ -21,6 +21,9 @@ use crate::http::HttpOptions;
 use crate::secret::Secret;
 use crate::snapshot::{self, People, Snapshot, SnapshotHead};
 
+/// The in-process server behind the demo: the session holds it, and drops it to stop it.
+pub type DemoServer = FakeServer;
+
 /// The demo server listens on a new port each run; its snapshot is keyed by this instead.
 const DEMO_BASE_URL: &str = "builtin:demo-org";
 
@@ -51,7 +54,7 @@ pub struct Opened {
     /// Offline, for the browser: the data `dir` answers from, to draw at once.
     pub start: Option<(SnapshotHead, People)>,
     /// The in-process demo server, kept alive as long as the directory that talks to it.
-    pub demo: Option<FakeServer>,
+    pub demo: Option<DemoServer>,
 }
 
 impl Source<'_> {
