@@ -73,19 +73,7 @@ impl Source<'_> {
                     demo: None,
                 })
             }
-            Source::Snapshot(profile) => {
-                let snapshot_path = snapshot_path(&profile);
-                let (dir, start) =
-                    offline_directory(&profile.name, snapshot_path.as_deref(), browser)?;
-                Ok(Opened {
-                    dir,
-                    profile,
-                    snapshot_path,
-                    offline: true,
-                    start: Some(start),
-                    demo: None,
-                })
-            }
+            Source::Snapshot(profile) => from_snapshot(profile, browser),
             Source::Demo { provider, offline } => demo(provider, offline, browser).await,
             Source::OrgFile(path) => Ok(match org_file_cache::open_warm(path) {
                 Some(start) if browser => org_file_warm(path, start),
@@ -96,6 +84,20 @@ impl Source<'_> {
             }),
         }
     }
+}
+
+/// Offline on `profile`'s snapshot.
+fn from_snapshot(profile: Profile, browser: bool) -> Result<Opened> {
+    let snapshot_path = snapshot_path(&profile);
+    let (dir, start) = offline_directory(&profile.name, snapshot_path.as_deref(), browser)?;
+    Ok(Opened {
+        dir,
+        profile,
+        snapshot_path,
+        offline: true,
+        start: Some(start),
+        demo: None,
+    })
 }
 
 fn snapshot_path(profile: &Profile) -> Option<PathBuf> {
@@ -126,15 +128,7 @@ async fn demo(provider: &str, offline: bool, browser: bool) -> Result<Opened> {
     profile.http.concurrency = 16;
     let snapshot_path = snapshot_path(&profile);
     if offline {
-        let (dir, start) = offline_directory("demo", snapshot_path.as_deref(), browser)?;
-        return Ok(Opened {
-            dir,
-            profile,
-            snapshot_path,
-            offline: true,
-            start: Some(start),
-            demo: None,
-        });
+        return from_snapshot(profile, browser);
     }
     let org = fake::Org::from_json(fake::DEMO_ORG_JSON)
         .map_err(|e| Error::Io(format!("bundled demo org: {e}")))?;
