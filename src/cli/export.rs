@@ -40,7 +40,7 @@ pub async fn run(dir: Arc<dyn Directory>, format: &str, dept: Option<&str>) -> R
         .unique_users()
         .into_iter()
         .map(|u| {
-            let mut u = OrgUser::from(people.get(&u.id).unwrap_or(u));
+            let mut u = people.get(&u.id).unwrap_or(u).org_entry();
             u.dept_ids.retain(|d| d != RANGE_ROOT_ID);
             u
         })

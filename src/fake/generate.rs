@@ -415,6 +415,7 @@ fn make_user(rng: &mut fastrand::Rng, spec: &GenSpec, i: usize, dept_id: &str) -
         dept_ids: vec![dept_id.to_string()],
         city: Some(city.to_string()),
         work_place: Some(format!("{city} {}号楼 {}F", rng.u8(1..9), rng.u8(1..30))),
+        depts: Vec::new(),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::UserStatus;
+use crate::model::{DeptRef, User, UserStatus};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct OrgFile {
@@ -16,7 +16,7 @@ pub struct OrgFile {
     pub roots: Vec<String>,
     #[serde(default)]
     pub depts: Vec<OrgDept>,
-    #[serde(default)]
+    #[serde(default, with = "rows")]
     pub users: Vec<OrgUser>,
 }
 
@@ -33,76 +33,83 @@ pub struct OrgDept {
     pub leader_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct OrgUser {
-    pub id: String,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub mobile: Option<String>,
-    #[serde(default)]
-    pub title: Option<String>,
-    #[serde(default)]
-    pub employee_id: Option<String>,
-    #[serde(default)]
-    pub status: Option<UserStatus>,
-    #[serde(default)]
-    pub leader_id: Option<String>,
-    #[serde(default)]
-    pub dept_ids: Vec<String>,
-    #[serde(default)]
-    pub city: Option<String>,
-    #[serde(default)]
-    pub work_place: Option<String>,
-}
+/// A person in an org file: the model's `User`, written without `depts` (an org file
+/// holds only department ids; names and paths are read from its departments), every field
+/// optional on reading. See `rows` for the mapping.
+pub type OrgUser = User;
 
-impl From<&crate::model::User> for OrgUser {
-    /// A person as the org file records them (what `export` writes).
-    fn from(u: &crate::model::User) -> OrgUser {
-        OrgUser {
-            id: u.id.clone(),
-            name: u.name.clone(),
-            email: u.email.clone(),
-            mobile: u.mobile.clone(),
-            title: u.title.clone(),
-            employee_id: u.employee_id.clone(),
-            status: u.status,
-            leader_id: u.leader_id.clone(),
-            dept_ids: u.dept_ids.clone(),
-            city: u.city.clone(),
-            work_place: u.work_place.clone(),
+impl User {
+    /// The person as an org file records them (what `export` writes): without `depts`.
+    pub fn org_entry(&self) -> OrgUser {
+        User {
+            depts: Vec::new(),
+            ..self.clone()
         }
     }
-}
 
-impl OrgUser {
+    /// The status an org file means: one left out is active (as the fake server reads it).
     pub fn status_or_active(&self) -> UserStatus {
         self.status.unwrap_or(UserStatus::Active)
     }
 
-    /// The person in the neutral model, with `status` and `depts` as the caller decides
-    /// them (an org file leaves both to be read in context).
-    pub fn to_user(
-        &self,
-        status: Option<UserStatus>,
-        depts: Vec<crate::model::DeptRef>,
-    ) -> crate::model::User {
-        crate::model::User {
-            id: self.id.clone(),
-            name: self.name.clone(),
-            email: self.email.clone(),
-            mobile: self.mobile.clone(),
-            title: self.title.clone(),
-            employee_id: self.employee_id.clone(),
+    /// The person with `status` and `depts` as the caller decides them (an org file leaves
+    /// both to be read in context).
+    pub fn to_user(&self, status: Option<UserStatus>, depts: Vec<DeptRef>) -> User {
+        User {
             status,
-            leader_id: self.leader_id.clone(),
-            dept_ids: self.dept_ids.clone(),
             depts,
-            city: self.city.clone(),
-            work_place: self.work_place.clone(),
+            ..self.clone()
         }
+    }
+}
+
+/// The org file's users as JSON: each `User` field by name, in order, except `depts`.
+mod rows {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::model::{User, UserStatus};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(remote = "User")]
+    struct Row {
+        id: String,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        email: Option<String>,
+        #[serde(default)]
+        mobile: Option<String>,
+        #[serde(default)]
+        title: Option<String>,
+        #[serde(default)]
+        employee_id: Option<String>,
+        #[serde(default)]
+        status: Option<UserStatus>,
+        #[serde(default)]
+        leader_id: Option<String>,
+        #[serde(default)]
+        dept_ids: Vec<String>,
+        #[serde(skip)]
+        depts: Vec<crate::model::DeptRef>,
+        #[serde(default)]
+        city: Option<String>,
+        #[serde(default)]
+        work_place: Option<String>,
+    }
+
+    #[derive(Serialize)]
+    struct RowRef<'a>(#[serde(with = "Row")] &'a User);
+
+    #[derive(Deserialize)]
+    struct RowOwned(#[serde(with = "Row")] User);
+
+    pub fn serialize<S: Serializer>(users: &[User], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(users.iter().map(RowRef))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<User>, D::Error> {
+        let rows = Vec::<RowOwned>::deserialize(d)?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
     }
 }
 
@@ -118,5 +125,37 @@ impl OrgDept {
     /// A top department of its file (see `parent`).
     pub fn is_top(&self) -> bool {
         self.parent().is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The org file's user rows are `User` without `depts`, in field order, nulls written;
+    /// on reading every field but `id` is optional and a `depts` key is ignored.
+    #[test]
+    fn users_read_and_write_as_org_file_rows() {
+        let file = OrgFile {
+            users: vec![User {
+                id: "u1".into(),
+                name: Some("A".into()),
+                dept_ids: vec!["d".into()],
+                depts: vec![DeptRef::default()],
+                ..User::default()
+            }],
+            ..OrgFile::default()
+        };
+        let text = serde_json::to_string(&file).unwrap();
+        assert_eq!(
+            text,
+            r#"{"depts":[],"users":[{"id":"u1","name":"A","email":null,"mobile":null,"title":null,"employee_id":null,"status":null,"leader_id":null,"dept_ids":["d"],"city":null,"work_place":null}]}"#
+        );
+        let back: OrgFile =
+            serde_json::from_str(r#"{"users":[{"id":"u1","depts":[1,2],"status":"active"}]}"#)
+                .unwrap();
+        assert_eq!(back.users[0].status, Some(UserStatus::Active));
+        assert!(back.users[0].depts.is_empty());
+        assert!(serde_json::from_str::<OrgFile>(r#"{"users":[{"name":"x"}]}"#).is_err());
     }
 }

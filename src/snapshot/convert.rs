@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::{SnapDept, SnapUser, Snapshot, unix_now};
 use crate::model::{Dept, DeptRef, RANGE_ROOT_ID, User};
-use crate::model::{OrgDept, OrgFile, OrgUser};
+use crate::model::{OrgDept, OrgFile};
 
 impl Snapshot {
     /// Everything in it as an org file (members from `members` lists and users' dept_ids).
@@ -82,7 +82,7 @@ impl Snapshot {
             .into_iter()
             .filter_map(|id| by_id.get(id))
             .map(|u| {
-                let mut org = OrgUser::from(*u);
+                let mut org = u.org_entry();
                 // Once each and bounded, as from a server reply: a person listed in every
                 // one of 100,000 departments must not cost a search of the list per listing.
                 let listed = listed_in.get(u.id.as_str()).into_iter().flatten();
