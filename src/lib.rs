@@ -34,5 +34,6 @@ pub mod providers;
 pub mod search;
 pub mod secret;
 pub mod snapshot;
+pub mod source;
 pub mod text;
 pub mod tui;

@@ -24,13 +24,13 @@
 //! Writes are atomic (temp file, fsync, rename), so a reader sees the old file or the new
 //! one, never half of one; the file is private to its owner (`crate::private_file`).
 //!
-//! Submodules: `format` (layout, checksum, parallel decoding), `org_file` (to and from org
+//! Submodules: `format` (layout, checksum, parallel decoding), `convert` (to and from org
 //! files), `people` (the head at once and the people part by part, for a fast start),
 //! `search_records` (reading in place for `orgtui search`), `recorder` (a `Directory` that records
 //! what passes through, for saving).
 
+mod convert;
 mod format;
-mod org_file;
 mod people;
 mod recorder;
 mod search_records;

@@ -38,6 +38,7 @@ fn person(id: &str, name: &str, email: &str, depts: &[&str]) -> OrgUser {
         dept_ids: depts.iter().map(|s| s.to_string()).collect(),
         city: Some("杭州".into()),
         work_place: Some("北楼-H34".into()),
+        depts: Vec::new(),
     }
 }
 

@@ -12,8 +12,8 @@ use super::output;
 use super::tree::crawl_with_people;
 use crate::directory::Directory;
 use crate::error::{Error, Result, exit};
-use crate::fake::{OrgDept, OrgFile, OrgUser};
 use crate::model::RANGE_ROOT_ID;
+use crate::model::{OrgDept, OrgFile, OrgUser};
 use crate::text::sanitize;
 
 pub async fn run(dir: Arc<dyn Directory>, format: &str, dept: Option<&str>) -> Result<i32> {
@@ -40,7 +40,7 @@ pub async fn run(dir: Arc<dyn Directory>, format: &str, dept: Option<&str>) -> R
         .unique_users()
         .into_iter()
         .map(|u| {
-            let mut u = OrgUser::from(people.get(&u.id).unwrap_or(u));
+            let mut u = people.get(&u.id).unwrap_or(u).org_entry();
             u.dept_ids.retain(|d| d != RANGE_ROOT_ID);
             u
         })

@@ -7,26 +7,21 @@ mod fake_org;
 mod fake_server;
 mod lookup;
 mod members;
-mod org_file;
 pub mod output;
 mod search;
 mod tree;
 mod user;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::{self, Profile};
-use crate::directory::{Directory, ProviderKind};
+use crate::directory::Directory;
 use crate::error::{Error, Result, exit};
-use crate::fake::{self, FakeServer};
-use crate::http::HttpOptions;
-use crate::providers::offline::OfflineDirectory;
-use crate::providers::pending::PendingDirectory;
-use crate::secret::Secret;
 use crate::snapshot::{self, People, Snapshot, SnapshotHead};
+use crate::source::{DemoServer, Opened, Source, org_file_cache, snapshot_error, snapshot_file};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -320,11 +315,8 @@ pub struct Session {
     /// Offline, for the browser (no subcommand): the data `dir` answers from, to draw at
     /// once (its departments and first people; the rest read on a thread).
     pub snapshot: Option<(SnapshotHead, People)>,
-    _demo: Option<FakeServer>,
+    _demo: Option<DemoServer>,
 }
-
-/// The demo server listens on a new port each run; its snapshot is keyed by this instead.
-const DEMO_BASE_URL: &str = "builtin:demo-org";
 
 impl Session {
     pub async fn open(cli: &Cli) -> Result<Session> {
@@ -332,35 +324,22 @@ impl Session {
         // The browser offline starts from the snapshot's head and leaves building the
         // directory (about a second at 100,000 people) to a thread; commands need it now.
         let browser = cli.command.is_none();
-        let mut session = if let Some(org_file) = &cli.org_file {
-            match org_file::open_warm(org_file).filter(|_| browser) {
-                Some(start) => Session::org_file_warm(org_file, start),
-                None => Session::org_file(org_file)?,
-            }
+        let source = if let Some(org_file) = &cli.org_file {
+            Source::OrgFile(org_file)
         } else if cli.demo {
-            Session::demo(&cli.demo_provider, cli.offline, browser).await?
+            Source::Demo {
+                provider: &cli.demo_provider,
+                offline: cli.offline,
+            }
         } else {
             let profile = resolve_profile(cli, &file, &file_name)?;
-            let snapshot_path =
-                snapshot::path_for(&profile.name, profile.provider.as_str(), &profile.base_url);
-            let (dir, snapshot) = if cli.offline {
-                let (dir, start) =
-                    offline_directory(&profile.name, snapshot_path.as_deref(), browser)?;
-                (dir, Some(start))
+            if cli.offline {
+                Source::Snapshot(profile)
             } else {
-                (crate::providers::connect(&profile)?, None)
-            };
-            Session {
-                dir,
-                profile,
-                file: config::ConfigFile::default(),
-                file_name: String::new(),
-                snapshot_path,
-                offline: cli.offline,
-                snapshot,
-                _demo: None,
+                Source::Online(profile)
             }
         };
+        let mut session = Session::of(source.open(browser).await?);
         session.file = file;
         session.file_name = file_name;
         if cli.command.is_some() {
@@ -371,139 +350,22 @@ impl Session {
     }
 
     async fn demo(provider: &str, offline: bool, browser: bool) -> Result<Session> {
-        let provider = ProviderKind::parse(provider).ok_or_else(|| {
-            Error::Usage(format!("--demo-provider: unknown provider {provider:?}"))
-        })?;
-        let snapshot_path = snapshot::path_for("demo", provider.as_str(), DEMO_BASE_URL);
-        let mut profile = Profile {
-            name: "demo".into(),
-            provider,
-            base_url: DEMO_BASE_URL.into(),
-            app_id: String::new(),
-            app_secret: Secret::new(""),
-            provider_config: crate::providers::ProviderConfig::defaults(provider),
-            http: HttpOptions {
-                concurrency: 16,
-                ..HttpOptions::default()
-            },
-            secret_source: config::SecretSource::Builtin,
-        };
-        if offline {
-            let (dir, start) = offline_directory("demo", snapshot_path.as_deref(), browser)?;
-            return Ok(Session {
-                dir,
-                profile,
-                file: config::ConfigFile::default(),
-                file_name: String::new(),
-                snapshot_path,
-                offline: true,
-                snapshot: Some(start),
-                _demo: None,
-            });
-        }
-        let org = fake::Org::from_json(fake::DEMO_ORG_JSON)
-            .map_err(|e| Error::Io(format!("bundled demo org: {e}")))?;
-        let opts = fake::FakeOptions {
-            provider,
-            ..fake::FakeOptions::default()
-        };
-        let server = fake::start(org, opts.clone(), ([127, 0, 0, 1], 0).into())
-            .await
-            .map_err(|e| Error::Io(format!("cannot start the demo server: {e}")))?;
-        profile.base_url = server.base_url();
-        profile.app_id = opts.app_id.clone();
-        profile.app_secret = Secret::new(opts.app_secret.expose());
-        let dir = crate::providers::connect(&profile)?;
-        Ok(Session {
-            dir,
-            profile,
-            file: config::ConfigFile::default(),
-            file_name: String::new(),
-            snapshot_path,
-            offline: false,
-            snapshot: None,
-            _demo: Some(server),
-        })
+        let source = Source::Demo { provider, offline };
+        Ok(Session::of(source.open(browser).await?))
     }
 
-    fn org_file(path: &Path) -> Result<Session> {
-        let (dir, snap) = org_file_dir(path)?;
-        Ok(Session::of_org_file(path, Arc::new(dir), snap.split()))
-    }
-
-    /// The browser on an org file with a warm snapshot: drawn from the snapshot's head at
-    /// once, the directory built on a thread.
-    fn org_file_warm(path: &Path, start: (SnapshotHead, People)) -> Session {
-        let owned = path.to_path_buf();
-        let dir = PendingDirectory::spawn(ProviderKind::Wps, move || {
-            Ok(Arc::new(org_file_dir(&owned)?.0) as Arc<dyn Directory>)
-        });
-        Session::of_org_file(path, Arc::new(dir), start)
-    }
-
-    fn of_org_file(path: &Path, dir: Arc<dyn Directory>, start: (SnapshotHead, People)) -> Session {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "org file".into());
+    fn of(opened: Opened) -> Session {
         Session {
-            dir,
-            profile: Profile {
-                name,
-                provider: ProviderKind::Wps,
-                base_url: format!("file://{}", path.display()),
-                app_id: String::new(),
-                app_secret: Secret::new(""),
-                provider_config: crate::providers::ProviderConfig::defaults(ProviderKind::Wps),
-                http: HttpOptions::default(),
-                secret_source: config::SecretSource::Builtin,
-            },
+            dir: opened.dir,
+            profile: opened.profile,
             file: config::ConfigFile::default(),
             file_name: String::new(),
-            snapshot_path: None,
-            offline: true,
-            snapshot: Some(start),
-            _demo: None,
+            snapshot_path: opened.snapshot_path,
+            offline: opened.offline,
+            snapshot: opened.start,
+            _demo: opened.demo,
         }
     }
-}
-
-/// An org file's offline directory, and the snapshot it answers from.
-fn org_file_dir(path: &Path) -> Result<(OfflineDirectory, Snapshot)> {
-    let snap = org_file::load(path)?;
-    let dir = OfflineDirectory::from_snapshot(&snap)
-        .map_err(|e| Error::Usage(format!("--org-file {}: {e}", path.display())))?;
-    Ok((dir, snap))
-}
-
-/// Offline on a profile's snapshot: the directory that answers from it, and its head and
-/// people to draw from. For the browser only the head is read now (a missing or damaged
-/// one is the usual one-line error) and the directory is built on a thread; commands need
-/// it at once.
-fn offline_directory(
-    profile: &str,
-    path: Option<&Path>,
-    browser: bool,
-) -> Result<(Arc<dyn Directory>, (SnapshotHead, People))> {
-    let path = snapshot_file(path)?.to_path_buf();
-    if !browser {
-        let (dir, snap) = whole_snapshot(profile, &path)?;
-        return Ok((Arc::new(dir), snap.split()));
-    }
-    let start = snapshot::open(&path).map_err(|e| snapshot_error(&e, profile, &path))?;
-    let kind = ProviderKind::parse(&start.0.provider).unwrap_or(ProviderKind::Wps);
-    let name = profile.to_string();
-    let dir = PendingDirectory::spawn(kind, move || {
-        Ok(Arc::new(whole_snapshot(&name, &path)?.0) as Arc<dyn Directory>)
-    });
-    Ok((Arc::new(dir), start))
-}
-
-/// A profile's whole snapshot, and the offline directory answering from it; a missing or
-/// unreadable snapshot is a usage error (exit 2) naming the file and what to do.
-fn whole_snapshot(profile: &str, path: &Path) -> Result<(OfflineDirectory, Snapshot)> {
-    let snap = snapshot::load(path).map_err(|e| snapshot_error(&e, profile, path))?;
-    Ok((offline_dir(&snap, Some(path))?, snap))
 }
 
 /// The config file (`--config`, `$ORGTUI_CONFIG` or the default place; empty when there is
@@ -537,30 +399,6 @@ fn resolve_profile(cli: &Cli, file: &config::ConfigFile, file_name: &str) -> Res
     config::resolve(file, file_name, cli.profile.as_deref(), &env)
 }
 
-fn snapshot_file(path: Option<&Path>) -> Result<&Path> {
-    path.ok_or_else(|| {
-        Error::Usage(
-            "no cache directory (is HOME set?), so there is no snapshot to read offline".into(),
-        )
-    })
-}
-
-fn snapshot_error(e: &snapshot::LoadError, profile: &str, path: &Path) -> Error {
-    Error::Usage(format!(
-        "{e}: {} (profile {profile:?}); run orgtui online first (browse, or `orgtui export`) to save one",
-        path.display()
-    ))
-}
-
-fn offline_dir(snap: &Snapshot, path: Option<&Path>) -> Result<OfflineDirectory> {
-    OfflineDirectory::from_snapshot(snap).map_err(|e| {
-        let shown = path.map_or_else(|| "snapshot".into(), |p| p.display().to_string());
-        Error::Usage(format!(
-            "{shown}: {e}; run orgtui online first (browse, or `orgtui export`)"
-        ))
-    })
-}
-
 /// What `orgtui search` reads: the profile's snapshot or `--org-file`'s warm snapshot as
 /// checked bytes (read through borrowed views, which is much faster than owning it all), or
 /// data just parsed (`--org-file` cold, `--demo`).
@@ -571,15 +409,13 @@ pub(crate) enum SearchSource {
 
 pub(crate) fn search_source(cli: &Cli) -> Result<SearchSource> {
     if let Some(path) = &cli.org_file {
-        return Ok(match org_file::open(path)? {
-            org_file::Source::Warm(bytes) => SearchSource::Bytes(bytes),
-            org_file::Source::Cold(snap) => SearchSource::Owned(snap),
+        return Ok(match org_file_cache::open(path)? {
+            org_file_cache::Cached::Warm(bytes) => SearchSource::Bytes(bytes),
+            org_file_cache::Cached::Cold(snap) => SearchSource::Owned(snap),
         });
     }
     if cli.demo {
-        let file: fake::OrgFile = serde_json::from_str(fake::DEMO_ORG_JSON)
-            .map_err(|e| Error::Io(format!("bundled demo org: {e}")))?;
-        return Ok(SearchSource::Owned(Snapshot::from_org_file(&file, "demo")));
+        return Ok(SearchSource::Owned(crate::source::demo_snapshot()?));
     }
     let (file, file_name) = config_file(cli)?;
     let profile = resolve_profile(cli, &file, &file_name)?;
@@ -590,14 +426,7 @@ pub(crate) fn search_source(cli: &Cli) -> Result<SearchSource> {
         .map_err(|e| snapshot_error(&e, &profile.name, snap_path))
 }
 
-/// A timing line: to the log, and to stderr when `ORGTUI_TIMINGS` is set (for measuring;
-/// never in normal output).
-pub(crate) fn timing(line: &str) {
-    crate::log::debug(line);
-    if std::env::var_os("ORGTUI_TIMINGS").is_some_and(|v| !v.is_empty()) {
-        eprintln!("timing: {line}");
-    }
-}
+pub(crate) use crate::source::timing;
 
 fn print_paths(cli: &Cli) {
     let config = config::config_path(cli.config.as_deref());

@@ -49,11 +49,11 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::org::{Org, OrgDept, OrgUser};
 use super::paging::{self, PageError};
 use super::rules::{self, Query};
 use super::server::{FakeOptions, FakeState, Refused};
 use crate::model::UserStatus;
+use crate::model::{Org, OrgDept, OrgUser};
 
 mod scopes;
 use scopes::{dept_in_range, user_in_range};

@@ -1,8 +1,8 @@
 //! Deterministic org generator: the bundled demo org and the large orgs for benchmarks
 //! (`orgtui fake-org`). The same seed always gives the same org.
 
-use super::org::{OrgDept, OrgFile, OrgUser};
 use crate::model::UserStatus;
+use crate::model::{OrgDept, OrgFile, OrgUser};
 
 /// Surnames with their pinyin, most common first.
 const SURNAMES: &[(&str, &str)] = &[
@@ -415,13 +415,14 @@ fn make_user(rng: &mut fastrand::Rng, spec: &GenSpec, i: usize, dept_id: &str) -
         dept_ids: vec![dept_id.to_string()],
         city: Some(city.to_string()),
         work_place: Some(format!("{city} {}号楼 {}F", rng.u8(1..9), rng.u8(1..30))),
+        depts: Vec::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fake::org::Org;
+    use crate::model::Org;
 
     #[test]
     fn demo_has_the_promised_shape() {

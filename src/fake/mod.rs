@@ -5,14 +5,15 @@
 pub mod clock;
 pub mod feishu;
 pub mod generate;
-pub mod org;
 pub mod paging;
 pub mod rules;
 pub mod scope;
 pub mod server;
 pub mod wps;
 
-pub use org::{Org, OrgDept, OrgFile, OrgUser};
+// The org file and its index live in `model`; re-exported for the tests and the callers that
+// reach them through the fake server.
+pub use crate::model::{Org, OrgDept, OrgFile, OrgUser};
 pub use server::{FakeOptions, FakeServer, FakeState, start};
 
 /// The bundled demo org.

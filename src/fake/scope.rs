@@ -9,8 +9,8 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use super::org::Org;
 use super::server::FakeState;
+use crate::model::Org;
 
 #[derive(Debug, Clone, Default)]
 pub struct Scope {

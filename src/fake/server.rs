@@ -15,8 +15,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use tokio::time::Instant;
 
-use super::org::Org;
 use crate::directory::ProviderKind;
+use crate::model::Org;
 use crate::secret::Secret;
 
 #[derive(Debug, Clone)]

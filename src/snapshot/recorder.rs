@@ -53,7 +53,7 @@ impl Recorded {
     fn user(&mut self, u: &User, detailed: bool) {
         match self.users.get_mut(&u.id) {
             // A reduced listing record never replaces a detailed one.
-            Some(old) if old.detailed && !detailed => {}
+            Some(old) if !crate::model::merge::replaces(old.detailed, detailed) => {}
             Some(old) => {
                 *old = SnapUser {
                     user: u.clone(),

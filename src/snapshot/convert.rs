@@ -3,8 +3,8 @@
 use std::collections::{HashMap, HashSet};
 
 use super::{SnapDept, SnapUser, Snapshot, unix_now};
-use crate::fake::{OrgDept, OrgFile, OrgUser};
 use crate::model::{Dept, DeptRef, RANGE_ROOT_ID, User};
+use crate::model::{OrgDept, OrgFile};
 
 impl Snapshot {
     /// Everything in it as an org file (members from `members` lists and users' dept_ids).
@@ -82,7 +82,7 @@ impl Snapshot {
             .into_iter()
             .filter_map(|id| by_id.get(id))
             .map(|u| {
-                let mut org = OrgUser::from(*u);
+                let mut org = u.org_entry();
                 // Once each and bounded, as from a server reply: a person listed in every
                 // one of 100,000 departments must not cost a search of the list per listing.
                 let listed = listed_in.get(u.id.as_str()).into_iter().flatten();
@@ -112,11 +112,7 @@ impl Snapshot {
             .map(|(i, d)| (d.id.as_str(), i))
             .collect();
         let paths = dept_paths(&file.depts, &index);
-        let is_top = |d: &OrgDept| {
-            d.parent_id
-                .as_deref()
-                .is_none_or(|p| p.is_empty() || p == "0")
-        };
+        let is_top = OrgDept::is_top;
         let root = file.depts.iter().find(|d| is_top(d)).map(|d| d.id.clone());
 
         let mut children: HashMap<&str, Vec<&OrgDept>> = HashMap::new();
@@ -224,7 +220,7 @@ impl Snapshot {
                 d.dept.parent_id = Some(RANGE_ROOT_ID.to_string());
             }
         }
-        let mut root = crate::providers::range::stand_in_root();
+        let mut root = crate::model::stand_in_root();
         root.member_count = u64::try_from(direct.len()).ok();
         self.depts.insert(
             0,
@@ -295,18 +291,18 @@ mod tests {
         assert_eq!(root.dept.path.as_deref(), Some("Acme 集团"));
         assert!(root.children.as_ref().is_some_and(|c| !c.is_empty()));
         let back = snap.to_org_file();
-        let offline = crate::providers::offline::OfflineDirectory::from_snapshot(&snap).unwrap();
-        let a = crate::fake::Org::new(file.clone()).unwrap();
-        let b = crate::fake::Org::new(back).unwrap();
+        let offline = crate::directory::offline::OfflineDirectory::from_snapshot(&snap).unwrap();
+        let a = crate::model::Org::new(file.clone()).unwrap();
+        let b = crate::model::Org::new(back).unwrap();
         for d in a.depts() {
-            let ids = |o: &crate::fake::Org| -> Vec<String> {
+            let ids = |o: &crate::model::Org| -> Vec<String> {
                 o.children(&d.id).iter().map(|c| c.id.clone()).collect()
             };
             assert_eq!(ids(&a), ids(&b), "children of {}", d.id);
             // An org file cannot keep every department's member order (someone in two
             // departments has one place in the file): the same people here, and the exact
             // order from the offline directory, which reads the snapshot's lists.
-            let ms = |o: &crate::fake::Org| -> Vec<String> {
+            let ms = |o: &crate::model::Org| -> Vec<String> {
                 o.members(&d.id).iter().map(|u| u.id.clone()).collect()
             };
             let (mut x, mut y) = (ms(&a), ms(&b));

@@ -98,7 +98,7 @@ mod tests {
 
     #[tokio::test]
     async fn requests_wait_for_the_directory_and_get_its_error() {
-        let org = crate::fake::Org::from_json(crate::fake::DEMO_ORG_JSON).unwrap();
+        let org = crate::model::Org::from_json(crate::fake::DEMO_ORG_JSON).unwrap();
         let (go, wait) = std::sync::mpsc::channel::<()>();
         let pending = PendingDirectory::spawn(ProviderKind::Wps, move || {
             // Held back until the request below is waiting.

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, UNIX_EPOCH};
 
 use crate::error::{Error, Result};
-use crate::fake::OrgFile;
+use crate::model::OrgFile;
 use crate::snapshot::{self, Snapshot, SnapshotBytes};
 
 /// An org file's contents: the checked bytes of its warm snapshot, or freshly parsed.
-pub enum Source {
+pub enum Cached {
     Warm(SnapshotBytes),
     Cold(Snapshot),
 }
@@ -20,8 +20,8 @@ pub enum Source {
 /// The file's contents as a complete snapshot whose `profile` is the file's absolute path.
 pub fn load(path: &Path) -> Result<Snapshot> {
     match open(path)? {
-        Source::Cold(snap) => Ok(snap),
-        Source::Warm(bytes) => match bytes.decode() {
+        Cached::Cold(snap) => Ok(snap),
+        Cached::Warm(bytes) => match bytes.decode() {
             Ok(snap) => Ok(snap),
             // The cache passed its checksum but does not decode: ignore it, like any other
             // cache problem.
@@ -42,7 +42,7 @@ pub fn open_warm(path: &Path) -> Option<(snapshot::SnapshotHead, snapshot::Peopl
 }
 
 /// The warm snapshot when there is a fresh one, else the file parsed (and cached).
-pub fn open(path: &Path) -> Result<Source> {
+pub fn open(path: &Path) -> Result<Cached> {
     let shown = path.display();
     // Stat before reading: if the file changes while we read it, its new mtime no longer
     // matches the key we cache under, so the next run parses it again.
@@ -61,10 +61,10 @@ pub fn open(path: &Path) -> Result<Source> {
         if let Ok(bytes) = SnapshotBytes::read(current)
             && bytes.profile().is_ok_and(|p| p == id)
         {
-            return Ok(Source::Warm(bytes));
+            return Ok(Cached::Warm(bytes));
         }
     }
-    parse(path, mtime_secs(&meta), cache).map(Source::Cold)
+    parse(path, mtime_secs(&meta), cache).map(Cached::Cold)
 }
 
 fn absolute(path: &Path) -> String {

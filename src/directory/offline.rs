@@ -7,8 +7,8 @@ use async_trait::async_trait;
 
 use crate::directory::{Directory, ProviderKind};
 use crate::error::{Error, Result};
-use crate::fake::{Org, OrgDept, OrgUser};
 use crate::model::{Dept, DeptRef, EmailMatch, Page, RANGE_ROOT_ID, User, UserStatus};
+use crate::model::{Org, OrgDept, OrgUser};
 use crate::snapshot::Snapshot;
 
 pub struct OfflineDirectory {
@@ -126,7 +126,7 @@ impl OfflineDirectory {
         Dept {
             id: d.id.clone(),
             name: d.name.clone(),
-            parent_id: d.parent_id.clone().filter(|p| !p.is_empty() && p != "0"),
+            parent_id: d.parent().map(str::to_string),
             path,
             order: d.order,
             leader_ids: d.leader_ids.clone(),

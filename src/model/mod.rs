@@ -1,5 +1,15 @@
 //! The provider-neutral directory model. Every field a server may omit is an `Option`
 //! (or an empty `Vec`); providers map their wire types into these and nothing else.
+//!
+//! Submodules: `org_file` (the org file format), `org_index` (an org file indexed for
+//! reading), `merge` (a listing's record of a person merged with a full one).
+
+pub mod merge;
+pub mod org_file;
+pub mod org_index;
+
+pub use org_file::{OrgDept, OrgFile, OrgUser};
+pub use org_index::Org;
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +72,21 @@ pub fn distinct_ids(ids: impl IntoIterator<Item = String>) -> Vec<String> {
 /// children are the granted departments, its members the people granted one by one. No
 /// provider issues ids of this shape.
 pub const RANGE_ROOT_ID: &str = "~range";
+/// The stand-in root's name.
+pub const RANGE_ROOT_NAME: &str = "Contact range";
+
+/// The stand-in root, as every directory (online or offline) presents it.
+pub fn stand_in_root() -> Dept {
+    Dept {
+        id: RANGE_ROOT_ID.to_string(),
+        name: Some(RANGE_ROOT_NAME.to_string()),
+        parent_id: None,
+        path: None,
+        order: None,
+        leader_ids: Vec::new(),
+        member_count: None,
+    }
+}
 
 /// A department. `parent_id` is `None` for the root.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,99 @@
+//! The one rule for merging what is known of a person: a listing's record (member listings
+//! may leave fields out, and their departments without paths) with a full one (get-user,
+//! batch read). The newer record's values win where it has them; a full record's department
+//! paths are not given up for a listing's thinner ones; a listing never replaces a full
+//! record outright.
+
+use super::User;
+
+/// Whether a record replaces the one held: anything replaces a listing's record, only a
+/// full record replaces a full one.
+pub fn replaces(held_full: bool, new_full: bool) -> bool {
+    new_full || !held_full
+}
+
+/// A listing's newer record merged into a full one: its values win, but the full record's
+/// departments (with paths) stay when the listing's lack paths.
+pub fn merge_listing(full: &mut User, listing: User) {
+    let thinner = listing.depts.iter().any(|d| d.path.is_none());
+    let depts = thinner.then(|| std::mem::take(&mut full.depts));
+    merge_user(full, listing);
+    if let Some(d) = depts {
+        full.depts = d;
+    }
+}
+
+/// Fill the gaps in `old` from `new`, and take `new`'s values where it has them.
+pub fn merge_user(old: &mut User, new: User) {
+    fn keep(old: &mut Option<String>, new: Option<String>) {
+        if new.is_some() {
+            *old = new;
+        }
+    }
+    keep(&mut old.name, new.name);
+    keep(&mut old.email, new.email);
+    keep(&mut old.mobile, new.mobile);
+    keep(&mut old.title, new.title);
+    keep(&mut old.employee_id, new.employee_id);
+    keep(&mut old.leader_id, new.leader_id);
+    keep(&mut old.city, new.city);
+    keep(&mut old.work_place, new.work_place);
+    if new.status.is_some() {
+        old.status = new.status;
+    }
+    // Bounded as in a reply (`MAX_IDS_PER_LIST`): every listing a person is in adds its
+    // department, and a search of a list without end per listing would grow without end.
+    for d in new.dept_ids {
+        if old.dept_ids.len() < super::MAX_IDS_PER_LIST && !old.dept_ids.contains(&d) {
+            old.dept_ids.push(d);
+        }
+    }
+    if !new.depts.is_empty() {
+        old.depts = new.depts;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DeptRef;
+
+    #[test]
+    fn a_listing_never_replaces_a_full_record() {
+        assert!(replaces(false, false));
+        assert!(replaces(false, true));
+        assert!(replaces(true, true));
+        assert!(!replaces(true, false));
+    }
+
+    #[test]
+    fn a_listing_keeps_the_full_records_paths() {
+        let dept = |path: Option<&str>| DeptRef {
+            id: "d".into(),
+            name: Some("D".into()),
+            path: path.map(str::to_string),
+        };
+        let mut full = User {
+            id: "u".into(),
+            name: Some("Old".into()),
+            title: Some("Eng".into()),
+            dept_ids: vec!["d".into()],
+            depts: vec![dept(Some("R/D"))],
+            ..User::default()
+        };
+        merge_listing(
+            &mut full,
+            User {
+                id: "u".into(),
+                name: Some("New".into()),
+                dept_ids: vec!["d".into(), "e".into()],
+                depts: vec![dept(None)],
+                ..User::default()
+            },
+        );
+        assert_eq!(full.name.as_deref(), Some("New"));
+        assert_eq!(full.title.as_deref(), Some("Eng"));
+        assert_eq!(full.dept_ids, ["d", "e"]);
+        assert_eq!(full.depts[0].path.as_deref(), Some("R/D"));
+    }
+}
