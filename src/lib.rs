@@ -29,6 +29,7 @@ mod fnv;
 pub mod http;
 pub mod log;
 pub mod model;
+pub mod paths;
 pub mod private_file;
 pub mod providers;
 pub mod search;

@@ -31,7 +31,7 @@ const TEMP_ATTEMPTS: usize = 16;
 pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
     create_dirs(dir)?;
     tighten_dir(dir)?;
-    if let Some(root) = crate::config::project_dirs().map(|d| d.cache_dir().to_path_buf()) {
+    if let Some(root) = crate::paths::project_dirs().map(|d| d.cache_dir().to_path_buf()) {
         for above in dir.ancestors().skip(1) {
             if !above.starts_with(&root) {
                 break;

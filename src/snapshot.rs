@@ -26,13 +26,12 @@
 //!
 //! Submodules: `format` (layout, checksum, parallel decoding), `convert` (to and from org
 //! files), `people` (the head at once and the people part by part, for a fast start),
-//! `search_records` (reading in place for `orgtui search`), `recorder` (a `Directory` that records
-//! what passes through, for saving).
+//! `search_records` (reading in place for `orgtui search`). What fills a snapshot is
+//! `directory::Recorder`, a `Directory` that records what passes through it.
 
 mod convert;
 mod format;
 mod people;
-mod recorder;
 mod search_records;
 
 use std::fs;
@@ -45,7 +44,6 @@ use crate::model::{Dept, User};
 
 use format::{check, decode_checked, encode, payload_in};
 pub use people::{People, SnapshotHead, open};
-pub use recorder::Recorder;
 pub use search_records::{SearchRecord, SearchRecords};
 
 /// 2: the people in separately checked parts after the head (1 checked the whole file at
@@ -104,7 +102,7 @@ pub(crate) fn unix_now() -> u64 {
 /// `<cache dir>/snapshots/<profile>-<short hash of provider+base_url>.snap` (profile name
 /// sanitized for a file name). The hash keeps two servers under one profile name apart.
 pub fn path_for(profile: &str, provider: &str, base_url: &str) -> Option<PathBuf> {
-    let dirs = crate::config::project_dirs()?;
+    let dirs = crate::paths::project_dirs()?;
     Some(
         dirs.cache_dir()
             .join("snapshots")

@@ -205,7 +205,9 @@ async fn dispatch(cli: Cli) -> Result<i32> {
             }
     );
     let recorder = match (&session.snapshot_path, session.offline, whole_org) {
-        (Some(_), false, true) => Some(Arc::new(snapshot::Recorder::new(session.dir.clone()))),
+        (Some(_), false, true) => Some(Arc::new(crate::directory::Recorder::new(
+            session.dir.clone(),
+        ))),
         _ => None,
     };
     let dir: Arc<dyn Directory> = match &recorder {

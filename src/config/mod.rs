@@ -112,9 +112,7 @@ pub fn config_path(flag: Option<&Path>) -> Option<PathBuf> {
     project_dirs().map(|d| d.config_dir().join("config.toml"))
 }
 
-pub fn project_dirs() -> Option<directories::ProjectDirs> {
-    directories::ProjectDirs::from("", "", "orgtui")
-}
+pub use crate::paths::project_dirs;
 
 /// Read the config file. A missing file is an empty config unless it was named explicitly.
 pub fn load_file(path: Option<&Path>, explicit: bool) -> Result<ConfigFile> {

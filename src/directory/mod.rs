@@ -7,6 +7,9 @@
 pub mod offline;
 mod paging;
 pub mod pending;
+mod recorder;
+
+pub use recorder::Recorder;
 
 pub use paging::{MAX_PAGES, PAGE_SLACK, PageGuard, all_pages};
 

@@ -116,7 +116,7 @@ fn mtime_secs(meta: &fs::Metadata) -> Option<u64> {
 
 /// `(cache file for this exact version of the file, prefix shared by all its versions)`.
 fn cache_paths(id: &str, meta: &fs::Metadata) -> Option<(PathBuf, String)> {
-    let dir = crate::config::project_dirs()?.cache_dir().join("snapshots");
+    let dir = crate::paths::project_dirs()?.cache_dir().join("snapshots");
     let mtime = meta
         .modified()
         .ok()

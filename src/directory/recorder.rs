@@ -5,10 +5,10 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{SnapDept, SnapUser, Snapshot, unix_now};
-use crate::directory::{ContactRange, Directory, ListingNames, Probe};
+use super::{ContactRange, Directory, ListingNames, Probe};
 use crate::error::Result;
 use crate::model::{Dept, EmailMatch, Page, User};
+use crate::snapshot::{SnapDept, SnapUser, Snapshot, unix_now};
 
 /// A `Directory` that passes every call through and remembers what came back, so that a
 /// session that walked the org (a CLI crawl, the browser) can be saved as a snapshot.
