@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::directory::ProviderKind;
 use crate::error::{Error, Result, exit};
 use crate::fake::{self, FakeOptions, Org};
+use crate::providers::wps::config::normalize_prefix;
 use crate::secret::Secret;
 
 #[derive(Debug, clap::Args)]
@@ -107,8 +108,8 @@ pub async fn run(args: &Args) -> Result<i32> {
         throttle_every: args.throttle_every,
         unavailable_every: args.unavailable_every,
         token_ttl: Duration::from_secs(args.token_ttl.max(1)),
-        openapi_prefix: normalize(&args.openapi_prefix),
-        graph_prefix: normalize(&args.graph_prefix),
+        openapi_prefix: normalize_prefix(&args.openapi_prefix),
+        graph_prefix: normalize_prefix(&args.graph_prefix),
         seed: args.seed,
         clock_skew: args.clock_skew,
         no_email_scope: args.no_email_scope,
@@ -120,13 +121,4 @@ pub async fn run(args: &Args) -> Result<i32> {
     super::output::emit(&format!("listening on {}\n", server.base_url()))?;
     server.wait().await;
     Ok(exit::OK)
-}
-
-fn normalize(prefix: &str) -> String {
-    let p = prefix.trim().trim_matches('/');
-    if p.is_empty() {
-        String::new()
-    } else {
-        format!("/{p}")
-    }
 }

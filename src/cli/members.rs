@@ -33,6 +33,9 @@ pub async fn hydrate(dir: &dyn Directory, listed: Vec<User>) -> Result<Vec<User>
         full.into_iter().map(|u| (u.id.clone(), u)).collect();
     Ok(listed
         .into_iter()
-        .map(|u| by_id.remove(&u.id).unwrap_or(u))
+        .map(|u| match by_id.remove(&u.id) {
+            Some(full) => crate::model::merge::kept(u, false, full, true),
+            None => u,
+        })
         .collect())
 }

@@ -42,6 +42,7 @@ use super::rules::{self, Query, Refusal};
 use super::server::{FakeOptions, FakeState, Refused};
 use crate::model::UserStatus;
 use crate::model::{Org, OrgDept, OrgUser};
+use crate::providers::wps::config::normalize_prefix;
 use crate::providers::wps::sign::{self, SignInput};
 
 mod auth;
@@ -76,8 +77,8 @@ const MAX_FILTER_STATUSES: usize = 3;
 const CTIME: i64 = 1_700_000_000;
 
 pub fn routes(opts: &FakeOptions) -> Router<Arc<FakeState>> {
-    let p = norm_prefix(&opts.openapi_prefix);
-    let g = norm_prefix(&opts.graph_prefix);
+    let p = normalize_prefix(&opts.openapi_prefix);
+    let g = normalize_prefix(&opts.graph_prefix);
     let mut r = Router::new()
         .route(&format!("{p}/oauth2/token"), post(token))
         .route(&format!("{p}/v7/depts/root"), get(root))
@@ -102,16 +103,6 @@ pub fn routes(opts: &FakeOptions) -> Router<Arc<FakeState>> {
         r = r.route(&format!("{g}/v7/users/by_emails"), post(by_emails_graph));
     }
     r
-}
-
-/// `openapi/` → `/openapi`; empty stays empty.
-fn norm_prefix(p: &str) -> String {
-    let t = p.trim().trim_matches('/');
-    if t.is_empty() {
-        String::new()
-    } else {
-        format!("/{t}")
-    }
 }
 
 // ---- replies ----

@@ -12,6 +12,27 @@ pub fn replaces(held_full: bool, new_full: bool) -> bool {
     new_full || !held_full
 }
 
+/// The record kept of a person when `new` arrives while `held` is held: `new` when it
+/// replaces it (see `replaces`), else `held`. Used where records are kept whole (a batch
+/// read taking over from a member listing).
+pub fn kept(held: User, held_full: bool, new: User, new_full: bool) -> User {
+    if replaces(held_full, new_full) {
+        new
+    } else {
+        held
+    }
+}
+
+/// A newer listing's record merged into the one held, full or not: where records are
+/// combined rather than kept whole (the browser's roster, a snapshot's older record).
+pub fn merge_newer(held: &mut User, held_full: bool, newer: User) {
+    if held_full {
+        merge_listing(held, newer);
+    } else {
+        merge_user(held, newer);
+    }
+}
+
 /// A listing's newer record merged into a full one: its values win, but the full record's
 /// departments (with paths) stay when the listing's lack paths.
 pub fn merge_listing(full: &mut User, listing: User) {
@@ -64,6 +85,69 @@ mod tests {
         assert!(replaces(false, true));
         assert!(replaces(true, true));
         assert!(!replaces(true, false));
+    }
+
+    #[test]
+    fn the_kept_record_is_the_one_that_replaces() {
+        let a = User {
+            id: "u".into(),
+            name: Some("A".into()),
+            ..User::default()
+        };
+        let b = User {
+            id: "u".into(),
+            name: Some("B".into()),
+            ..User::default()
+        };
+        assert_eq!(kept(a.clone(), false, b.clone(), true).name, b.name);
+        assert_eq!(kept(a.clone(), true, b.clone(), false).name, a.name);
+        assert_eq!(kept(a.clone(), true, b.clone(), true).name, b.name);
+    }
+
+    #[test]
+    fn a_newer_listing_is_merged_by_what_is_held() {
+        let dept = |path: Option<&str>| DeptRef {
+            id: "d".into(),
+            name: None,
+            path: path.map(str::to_string),
+        };
+        let held = User {
+            id: "u".into(),
+            title: Some("Eng".into()),
+            depts: vec![dept(Some("R/D"))],
+            ..User::default()
+        };
+        let newer = User {
+            id: "u".into(),
+            name: Some("New".into()),
+            depts: vec![dept(None)],
+            ..User::default()
+        };
+        let mut full = held.clone();
+        merge_newer(&mut full, true, newer.clone());
+        assert_eq!(full.depts[0].path.as_deref(), Some("R/D"));
+        assert_eq!(full.name.as_deref(), Some("New"));
+        let mut listing = held;
+        merge_newer(&mut listing, false, newer);
+        assert_eq!(listing.depts[0].path, None);
+        assert_eq!(listing.title.as_deref(), Some("Eng"));
+    }
+
+    #[test]
+    fn a_person_in_every_listing_keeps_a_bounded_list_of_departments() {
+        let user = |id: &str, name: &str| User {
+            id: id.into(),
+            name: Some(name.into()),
+            ..User::default()
+        };
+        let mut old = user("u1", "One");
+        for i in 0..100_000 {
+            let mut new = user("u1", "One");
+            new.dept_ids = vec![format!("d{i}"), "d0".into()];
+            merge_user(&mut old, new);
+        }
+        assert_eq!(old.dept_ids.len(), crate::model::MAX_IDS_PER_LIST);
+        assert_eq!(old.dept_ids[..2], ["d0", "d1"]);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use crate::model::User;
+use crate::model::merge::merge_newer;
 
 /// One person as stored: their encoded record, and whether it is a full record (from
 /// get-user or a batch read: departments with paths) or as a listing gave it.
@@ -16,6 +17,10 @@ use crate::model::User;
 pub struct Record {
     bytes: Box<[u8]>,
     full: bool,
+    /// A full record fetched this session (not one from the snapshot): shown without
+    /// fetching it again. A flag here rather than a set of ids, so that a start from a
+    /// 100,000-person snapshot does not fill a set with everyone.
+    fetched: bool,
 }
 
 impl Record {
@@ -33,6 +38,7 @@ impl Record {
         Record {
             bytes: bytes.into_boxed_slice(),
             full,
+            fetched: false,
         }
     }
 
@@ -98,10 +104,26 @@ impl Roster {
         self.records.get(id)?.user()
     }
 
-    /// A full record (get-user, batch read): replaces what we had.
+    /// True when `id`'s full record was fetched this session (and not marked stale since).
+    pub fn is_fetched(&self, id: &str) -> bool {
+        self.records.get(id).is_some_and(|r| r.fetched)
+    }
+
+    /// Fetch `id`'s record again when next wanted; what is shown stays until it arrives.
+    pub fn mark_stale(&mut self, id: &str) {
+        if let Some(r) = self.records.get_mut(id) {
+            r.fetched = false;
+        }
+    }
+
+    /// A full record fetched this session (get-user): replaces what we had (a full record
+    /// replaces any, see `model::merge::replaces`).
     pub fn set_full(&mut self, user: &User) {
-        self.records
-            .insert(user.id.as_str().into(), Record::new(user, true));
+        let record = Record {
+            fetched: true,
+            ..Record::new(user, true)
+        };
+        self.records.insert(user.id.as_str().into(), record);
     }
 
     /// A record from a listing: merged into what we had (a full record keeps the paths its
@@ -116,12 +138,12 @@ impl Roster {
                         .insert(id.as_str().into(), Record::new(&user, false));
                     return id;
                 };
-                if full {
-                    merge_listing(&mut known, user);
-                } else {
-                    merge_user(&mut known, user);
+                let fetched = old.fetched;
+                merge_newer(&mut known, full, user);
+                Record {
+                    fetched,
+                    ..Record::new(&known, full)
                 }
-                Record::new(&known, full)
             }
             None => Record::new(&user, false),
         };
@@ -144,11 +166,7 @@ impl Roster {
         let (Some(mut merged), Some(newer)) = (record.user(), now.user()) else {
             return Restored::Kept;
         };
-        if record.full {
-            merge_listing(&mut merged, newer);
-        } else {
-            merge_user(&mut merged, newer);
-        }
+        merge_newer(&mut merged, record.full, newer);
         self.records
             .insert(id.into(), Record::new(&merged, record.full));
         Restored::Merged(Box::new(merged))
@@ -164,47 +182,6 @@ impl Roster {
         self.records
             .values()
             .filter_map(|r| Some((r.user()?, r.full)))
-    }
-}
-
-/// A listing's record merged into a full one: the listing's values are newer, but its
-/// departments may lack the paths the full record has, and those are kept then.
-pub fn merge_listing(full: &mut User, listing: User) {
-    let thinner = listing.depts.iter().any(|d| d.path.is_none());
-    let depts = thinner.then(|| std::mem::take(&mut full.depts));
-    merge_user(full, listing);
-    if let Some(d) = depts {
-        full.depts = d;
-    }
-}
-
-/// Fill the gaps in `old` from `new`, and take `new`'s values where it has them.
-pub fn merge_user(old: &mut User, new: User) {
-    fn keep(old: &mut Option<String>, new: Option<String>) {
-        if new.is_some() {
-            *old = new;
-        }
-    }
-    keep(&mut old.name, new.name);
-    keep(&mut old.email, new.email);
-    keep(&mut old.mobile, new.mobile);
-    keep(&mut old.title, new.title);
-    keep(&mut old.employee_id, new.employee_id);
-    keep(&mut old.leader_id, new.leader_id);
-    keep(&mut old.city, new.city);
-    keep(&mut old.work_place, new.work_place);
-    if new.status.is_some() {
-        old.status = new.status;
-    }
-    // Bounded as in a reply (`model::MAX_IDS_PER_LIST`): every listing a person is in adds
-    // its department, and a search of a list without end per listing would grow without end.
-    for d in new.dept_ids {
-        if old.dept_ids.len() < crate::model::MAX_IDS_PER_LIST && !old.dept_ids.contains(&d) {
-            old.dept_ids.push(d);
-        }
-    }
-    if !new.depts.is_empty() {
-        old.depts = new.depts;
     }
 }
 
@@ -258,6 +235,29 @@ mod tests {
         assert_eq!(u.depts, vec![with_path]);
         assert_eq!(r.len(), 1);
         assert_eq!(r.get("u2"), None);
+    }
+
+    #[test]
+    fn fetched_records_stay_fetched_until_marked_stale() {
+        let mut r = Roster::default();
+        r.merge_listing(user("u1", "Anna"));
+        assert!(!r.is_fetched("u1"));
+        r.set_full(&user("u1", "Anna"));
+        assert!(r.is_fetched("u1"));
+        r.merge_listing(user("u1", "Anna B"));
+        assert!(r.is_fetched("u1") && r.is_full("u1"));
+        assert_eq!(
+            r.restore("u1", Record::new(&user("u1", "Old"), true)),
+            Restored::Kept
+        );
+        assert!(r.is_fetched("u1"));
+        r.mark_stale("u1");
+        assert!(!r.is_fetched("u1") && r.is_full("u1"));
+        assert_eq!(r.get("u1").unwrap().name.as_deref(), Some("Anna B"));
+        r.restore("u2", Record::new(&user("u2", "Snap"), true));
+        assert!(r.is_full("u2") && !r.is_fetched("u2"));
+        r.clear();
+        assert!(!r.is_fetched("u1"));
     }
 
     #[test]
@@ -321,17 +321,5 @@ mod tests {
                 ("u4".into(), false)
             ]
         );
-    }
-
-    #[test]
-    fn a_person_in_every_listing_keeps_a_bounded_list_of_departments() {
-        let mut old = user("u1", "One");
-        for i in 0..100_000 {
-            let mut new = user("u1", "One");
-            new.dept_ids = vec![format!("d{i}"), "d0".into()];
-            merge_user(&mut old, new);
-        }
-        assert_eq!(old.dept_ids.len(), crate::model::MAX_IDS_PER_LIST);
-        assert_eq!(old.dept_ids[..2], ["d0", "d1"]);
     }
 }

@@ -117,7 +117,7 @@ async fn check(req: Request, state: &FakeState, scheme: Scheme) -> Result<Checke
         ));
     }
 
-    let prefix = norm_prefix(prefix);
+    let prefix = normalize_prefix(prefix);
     let mut request_uri = sign::strip_prefix(uri.path(), &prefix).to_string();
     if let Some(q) = uri.query() {
         request_uri.push('?');

@@ -74,13 +74,11 @@ pub struct App {
     pub selected: usize,
     pub scroll: usize,
     pub search: SearchState,
-    /// Everyone we know, each once: full records (get-user) and listing records.
+    /// Everyone we know, each once: full records (get-user) and listing records, and whose
+    /// details were fetched this session. Other details (from the snapshot) are shown, and
+    /// fetched again when selected.
     pub people: Roster,
     pub detail_errors: HashMap<String, String>,
-    /// People whose details were fetched this session. Other details (from the snapshot)
-    /// are shown, and fetched again when selected. Kept this way round so a start from a
-    /// 100,000-person snapshot does not fill a set with everyone.
-    pub fresh_details: HashSet<String>,
     /// Age of the snapshot the app started from, shown until its first refresh is done.
     pub snapshot_age: Option<std::time::Duration>,
     /// Browsing a snapshot or an org file with no server behind it.
@@ -116,7 +114,6 @@ impl App {
             search: SearchState::default(),
             people: Roster::default(),
             detail_errors: HashMap::new(),
-            fresh_details: HashSet::new(),
             snapshot_age: None,
             offline: false,
             restoring: false,
@@ -294,7 +291,7 @@ impl App {
             && self.ticks >= at.saturating_add(DETAIL_DEBOUNCE_TICKS)
         {
             self.detail_wanted = None;
-            if !self.fresh_details.contains(&id) {
+            if !self.people.is_fetched(&id) {
                 fx.push(Effect::Request(Request::LoadUser(id)));
             }
         }
@@ -327,7 +324,6 @@ impl App {
                     // The snapshot was of another org (or the root moved): start over.
                     self.tree = Tree::default();
                     self.people.clear();
-                    self.fresh_details.clear();
                     // Parts of that snapshot still arriving are dropped too.
                     self.snapshot_age = None;
                     self.selected = 0;
@@ -349,7 +345,6 @@ impl App {
             Loaded::User { id, result } => match result {
                 Ok(user) => {
                     self.detail_errors.remove(&id);
-                    self.fresh_details.insert(id.clone());
                     let fx = self.after_user_details(&user);
                     self.people.set_full(&user);
                     fx
@@ -431,7 +426,6 @@ impl App {
                         self.search.remote = vec![ResultRow::UserId(id.clone())];
                         let cand = user_candidate(&u);
                         let fx = self.after_user_details(&u);
-                        self.fresh_details.insert(id.clone());
                         self.people.set_full(&u);
                         self.clamp_search_selection();
                         let mut fx = fx;

@@ -276,7 +276,7 @@ impl App {
             ) => self.retry(&id),
             Some(RowKind::User { id, .. }) => {
                 // What is shown stays until the new record replaces it.
-                self.fresh_details.remove(&id);
+                self.people.mark_stale(&id);
                 self.detail_errors.remove(&id);
                 vec![Effect::Request(Request::LoadUser(id))]
             }
@@ -329,7 +329,7 @@ impl App {
     /// A person selected: plan to fetch their details once the selection rests.
     pub(super) fn note_selection(&mut self) -> Vec<Effect> {
         match self.selected_kind() {
-            Some(RowKind::User { id, .. }) if !self.fresh_details.contains(&id) => {
+            Some(RowKind::User { id, .. }) if !self.people.is_fetched(&id) => {
                 self.detail_wanted = Some((id, self.ticks));
                 Vec::new()
             }
