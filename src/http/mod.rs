@@ -27,8 +27,8 @@ pub use limit::RateLimiter;
 pub use options::{
     DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, HttpOptions, RetryPolicy,
 };
-pub use outcome::reply_from_status;
 use outcome::*;
+pub use outcome::{redirect_location, reply_from_status};
 pub use token::{Credentials, FetchedToken, TokenCache, bounded_lifetime, lifetime_secs};
 
 use std::sync::Arc;

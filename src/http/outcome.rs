@@ -76,13 +76,18 @@ pub(super) fn secs(d: Duration) -> String {
     format!("{} s", tenths.strip_suffix(".0").unwrap_or(&tenths))
 }
 
+/// Where a 3xx pointed, as orgtui shows it: the Location is the server's text, so it is
+/// sanitized and cut. The HTTP layer's errors and doctor's base-URL check both name it so.
+pub fn redirect_location(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(reqwest::header::LOCATION)
+        .map(|v| crate::text::sanitize_line(&String::from_utf8_lossy(v.as_bytes()), 200))
+}
+
 /// A 3xx: never followed, reported with where it pointed.
 pub(super) fn redirected(endpoint: &str, status: u16, headers: &HeaderMap) -> Error {
-    let to = match headers
-        .get(reqwest::header::LOCATION)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-    {
-        Some(loc) => format!("to {:?}", crate::text::sanitize_line(&loc, 200)),
+    let to = match redirect_location(headers) {
+        Some(loc) => format!("to {loc:?}"),
         None => "without a Location".to_string(),
     };
     Error::Protocol {

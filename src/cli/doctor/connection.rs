@@ -39,14 +39,10 @@ pub(super) async fn base_url_check(profile: &Profile) -> Check {
     }
 }
 
-/// Where a redirect pointed, as the HTTP layer names it in its error (sanitized and cut: the
-/// Location is the server's text).
+/// Where a redirect pointed, named as the HTTP layer names it in its error.
 fn redirect_note(headers: &reqwest::header::HeaderMap) -> String {
-    match headers.get(reqwest::header::LOCATION) {
-        Some(loc) => format!(
-            "it redirects to {:?}, not followed (orgtui follows no redirects)",
-            crate::text::sanitize_line(&String::from_utf8_lossy(loc.as_bytes()), 200)
-        ),
+    match crate::http::redirect_location(headers) {
+        Some(loc) => format!("it redirects to {loc:?}, not followed (orgtui follows no redirects)"),
         None => "it redirects without a Location, not followed (orgtui follows no redirects)"
             .to_string(),
     }
