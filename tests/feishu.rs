@@ -113,6 +113,7 @@ fn profile(base_url: &str, provider: ProviderKind, secret: &str) -> Profile {
             rate_limit: None,
             retry: RetryPolicy {
                 max_retries: 4,
+                max_throttled_retries: 4,
                 base_delay: Duration::from_millis(10),
                 max_delay: Duration::from_millis(100),
             },
@@ -854,6 +855,7 @@ async fn unreachable_host_is_a_network_error() {
     let mut p = profile(&format!("http://{addr}"), ProviderKind::Feishu, SECRET);
     p.http.retry = RetryPolicy {
         max_retries: 1,
+        max_throttled_retries: 1,
         base_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(10),
     };

@@ -369,6 +369,7 @@ fn profile(provider: ProviderKind, base_url: &str) -> Profile {
     p.http.request_timeout = Duration::from_secs(5);
     p.http.retry = RetryPolicy {
         max_retries: 1,
+        max_throttled_retries: 1,
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(2),
     };

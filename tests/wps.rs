@@ -133,6 +133,7 @@ async fn serve(opts: FakeOptions) -> FakeServer {
 fn quick_retry() -> RetryPolicy {
     RetryPolicy {
         max_retries: 4,
+        max_throttled_retries: 4,
         base_delay: Duration::from_millis(20),
         max_delay: Duration::from_millis(500),
     }
@@ -1160,6 +1161,7 @@ async fn recovers_from_429() {
     p.http.rate_limit = None;
     p.http.retry = RetryPolicy {
         max_retries: 10,
+        max_throttled_retries: 10,
         base_delay: Duration::from_millis(100),
         max_delay: Duration::from_secs(2),
     };
@@ -1253,6 +1255,7 @@ async fn unreachable_host_is_a_network_error() {
     let mut p = profile(&format!("http://{addr}"));
     p.http.retry = RetryPolicy {
         max_retries: 1,
+        max_throttled_retries: 1,
         base_delay: Duration::from_millis(10),
         max_delay: Duration::from_millis(20),
     };

@@ -248,27 +248,37 @@ impl HttpClient {
         budget: &mut Budget,
         outcome: Outcome,
     ) -> Option<Result<RawResponse>> {
-        match self.retry_wait(idempotent, budget.retries, &outcome) {
+        match self.retry_wait(idempotent, budget, &outcome) {
             Some(wait) if wait < budget.left => {
                 tracing_note(endpoint, budget.retries, wait, &outcome);
                 tokio::time::sleep(wait).await;
                 budget.spend(wait);
                 budget.retries = budget.retries.saturating_add(1);
+                if throttled(&outcome).is_some() {
+                    budget.throttled = budget.throttled.saturating_add(1);
+                }
                 None
             }
             _ => Some(finish(endpoint, outcome, budget)),
         }
     }
 
-    /// How long to wait before trying again, or `None` when `outcome` is final.
-    fn retry_wait(&self, idempotent: bool, retries: u32, outcome: &Outcome) -> Option<Duration> {
-        if !idempotent || retries >= self.retry.max_retries {
+    /// How long to wait before trying again, or `None` when `outcome` is final. 429s and
+    /// the other failures have separate retry counts; the backoff grows with both.
+    fn retry_wait(&self, idempotent: bool, budget: &Budget, outcome: &Outcome) -> Option<Duration> {
+        if !idempotent {
+            return None;
+        }
+        let retries = budget.retries;
+        if let Some(resp) = throttled(outcome) {
+            return (budget.throttled < self.retry.max_throttled_retries)
+                .then(|| self.retry.after(server_wait(resp), retries));
+        }
+        if retries.saturating_sub(budget.throttled) >= self.retry.max_retries {
             return None;
         }
         match outcome {
-            Ok(resp) if resp.status == 429 || resp.status >= 500 => {
-                Some(server_wait(resp).unwrap_or_else(|| self.retry.backoff(retries)))
-            }
+            Ok(resp) if resp.status >= 500 => Some(self.retry.after(server_wait(resp), retries)),
             Ok(_) => None,
             Err(Failure::Http(e)) if e.is_timeout() || e.is_connect() || e.is_request() => {
                 Some(self.retry.backoff(retries))

@@ -40,8 +40,12 @@ impl Default for HttpOptions {
 
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
-    /// Retries after the first attempt.
+    /// Retries after the first attempt for 5xx answers, timeouts and connection failures.
     pub max_retries: u32,
+    /// Retries after 429 answers, counted apart: a throttled call was refused for being
+    /// early, not for being broken, so a crawl that meets the rate limit again and again
+    /// waits (within the call's deadline) instead of failing at the fifth 429.
+    pub max_throttled_retries: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
 }
@@ -50,6 +54,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_retries: 4,
+            max_throttled_retries: 12,
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(10),
         }
@@ -57,6 +62,17 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The wait before retry number `attempt + 1` after a 429 or 5xx: what the server asked
+    /// for, if anything, plus the jittered backoff. The jitter is what keeps the requests a
+    /// server throttled together from all coming back at the same instant and being
+    /// throttled together again, attempt after attempt (a fixed `x-ogw-ratelimit-reset: 1`
+    /// otherwise puts every one of them back in step).
+    pub(super) fn after(&self, server_wait: Option<Duration>, attempt: u32) -> Duration {
+        server_wait
+            .unwrap_or_default()
+            .saturating_add(self.backoff(attempt))
+    }
+
     /// Full-jitter exponential backoff: a random delay up to base * 2^attempt, capped.
     pub(super) fn backoff(&self, attempt: u32) -> Duration {
         let ceiling = self
@@ -66,5 +82,26 @@ impl RetryPolicy {
         let half = ceiling.checked_div(2).unwrap_or_default();
         // Half fixed, half random: never zero, so a burst of failures still spreads out.
         half.saturating_add(half.mul_f64(fastrand::f64()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_told_wait_is_a_floor_with_jitter_on_top() {
+        let policy = RetryPolicy::default();
+        let told = Some(Duration::from_secs(1));
+        let waits: Vec<Duration> = (0..64).map(|_| policy.after(told, 0)).collect();
+        // Never sooner than the server asked, never later than asked plus the first backoff.
+        assert!(waits.iter().all(|w| *w >= Duration::from_millis(1125)));
+        assert!(waits.iter().all(|w| *w <= Duration::from_millis(1250)));
+        // And not in step: 64 draws of a continuous jitter are not all one value.
+        let first = waits.first().copied();
+        assert!(waits.iter().any(|w| Some(*w) != first), "{waits:?}");
+        // Without a server wait it is the plain backoff.
+        let plain = policy.after(None, 2);
+        assert!(plain >= Duration::from_millis(500) && plain <= Duration::from_secs(1));
     }
 }

@@ -10,12 +10,14 @@ use crate::error::{Error, Result, ServerReply};
 use crate::secret::Secret;
 
 /// What is left of one call's deadline, how many attempts it made and how many of them
-/// were retries (a token refusal's new attempt is not one).
+/// were retries (a token refusal's new attempt is not one), and how many of those retries
+/// followed a 429.
 pub(super) struct Budget {
     pub(super) total: Duration,
     pub(super) left: Duration,
     pub(super) attempts: u32,
     pub(super) retries: u32,
+    pub(super) throttled: u32,
 }
 
 impl Budget {
@@ -25,6 +27,7 @@ impl Budget {
             left: total,
             attempts: 0,
             retries: 0,
+            throttled: 0,
         }
     }
 
@@ -140,6 +143,11 @@ impl Refusals {
             reply: self.last.unwrap_or_default(),
         }
     }
+}
+
+/// The answer, when it is a 429: the server throttled the call.
+pub(super) fn throttled(outcome: &Outcome) -> Option<&RawResponse> {
+    outcome.as_ref().ok().filter(|resp| resp.status == 429)
 }
 
 /// How long the server asked us to wait: Feishu's `x-ogw-ratelimit-reset` (seconds), or

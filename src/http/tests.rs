@@ -107,6 +107,7 @@ fn limited_client(concurrency: usize, rate_limit: Option<f64>) -> HttpClient {
         rate_limit,
         retry: RetryPolicy {
             max_retries: 4,
+            max_throttled_retries: 4,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(1),
         },
@@ -308,4 +309,47 @@ async fn each_retry_reads_the_token_again() {
     let resp = get(&client(8), &creds, &url).await.unwrap();
     assert_eq!(resp.status, 200);
     assert_eq!(seen(&log), ["t0", "t1"]);
+}
+
+/// A client that retries 5xx twice and 429s six times, quickly.
+fn counting_client() -> HttpClient {
+    HttpClient::new(&HttpOptions {
+        retry: RetryPolicy {
+            max_retries: 2,
+            max_throttled_retries: 6,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(2),
+        },
+        ..HttpOptions::default()
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn throttled_and_failed_attempts_have_their_own_retry_counts() {
+    let creds = Creds::new();
+    // 429 and 503 alternating, then success: five failed attempts in a row, of which only
+    // two are 5xx, so the call succeeds at the sixth.
+    let (url, s) = serve(
+        |_, n| match n {
+            0 | 2 | 4 => StatusCode::TOO_MANY_REQUESTS,
+            1 | 3 => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::OK,
+        },
+        Duration::ZERO,
+    )
+    .await;
+    let http = counting_client();
+    assert_eq!(get(&http, &creds, &url).await.unwrap().status, 200);
+    assert_eq!(seen(&s).len(), 6);
+
+    // Always 429: the first attempt and six retries, then the 429 is the answer.
+    let (url, s) = serve(|_, _| StatusCode::TOO_MANY_REQUESTS, Duration::ZERO).await;
+    assert_eq!(get(&http, &creds, &url).await.unwrap().status, 429);
+    assert_eq!(seen(&s).len(), 7);
+
+    // Always 503: the first attempt and two retries.
+    let (url, s) = serve(|_, _| StatusCode::SERVICE_UNAVAILABLE, Duration::ZERO).await;
+    assert_eq!(get(&http, &creds, &url).await.unwrap().status, 503);
+    assert_eq!(seen(&s).len(), 3);
 }

@@ -19,6 +19,7 @@ pub fn profile(provider: ProviderKind, base_url: &str, app_id: &str, secret: &st
             rate_limit: None,
             retry: RetryPolicy {
                 max_retries: 0,
+                max_throttled_retries: 0,
                 ..RetryPolicy::default()
             },
             ..HttpOptions::default()
