@@ -5,11 +5,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::hay::{self, Arena, Hay, WordStarts, fold_hay};
-use super::matcher;
 use super::pinyin::{self, Form, Scratch, Sink};
 use super::query::matched_email;
 use super::store::{S_EMAIL, Store, email_hash, key_hash, same_email};
 use super::table::Table;
+use super::tier::tier;
 use super::{Candidate, Field, Kind};
 
 /// Gives every index its own identity so a `Searcher` notices being handed another index.
@@ -289,7 +289,7 @@ impl SearchIndex {
     }
 
     /// The `cols` values of an entry: its best tier and start for each one-char query, the
-    /// same as the matcher would find (see `matcher::tier`; a one-char needle is always
+    /// same as the matcher would find (see `tier::tier`; a one-char needle is always
     /// contiguous, so only where it first occurs at each quality matters).
     fn column_keys(&self, e: &Entry) -> [u16; ALNUM] {
         let mut keys = [0u16; ALNUM];
@@ -320,7 +320,7 @@ impl SearchIndex {
                 } else {
                     hay::Quality::Substring
                 };
-                let tier = matcher::tier(field, quality);
+                let tier = tier(field, quality);
                 // `!start` is `255 - start`: later starts rank lower.
                 let key = (tier << 8 | u32::from(!start)) as u16;
                 *slot = (*slot).max(key);

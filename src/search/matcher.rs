@@ -19,46 +19,13 @@ use super::Field;
 use super::hay::{Arena, Hay, Needle, Quality, WordStarts, anchor, fold_case, quality};
 use super::index::{Entry, SearchIndex};
 use super::pinyin::Form;
+use super::tier::tier;
 
 pub(super) const TIER_SHIFT: u32 = 16;
 
 /// The score of an exact email match, for pasted lists of addresses.
 pub(super) fn exact_email_score() -> u32 {
     tier(Field::Email, Quality::Exact) << TIER_SHIFT
-}
-
-/// Tier per field and quality. An exact id, employee id or email is top. Then the name and its
-/// pinyin spellings, each quality of name above the same quality of pinyin above initials, and
-/// even a scattered name match above any non-exact id or email match; title last.
-pub(super) fn tier(field: Field, quality: Quality) -> u32 {
-    // Columns: scattered, substring, word start, prefix, exact.
-    const TIERS: [[u8; 5]; 6] = [
-        [15, 40, 45, 60, 100], // id, employee id
-        [15, 40, 50, 62, 100], // email
-        [52, 72, 80, 88, 96],  // name
-        [50, 70, 78, 86, 94],  // pinyin
-        [48, 66, 66, 84, 92],  // initials
-        [10, 30, 32, 34, 36],  // title
-    ];
-    let row = match field {
-        Field::Id | Field::EmployeeId => 0,
-        Field::Email => 1,
-        Field::Name => 2,
-        Field::Pinyin => 3,
-        Field::Initials => 4,
-        Field::Title => 5,
-    };
-    let column = match quality {
-        Quality::Scattered => 0,
-        Quality::Substring => 1,
-        Quality::WordStart => 2,
-        Quality::Prefix => 3,
-        Quality::Exact => 4,
-    };
-    TIERS
-        .get(row)
-        .and_then(|r| r.get(column))
-        .map_or(0, |&t| u32::from(t))
 }
 
 fn tier_of(score: u32) -> u32 {

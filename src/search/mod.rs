@@ -19,6 +19,7 @@ mod store;
 mod table;
 #[cfg(test)]
 mod tests;
+mod tier;
 
 pub use index::SearchIndex;
 pub use query::{Fields, Prefilter, QueryKind, classify};
