@@ -1,195 +1,354 @@
-//! A directory answered entirely from memory: an org file (`--org-file`) or a snapshot
-//! (`--offline`). No request leaves the process; every listing is one page.
+//! A directory answered entirely from memory, built straight from a snapshot: a profile's
+//! (`--offline`) or an org file's (`--org-file`, which `Snapshot::from_org_file` reads into
+//! a complete one). No request leaves the process; every listing is one page.
+//!
+//! A snapshot may be partial and is untrusted: departments or people it names but does not
+//! hold are left out of listings, duplicate ids keep their first record, and a department's
+//! place in the tree comes from its own `parent_id` or, failing that, from the first listing
+//! that names it. Listings the snapshot holds keep the server's order; what else links to a
+//! department (a child by its parent, a person by their departments) follows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 
 use crate::directory::{Directory, ProviderKind};
 use crate::error::{Error, Result};
-use crate::model::{Dept, DeptRef, EmailMatch, Page, RANGE_ROOT_ID, User, UserStatus};
-use crate::model::{Org, OrgDept, OrgUser};
-use crate::snapshot::Snapshot;
+use crate::model::{Dept, DeptRef, EmailMatch, Page, RANGE_ROOT_ID, User, real_parent};
+use crate::snapshot::{SnapDept, Snapshot};
 
 pub struct OfflineDirectory {
-    org: Org,
     kind: ProviderKind,
-    /// Department records as a server reported them (path, member count), preferred over
-    /// what the org can rebuild: a partial snapshot may lack the ancestors a path needs.
-    known: HashMap<String, Dept>,
-    /// Every department's path, computed once (member listings repeat them per person).
-    paths: HashMap<String, String>,
-    /// Departments known only from users' department lists (not in the snapshot itself).
+    /// The first record of each department, its path filled in when the snapshot has none.
+    depts: Vec<Dept>,
+    /// Per department: its sub-departments and its members, in listing order.
+    children: Vec<Vec<usize>>,
+    members: Vec<Vec<usize>>,
+    dept_by_id: HashMap<String, usize>,
+    /// The first record of each person, `depts` left empty (filled in per answer, with the
+    /// departments' current names and paths) and `dept_ids` including every department
+    /// whose listing names them.
+    users: Vec<User>,
+    user_by_id: HashMap<String, usize>,
+    /// Lowercased address → the first person with it.
+    user_by_email: HashMap<String, usize>,
+    /// Departments known only from people's records (not in the snapshot itself).
     refs: HashMap<String, DeptRef>,
-    /// Listings in the order the server gave them, where a snapshot has them complete (an
-    /// org file alone knows only department `order` and file order).
-    child_order: HashMap<String, Vec<String>>,
-    member_order: HashMap<String, Vec<String>>,
-    /// Org files leave `status` out for active people (as the fake server reads them); a
-    /// snapshot's missing status means the server did not say.
-    default_active: bool,
+    root: Option<usize>,
 }
 
 impl std::fmt::Debug for OfflineDirectory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OfflineDirectory")
             .field("kind", &self.kind)
-            .field("depts", &self.org.depts().len())
-            .field("users", &self.org.users().len())
+            .field("depts", &self.depts.len())
+            .field("users", &self.users.len())
             .finish_non_exhaustive()
     }
 }
 
-impl OfflineDirectory {
-    /// Serve an org file's contents, reporting `kind` as the provider.
-    pub fn new(org: Org, kind: ProviderKind) -> OfflineDirectory {
-        let paths = org
-            .depts()
+/// The departments of a snapshot, first record of each id, with where each hangs.
+struct Tree<'a> {
+    records: Vec<&'a SnapDept>,
+    by_id: HashMap<String, usize>,
+    /// The parent as recorded (the root has none): a listing's word when the record has none.
+    parent: Vec<Option<&'a str>>,
+    root: Option<usize>,
+}
+
+impl<'a> Tree<'a> {
+    fn new(snap: &'a Snapshot) -> Tree<'a> {
+        let mut records = Vec::with_capacity(snap.depts.len());
+        let mut by_id = HashMap::with_capacity(snap.depts.len());
+        for d in &snap.depts {
+            if !by_id.contains_key(&d.dept.id) {
+                by_id.insert(d.dept.id.clone(), records.len());
+                records.push(d);
+            }
+        }
+        // A child listing names its parent even when the child's own record does not.
+        let mut listed_under: HashMap<&str, &str> = HashMap::new();
+        for d in &snap.depts {
+            for c in d.children.iter().flatten() {
+                listed_under.entry(c.as_str()).or_insert(d.dept.id.as_str());
+            }
+        }
+        let root_id = snap.root.as_deref();
+        let parent: Vec<Option<&str>> = records
             .iter()
-            .filter_map(|d| Some((d.id.clone(), org.path(&d.id)?)))
+            .map(|d| match Some(d.dept.id.as_str()) == root_id {
+                true => None,
+                false => d
+                    .dept
+                    .parent_id
+                    .as_deref()
+                    .or_else(|| listed_under.get(d.dept.id.as_str()).copied()),
+            })
             .collect();
-        OfflineDirectory {
-            org,
-            kind,
-            known: HashMap::new(),
-            paths,
-            refs: HashMap::new(),
-            child_order: HashMap::new(),
-            member_order: HashMap::new(),
-            default_active: true,
+        // The snapshot's root, else the first department with no parent.
+        let root = root_id
+            .and_then(|r| by_id.get(r).copied())
+            .or_else(|| parent.iter().position(|p| real_parent(*p).is_none()));
+        Tree {
+            records,
+            by_id,
+            parent,
+            root,
         }
     }
 
-    /// Serve a snapshot, complete or not: departments missing from it are left out of
-    /// listings and paths come from what the server said. Fails only on an empty snapshot.
+    fn name(&self, i: usize) -> &str {
+        self.records
+            .get(i)
+            .and_then(|d| d.dept.name.as_deref())
+            .unwrap_or_default()
+    }
+
+    /// Names from the top down to department `i`, through the recorded parents.
+    fn path(&self, i: usize) -> String {
+        let mut up = crate::dept_path::PathUp::new();
+        let mut cur = Some(i);
+        while let Some(at) = cur {
+            let Some(d) = self.records.get(at) else { break };
+            if !up.push(&d.dept.id, self.name(at)) {
+                break;
+            }
+            cur = self
+                .parent
+                .get(at)
+                .copied()
+                .flatten()
+                .and_then(|p| self.by_id.get(p).copied());
+        }
+        up.finish()
+    }
+
+    /// Sub-departments: the snapshot's listing (those that still hang there) first, then
+    /// every other department whose parent it is, by display order.
+    fn children(&self) -> Vec<Vec<usize>> {
+        let mut linked: Vec<Vec<usize>> = vec![Vec::new(); self.records.len()];
+        for (i, p) in self.parent.iter().enumerate() {
+            if Some(i) == self.root {
+                continue;
+            }
+            if let Some(slot) = real_parent(*p)
+                .and_then(|p| self.by_id.get(p))
+                .and_then(|&p| linked.get_mut(p))
+            {
+                slot.push(i);
+            }
+        }
+        let key = |i: &usize| {
+            self.records
+                .get(*i)
+                .map(|d| (d.dept.order.unwrap_or(i64::MAX), &d.dept.name, &d.dept.id))
+        };
+        for list in &mut linked {
+            list.sort_by_key(key);
+        }
+        linked
+            .into_iter()
+            .enumerate()
+            .map(|(at, linked)| {
+                let Some(d) = self.records.get(at) else {
+                    return linked;
+                };
+                // A listed child recorded under another parent has moved since.
+                let hangs_here = |c: &usize| {
+                    Some(*c) != self.root
+                        && self
+                            .parent
+                            .get(*c)
+                            .copied()
+                            .flatten()
+                            .is_none_or(|p| p == d.dept.id)
+                };
+                let listed = d.children.as_ref().map(|ids| {
+                    ids.iter()
+                        .filter_map(|id| self.by_id.get(id).copied())
+                        .filter(hangs_here)
+                        .collect()
+                });
+                listed_first(listed, linked)
+            })
+            .collect()
+    }
+}
+
+/// `listed` (in the snapshot's order) first, then the rest of `linked`, each once. Without
+/// a listing, `linked` as it is.
+fn listed_first(listed: Option<Vec<usize>>, linked: Vec<usize>) -> Vec<usize> {
+    let Some(listed) = listed else {
+        return linked;
+    };
+    let mut seen = HashSet::with_capacity(listed.len().max(linked.len()));
+    listed
+        .into_iter()
+        .chain(linked)
+        .filter(|i| seen.insert(*i))
+        .collect()
+}
+
+/// The people of a snapshot, first record of each id. They are ordered by first appearance
+/// in a member listing, then the rest in snapshot order, so that a person's place among
+/// the people linked to a department (not listed there) is stable.
+fn people(snap: &Snapshot) -> (Vec<User>, HashMap<String, usize>) {
+    let mut listed_in: HashMap<&str, Vec<&str>> = HashMap::new();
+    let mut order: Vec<&str> = Vec::with_capacity(snap.users.len());
+    let mut placed: HashSet<&str> = HashSet::with_capacity(snap.users.len());
+    for d in &snap.depts {
+        for m in d.members.iter().flatten() {
+            listed_in
+                .entry(m.as_str())
+                .or_default()
+                .push(d.dept.id.as_str());
+            if placed.insert(m.as_str()) {
+                order.push(m.as_str());
+            }
+        }
+    }
+    let mut record: HashMap<&str, &User> = HashMap::with_capacity(snap.users.len());
+    for u in &snap.users {
+        record.entry(u.user.id.as_str()).or_insert(&u.user);
+        if placed.insert(u.user.id.as_str()) {
+            order.push(u.user.id.as_str());
+        }
+    }
+    let users: Vec<User> = order
+        .into_iter()
+        .filter_map(|id| record.get(id))
+        .map(|u| {
+            // Once each and bounded, as from a server reply: a person listed in every one
+            // of 100,000 departments must not cost a search of the list per listing.
+            let listed = listed_in.get(u.id.as_str()).into_iter().flatten();
+            let dept_ids = crate::model::distinct_ids(
+                u.dept_ids
+                    .iter()
+                    .cloned()
+                    .chain(listed.map(|d| d.to_string())),
+            );
+            User {
+                dept_ids,
+                depts: Vec::new(),
+                ..(*u).clone()
+            }
+        })
+        .collect();
+    let by_id = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.id.clone(), i))
+        .collect();
+    (users, by_id)
+}
+
+impl OfflineDirectory {
+    /// Serve a snapshot, complete or not (see the module's comment). Fails only on an empty
+    /// snapshot.
     pub fn from_snapshot(snap: &Snapshot) -> std::result::Result<OfflineDirectory, String> {
         if snap.depts.is_empty() && snap.users.is_empty() {
             return Err("the snapshot is empty".into());
         }
         // An org-file snapshot has no provider; its format is WPS-like.
         let kind = ProviderKind::parse(&snap.provider).unwrap_or(ProviderKind::Wps);
-        let org = Org::lenient(snap.to_org_file());
-        let known: HashMap<String, Dept> = snap
-            .depts
-            .iter()
-            .map(|d| (d.dept.id.clone(), d.dept.clone()))
-            .collect();
-        let mut refs: HashMap<String, DeptRef> = HashMap::new();
-        for u in &snap.users {
-            for r in &u.user.depts {
-                if !known.contains_key(&r.id) && !refs.contains_key(&r.id) {
-                    refs.insert(r.id.clone(), r.clone());
+        let tree = Tree::new(snap);
+        let children = tree.children();
+        let (users, user_by_id) = people(snap);
+
+        let mut user_by_email = HashMap::new();
+        let mut linked: Vec<Vec<usize>> = vec![Vec::new(); tree.records.len()];
+        for (i, u) in users.iter().enumerate() {
+            if let Some(e) = &u.email {
+                user_by_email.entry(e.to_lowercase()).or_insert(i);
+            }
+            for d in &u.dept_ids {
+                if let Some(list) = tree.by_id.get(d).and_then(|&d| linked.get_mut(d)) {
+                    list.push(i);
                 }
             }
         }
-        let paths = org
-            .depts()
-            .iter()
-            .filter_map(|d| {
-                let told = known.get(&d.id).and_then(|k| k.path.clone());
-                Some((d.id.clone(), told.or_else(|| org.path(&d.id))?))
+        let members = linked
+            .into_iter()
+            .enumerate()
+            .map(|(at, linked)| {
+                let listed = tree.records.get(at).and_then(|d| d.members.as_ref());
+                let listed = listed.map(|ids| {
+                    ids.iter()
+                        .filter_map(|id| user_by_id.get(id).copied())
+                        .collect()
+                });
+                listed_first(listed, linked)
             })
             .collect();
-        let mut child_order = HashMap::new();
-        let mut member_order = HashMap::new();
-        for d in &snap.depts {
-            if let Some(c) = &d.children {
-                child_order.insert(d.dept.id.clone(), c.clone());
-            }
-            if let Some(m) = &d.members {
-                member_order.insert(d.dept.id.clone(), m.clone());
+
+        let mut refs: HashMap<String, DeptRef> = HashMap::new();
+        for r in snap.users.iter().flat_map(|u| &u.user.depts) {
+            if !tree.by_id.contains_key(&r.id) && !refs.contains_key(&r.id) {
+                refs.insert(r.id.clone(), r.clone());
             }
         }
+        let depts = tree
+            .records
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let mut dept = d.dept.clone();
+                // What the server said, else what the tree here can rebuild (a partial
+                // snapshot may lack the ancestors a path needs).
+                if dept.path.is_none() {
+                    dept.path = Some(tree.path(i));
+                }
+                dept
+            })
+            .collect();
         Ok(OfflineDirectory {
-            org,
             kind,
-            known,
-            paths,
+            depts,
+            children,
+            members,
+            dept_by_id: tree.by_id,
+            users,
+            user_by_id,
+            user_by_email,
             refs,
-            child_order,
-            member_order,
-            default_active: false,
+            root: tree.root,
         })
     }
 
-    pub fn org(&self) -> &Org {
-        &self.org
-    }
-
-    fn dept_of(&self, d: &OrgDept) -> Dept {
-        let path = self.paths.get(&d.id).cloned();
-        if let Some(k) = self.known.get(&d.id) {
-            let mut k = k.clone();
-            k.path = k.path.or(path);
-            return k;
-        }
-        Dept {
-            id: d.id.clone(),
-            name: d.name.clone(),
-            parent_id: d.parent().map(str::to_string),
-            path,
-            order: d.order,
-            leader_ids: d.leader_ids.clone(),
-            member_count: u64::try_from(self.org.members(&d.id).len()).ok(),
-        }
-    }
-
-    fn user_of(&self, u: &OrgUser) -> User {
+    fn user_of(&self, u: &User) -> User {
         let depts = u
             .dept_ids
             .iter()
             // Membership of the stand-in root is how a snapshot records people granted
             // directly; it is not one of their departments (online it is not either).
             .filter(|id| *id != RANGE_ROOT_ID)
-            .filter_map(|id| match self.org.dept(id) {
+            .filter_map(|id| match self.dept_record(id) {
                 Some(d) => Some(DeptRef {
                     id: d.id.clone(),
                     name: d.name.clone(),
-                    path: self.paths.get(id).cloned(),
+                    path: d.path.clone(),
                 }),
                 None => self.refs.get(id).cloned(),
             })
             .collect();
-        let status = match (u.status, self.default_active) {
-            (None, true) => Some(UserStatus::Active),
-            (s, _) => s,
-        };
-        let mut user = u.to_user(status, depts);
+        let mut user = User { depts, ..u.clone() };
         user.dept_ids.retain(|id| id != RANGE_ROOT_ID);
         user
     }
 
-    /// `listed` (ids, in the server's order) first, then anything else the org links there,
-    /// each once.
-    fn ordered<'a, T>(
-        listed: Option<&Vec<String>>,
-        linked: Vec<&'a T>,
-        id_of: impl Fn(&T) -> &str,
-        find: impl Fn(&str) -> Option<&'a T>,
-    ) -> Vec<&'a T> {
-        let Some(listed) = listed else {
-            return linked;
-        };
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::with_capacity(linked.len().max(listed.len()));
-        for id in listed {
-            if let Some(x) = find(id)
-                && seen.insert(id_of(x).to_string())
-            {
-                out.push(x);
-            }
-        }
-        for x in linked {
-            if seen.insert(id_of(x).to_string()) {
-                out.push(x);
-            }
-        }
-        out
+    fn dept_record(&self, id: &str) -> Option<&Dept> {
+        self.dept_by_id.get(id).and_then(|&i| self.depts.get(i))
     }
 
-    fn known_dept(&self, id: &str) -> Result<&OrgDept> {
-        self.org
-            .dept(id)
+    fn user_record(&self, id: &str) -> Option<&User> {
+        self.user_by_id.get(id).and_then(|&i| self.users.get(i))
+    }
+
+    /// The department's index, or not found.
+    fn known_dept(&self, id: &str) -> Result<usize> {
+        self.dept_by_id
+            .get(id)
+            .copied()
             .ok_or_else(|| Error::not_found(format!("department {id}")))
     }
 }
@@ -206,53 +365,38 @@ fn one_page<T>(page: Option<&str>, items: impl FnOnce() -> Vec<T>) -> Page<T> {
 #[async_trait]
 impl Directory for OfflineDirectory {
     async fn root(&self) -> Result<Dept> {
-        let root = self
-            .org
-            .find_root()
-            .ok_or_else(|| Error::not_found("root department (not in the offline data)"))?;
-        Ok(self.dept_of(root))
+        self.root
+            .and_then(|i| self.depts.get(i))
+            .cloned()
+            .ok_or_else(|| Error::not_found("root department (not in the offline data)"))
     }
 
     async fn dept(&self, id: &str) -> Result<Dept> {
-        Ok(self.dept_of(self.known_dept(id)?))
+        let i = self.known_dept(id)?;
+        Ok(self.depts.get(i).cloned().unwrap_or_default())
     }
 
     async fn children(&self, dept_id: &str, page: Option<&str>) -> Result<Page<Dept>> {
-        self.known_dept(dept_id)?;
+        let at = self.known_dept(dept_id)?;
         Ok(one_page(page, || {
-            let kids = Self::ordered(
-                self.child_order.get(dept_id),
-                self.org.children(dept_id),
-                |d| &d.id,
-                |id| {
-                    // Only departments that hang here: a listed child that the snapshot
-                    // records under another parent has moved since.
-                    self.org.dept(id).filter(|d| {
-                        d.parent_id.as_deref().is_none_or(|p| p == dept_id)
-                            && self.org.find_root().is_none_or(|r| r.id != d.id)
-                    })
-                },
-            );
-            kids.into_iter().map(|d| self.dept_of(d)).collect()
+            let kids = self.children.get(at).into_iter().flatten();
+            kids.filter_map(|&i| self.depts.get(i)).cloned().collect()
         }))
     }
 
     async fn members(&self, dept_id: &str, page: Option<&str>) -> Result<Page<User>> {
-        self.known_dept(dept_id)?;
+        let at = self.known_dept(dept_id)?;
         Ok(one_page(page, || {
-            let members = Self::ordered(
-                self.member_order.get(dept_id),
-                self.org.members(dept_id),
-                |u| &u.id,
-                |id| self.org.user(id),
-            );
-            members.into_iter().map(|u| self.user_of(u)).collect()
+            let people = self.members.get(at).into_iter().flatten();
+            people
+                .filter_map(|&i| self.users.get(i))
+                .map(|u| self.user_of(u))
+                .collect()
         }))
     }
 
     async fn user(&self, id: &str) -> Result<User> {
-        self.org
-            .user(id)
+        self.user_record(id)
             .map(|u| self.user_of(u))
             .ok_or_else(|| Error::not_found(format!("user {id}")))
     }
@@ -260,7 +404,7 @@ impl Directory for OfflineDirectory {
     async fn users(&self, ids: &[String]) -> Result<Vec<User>> {
         Ok(ids
             .iter()
-            .filter_map(|id| self.org.user(id))
+            .filter_map(|id| self.user_record(id))
             .map(|u| self.user_of(u))
             .collect())
     }
@@ -270,7 +414,11 @@ impl Directory for OfflineDirectory {
             .iter()
             .map(|e| EmailMatch {
                 email: e.clone(),
-                user: self.org.user_by_email(e).map(|u| self.user_of(u)),
+                user: self
+                    .user_by_email
+                    .get(&e.trim().to_lowercase())
+                    .and_then(|&i| self.users.get(i))
+                    .map(|u| self.user_of(u)),
             })
             .collect())
     }
@@ -382,5 +530,80 @@ mod tests {
         let dir = OfflineDirectory::from_snapshot(&snap).unwrap();
         assert!(matches!(block(dir.root()), Err(Error::NotFound { .. })));
         assert!(OfflineDirectory::from_snapshot(&Snapshot::default()).is_err());
+    }
+
+    /// A person in the member list of every one of 20,000 departments: among their
+    /// departments once each, and at most `MAX_IDS_PER_LIST` of them, their own first.
+    #[test]
+    fn memberships_from_listings_are_once_each_and_bounded() {
+        let depts = (0..20_000)
+            .map(|i| SnapDept {
+                dept: Dept {
+                    id: format!("d{i}"),
+                    ..Dept::default()
+                },
+                children: None,
+                members: Some(vec!["u1".into(), "u1".into()]),
+            })
+            .collect();
+        let snap = Snapshot {
+            profile: "t".into(),
+            provider: "wps".into(),
+            saved_at: 0,
+            root: Some("d0".into()),
+            depts,
+            users: vec![SnapUser {
+                user: User {
+                    id: "u1".into(),
+                    dept_ids: vec!["d1".into()],
+                    ..User::default()
+                },
+                detailed: false,
+            }],
+        };
+        let dir = OfflineDirectory::from_snapshot(&snap).unwrap();
+        let u1 = block(dir.user("u1")).unwrap();
+        assert_eq!(u1.dept_ids.len(), crate::model::MAX_IDS_PER_LIST);
+        assert_eq!(u1.dept_ids[..3], ["d1", "d0", "d2"]);
+        assert_eq!(u1.depts.len(), crate::model::MAX_IDS_PER_LIST);
+        // Listed once in d5 (its listing names them twice), though not among their 256.
+        let listed = block(dir.members("d300", None)).unwrap();
+        assert_eq!(listed.items.len(), 1);
+    }
+
+    /// Feishu's root is "0", and its children name "0" as their parent: they hang there by
+    /// the root's listing, and their paths run through the root.
+    #[test]
+    fn a_root_named_zero_keeps_its_children() {
+        let dept = |id: &str, parent: Option<&str>| SnapDept {
+            dept: Dept {
+                id: id.into(),
+                name: Some(id.to_uppercase()),
+                parent_id: parent.map(str::to_string),
+                ..Dept::default()
+            },
+            children: None,
+            members: None,
+        };
+        let snap = Snapshot {
+            provider: "feishu".into(),
+            root: Some("0".into()),
+            depts: vec![
+                SnapDept {
+                    children: Some(vec!["a".into()]),
+                    ..dept("0", None)
+                },
+                dept("a", Some("0")),
+                dept("b", Some("a")),
+            ],
+            ..Snapshot::default()
+        };
+        let dir = OfflineDirectory::from_snapshot(&snap).unwrap();
+        let kids = block(dir.children("0", None)).unwrap();
+        assert_eq!(kids.items.len(), 1);
+        assert_eq!(kids.items[0].id, "a");
+        let b = block(dir.dept("b")).unwrap();
+        assert_eq!(b.path.as_deref(), Some("0/A/B"));
+        assert_eq!(block(dir.children("a", None)).unwrap().items[0].id, "b");
     }
 }

@@ -98,12 +98,14 @@ mod tests {
 
     #[tokio::test]
     async fn requests_wait_for_the_directory_and_get_its_error() {
-        let org = crate::model::Org::from_json(crate::fake::DEMO_ORG_JSON).unwrap();
+        let file: crate::model::OrgFile = serde_json::from_str(crate::fake::DEMO_ORG_JSON).unwrap();
+        let snap = crate::snapshot::Snapshot::from_org_file(&file, "demo");
         let (go, wait) = std::sync::mpsc::channel::<()>();
         let pending = PendingDirectory::spawn(ProviderKind::Wps, move || {
             // Held back until the request below is waiting.
             let _ = wait.recv();
-            Ok(Arc::new(OfflineDirectory::new(org, ProviderKind::Wps)) as Arc<dyn Directory>)
+            let dir = OfflineDirectory::from_snapshot(&snap).unwrap();
+            Ok(Arc::new(dir) as Arc<dyn Directory>)
         });
         assert!(format!("{pending:?}").contains("kind: Wps"), "{pending:?}");
         let root = tokio::spawn(async move { pending.root().await });

@@ -8,7 +8,7 @@ pub mod merge;
 pub mod org_file;
 pub mod org_index;
 
-pub use org_file::{OrgDept, OrgFile, OrgUser};
+pub use org_file::{OrgDept, OrgFile, OrgUser, real_parent};
 pub use org_index::Org;
 
 use serde::{Deserialize, Serialize};

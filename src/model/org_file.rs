@@ -113,13 +113,18 @@ mod rows {
     }
 }
 
+/// A recorded parent id as a parent: none for a null, empty or `"0"` one (`"0"` as WPS
+/// names the root's parent), which mark a top department. The one place that rule lives,
+/// for org files and for the snapshots made of them.
+pub fn real_parent(parent_id: Option<&str>) -> Option<&str> {
+    parent_id.filter(|p| !p.is_empty() && *p != "0")
+}
+
 impl OrgDept {
     /// The parent, if any: an org file marks a top department with a null, empty or `"0"`
     /// parent (`"0"` as WPS names the root's parent). The one place that rule lives.
     pub fn parent(&self) -> Option<&str> {
-        self.parent_id
-            .as_deref()
-            .filter(|p| !p.is_empty() && *p != "0")
+        real_parent(self.parent_id.as_deref())
     }
 
     /// A top department of its file (see `parent`).

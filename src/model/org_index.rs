@@ -23,8 +23,8 @@ pub struct Org {
     user_by_email: HashMap<String, usize>,
     children: HashMap<String, Vec<usize>>,
     members: HashMap<String, Vec<usize>>,
-    /// Always set by the strict constructor for a one-tree file; a lenient org may have no
-    /// root, and a contact-range file (`roots`) has none: its tops are in `tops`.
+    /// Always set for a one-tree file; a contact-range file (`roots`) has none: its tops
+    /// are in `tops`.
     root: Option<usize>,
     /// The top departments: the root, or a contact-range file's `roots` in order.
     tops: Vec<usize>,
@@ -33,41 +33,9 @@ pub struct Org {
 }
 
 impl Org {
-    /// Index an org file, checking it holds together: one root, known parents, unique ids.
+    /// Index an org file, checking it holds together: one root (or a contact range's
+    /// `roots`), known parents, unique ids.
     pub fn new(file: OrgFile) -> Result<Org, String> {
-        Org::build(file, true)
-    }
-
-    /// Index whatever holds together and ignore the rest, for partial data (a snapshot of
-    /// what the browser happened to load, a subtree export whose people are also in other
-    /// departments): of duplicate ids the first wins; a department whose parent is unknown is
-    /// kept but hangs under nothing; of several top departments the first is the root (with
-    /// none, `find_root` is `None`); a user's unknown departments stay in the record but are
-    /// left out of the member lists.
-    pub fn lenient(file: OrgFile) -> Org {
-        match Org::build(file, false) {
-            Ok(org) => org,
-            // `build` has no failing path when not strict; an empty org is the safe answer.
-            Err(_) => Org::empty(),
-        }
-    }
-
-    fn empty() -> Org {
-        Org {
-            depts: Vec::new(),
-            users: Vec::new(),
-            dept_by_id: HashMap::new(),
-            user_by_id: HashMap::new(),
-            user_by_email: HashMap::new(),
-            children: HashMap::new(),
-            members: HashMap::new(),
-            root: None,
-            tops: Vec::new(),
-            range: false,
-        }
-    }
-
-    fn build(file: OrgFile, strict: bool) -> Result<Org, String> {
         let OrgFile {
             roots: range_roots,
             depts,
@@ -82,22 +50,16 @@ impl Org {
         let mut dept_by_id = HashMap::with_capacity(depts.len());
         for (i, d) in depts.iter().enumerate() {
             if dept_by_id.contains_key(&d.id) {
-                if strict {
-                    return Err(format!("department id {:?} appears twice", d.id));
-                }
-                continue;
+                return Err(format!("department id {:?} appears twice", d.id));
             }
             dept_by_id.insert(d.id.clone(), i);
         }
         let mut root = None;
         let mut children: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, d) in depts.iter().enumerate() {
-            if dept_by_id.get(&d.id) != Some(&i) {
-                continue; // a lenient duplicate
-            }
             match d.parent() {
                 None if range => {
-                    if strict && !listed.contains(d.id.as_str()) {
+                    if !listed.contains(d.id.as_str()) {
                         return Err(format!(
                             "department {:?} has no parent but is not listed in roots",
                             d.id
@@ -106,10 +68,7 @@ impl Org {
                 }
                 None => {
                     if root.is_some() {
-                        if strict {
-                            return Err("more than one root department (parent_id null)".into());
-                        }
-                        continue;
+                        return Err("more than one root department (parent_id null)".into());
                     }
                     root = Some(i);
                 }
@@ -117,9 +76,7 @@ impl Org {
                     children.entry(p.to_string()).or_default().push(i)
                 }
                 Some(p) => {
-                    if strict {
-                        return Err(format!("department {:?} has unknown parent {:?}", d.id, p));
-                    }
+                    return Err(format!("department {:?} has unknown parent {:?}", d.id, p));
                 }
             }
         }
@@ -128,23 +85,17 @@ impl Org {
         if range {
             for id in &range_roots {
                 let Some(&i) = dept_by_id.get(id) else {
-                    if strict {
-                        return Err(format!("roots names unknown department {id:?}"));
-                    }
-                    continue;
+                    return Err(format!("roots names unknown department {id:?}"));
                 };
                 let parentless = depts.get(i).is_none_or(OrgDept::is_top);
                 if !parentless {
-                    if strict {
-                        return Err(format!("roots names {id:?}, which has a parent"));
-                    }
-                    continue;
+                    return Err(format!("roots names {id:?}, which has a parent"));
                 }
                 if placed.insert(i) {
                     tops.push(i);
                 }
             }
-        } else if strict && root.is_none() {
+        } else if root.is_none() {
             return Err("no root department (one with parent_id null)".into());
         } else {
             tops.extend(root);
@@ -162,22 +113,15 @@ impl Org {
         let mut members: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, u) in users.iter().enumerate() {
             if user_by_id.contains_key(&u.id) {
-                if strict {
-                    return Err(format!("user id {:?} appears twice", u.id));
-                }
-                continue;
+                return Err(format!("user id {:?} appears twice", u.id));
             }
             user_by_id.insert(u.id.clone(), i);
             if let Some(e) = &u.email {
-                // Leniently the first owner of an address keeps it, like ids.
-                let key = e.to_lowercase();
-                if strict || !user_by_email.contains_key(&key) {
-                    user_by_email.insert(key, i);
-                }
+                user_by_email.insert(e.to_lowercase(), i);
             }
             for d in &u.dept_ids {
                 if !dept_by_id.contains_key(d) {
-                    if strict && !range {
+                    if !range {
                         return Err(format!("user {:?} is in unknown department {:?}", u.id, d));
                     }
                     continue;
@@ -208,7 +152,7 @@ impl Org {
         Org::new(file)
     }
 
-    /// The root department. Only a lenient org can lack one; it then answers an empty
+    /// The root department. Only a contact-range file lacks one; it then answers an empty
     /// placeholder (use `find_root` to tell).
     pub fn root(&self) -> &OrgDept {
         self.find_root().unwrap_or(&NO_ROOT)

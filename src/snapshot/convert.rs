@@ -1,106 +1,13 @@
-//! Between snapshots and org files (the `export` format).
+//! From an org file (the `export` format) to a complete snapshot, which is what
+//! `--org-file` and the demo's warm start answer from (`directory::offline`).
 
 use std::collections::{HashMap, HashSet};
 
 use super::{SnapDept, SnapUser, Snapshot, unix_now};
-use crate::model::{Dept, DeptRef, RANGE_ROOT_ID, User};
+use crate::model::{Dept, DeptRef, RANGE_ROOT_ID};
 use crate::model::{OrgDept, OrgFile};
 
 impl Snapshot {
-    /// Everything in it as an org file (members from `members` lists and users' dept_ids).
-    ///
-    /// The root comes first and has no parent, so the file stands on its own. Users are
-    /// ordered by first appearance in the departments' member lists, which keeps each
-    /// department's listing order for everyone who is in one department (an org file has no
-    /// per-department order of its own). References to departments or people that are not in
-    /// the snapshot are kept; `Org::lenient` ignores them.
-    pub fn to_org_file(&self) -> OrgFile {
-        // A child listing names its parent even when the child's own record does not.
-        let mut parent_of: HashMap<&str, &str> = HashMap::new();
-        for d in &self.depts {
-            for c in d.children.iter().flatten() {
-                parent_of.entry(c.as_str()).or_insert(d.dept.id.as_str());
-            }
-        }
-        let root = self.root.as_deref();
-        let mut depts: Vec<OrgDept> = Vec::with_capacity(self.depts.len());
-        let mut seen_dept: HashMap<&str, ()> = HashMap::with_capacity(self.depts.len());
-        let root_first = self
-            .depts
-            .iter()
-            .filter(|d| Some(d.dept.id.as_str()) == root)
-            .chain(
-                self.depts
-                    .iter()
-                    .filter(|d| Some(d.dept.id.as_str()) != root),
-            );
-        for d in root_first {
-            if seen_dept.insert(d.dept.id.as_str(), ()).is_some() {
-                continue;
-            }
-            let is_root = Some(d.dept.id.as_str()) == root;
-            let parent_id = if is_root {
-                None
-            } else {
-                d.dept
-                    .parent_id
-                    .clone()
-                    .or_else(|| parent_of.get(d.dept.id.as_str()).map(|p| p.to_string()))
-            };
-            depts.push(OrgDept {
-                id: d.dept.id.clone(),
-                name: d.dept.name.clone(),
-                parent_id,
-                order: d.dept.order,
-                leader_ids: d.dept.leader_ids.clone(),
-            });
-        }
-
-        // Extra memberships known only from member lists, per user.
-        let mut listed_in: HashMap<&str, Vec<&str>> = HashMap::new();
-        let mut order: Vec<&str> = Vec::with_capacity(self.users.len());
-        let mut placed: HashMap<&str, ()> = HashMap::with_capacity(self.users.len());
-        for d in &self.depts {
-            for m in d.members.iter().flatten() {
-                listed_in
-                    .entry(m.as_str())
-                    .or_default()
-                    .push(d.dept.id.as_str());
-                if placed.insert(m.as_str(), ()).is_none() {
-                    order.push(m.as_str());
-                }
-            }
-        }
-        let mut by_id: HashMap<&str, &User> = HashMap::with_capacity(self.users.len());
-        for u in &self.users {
-            by_id.entry(u.user.id.as_str()).or_insert(&u.user);
-            if placed.insert(u.user.id.as_str(), ()).is_none() {
-                order.push(u.user.id.as_str());
-            }
-        }
-        let users = order
-            .into_iter()
-            .filter_map(|id| by_id.get(id))
-            .map(|u| {
-                let mut org = u.org_entry();
-                // Once each and bounded, as from a server reply: a person listed in every
-                // one of 100,000 departments must not cost a search of the list per listing.
-                let listed = listed_in.get(u.id.as_str()).into_iter().flatten();
-                org.dept_ids = crate::model::distinct_ids(
-                    std::mem::take(&mut org.dept_ids)
-                        .into_iter()
-                        .chain(listed.map(|d| d.to_string())),
-                );
-                org
-            })
-            .collect();
-        OrgFile {
-            depts,
-            users,
-            ..OrgFile::default()
-        }
-    }
-
     /// A complete snapshot of an org file (every listing loaded). Paths are the department
     /// names from the top down, as the fake server reports them; `provider` is `org-file`.
     pub fn from_org_file(file: &OrgFile, profile: &str) -> Snapshot {
@@ -108,7 +15,7 @@ impl Snapshot {
             .depts
             .iter()
             .enumerate()
-            .rev() // the first of duplicate ids wins, as in `Org::lenient`
+            .rev() // the first of duplicate ids wins, as in the offline directory
             .map(|(i, d)| (d.id.as_str(), i))
             .collect();
         let paths = dept_paths(&file.depts, &index);
@@ -282,38 +189,31 @@ mod tests {
     use super::*;
     use crate::directory::Directory;
 
+    /// The offline directory over an org file's snapshot answers what the org file's own
+    /// index (the fake server's) does: the same children in the same order, the same
+    /// members in the same order, the same paths.
     #[test]
-    fn org_file_round_trip_keeps_structure() {
+    fn an_org_files_snapshot_serves_the_file() {
         let file = crate::fake::generate::demo();
         let snap = Snapshot::from_org_file(&file, "t");
         assert_eq!(snap.root.as_deref(), Some("d00000"));
         let root = &snap.depts[0];
         assert_eq!(root.dept.path.as_deref(), Some("Acme 集团"));
         assert!(root.children.as_ref().is_some_and(|c| !c.is_empty()));
-        let back = snap.to_org_file();
         let offline = crate::directory::offline::OfflineDirectory::from_snapshot(&snap).unwrap();
-        let a = crate::model::Org::new(file.clone()).unwrap();
-        let b = crate::model::Org::new(back).unwrap();
-        for d in a.depts() {
-            let ids = |o: &crate::model::Org| -> Vec<String> {
-                o.children(&d.id).iter().map(|c| c.id.clone()).collect()
-            };
-            assert_eq!(ids(&a), ids(&b), "children of {}", d.id);
-            // An org file cannot keep every department's member order (someone in two
-            // departments has one place in the file): the same people here, and the exact
-            // order from the offline directory, which reads the snapshot's lists.
-            let ms = |o: &crate::model::Org| -> Vec<String> {
-                o.members(&d.id).iter().map(|u| u.id.clone()).collect()
-            };
-            let (mut x, mut y) = (ms(&a), ms(&b));
-            let listed = x.clone();
-            x.sort();
-            y.sort();
-            assert_eq!(x, y, "members of {}", d.id);
+        let org = crate::model::Org::new(file.clone()).unwrap();
+        assert_eq!(block(offline.root()).unwrap().id, org.root().id);
+        for d in org.depts() {
+            let kids: Vec<String> = org.children(&d.id).iter().map(|c| c.id.clone()).collect();
+            let page = block(offline.children(&d.id, None)).unwrap();
+            let got: Vec<String> = page.items.into_iter().map(|c| c.id).collect();
+            assert_eq!(got, kids, "children of {}", d.id);
+            let members: Vec<String> = org.members(&d.id).iter().map(|u| u.id.clone()).collect();
             let page = block(offline.members(&d.id, None)).unwrap();
             let got: Vec<String> = page.items.into_iter().map(|u| u.id).collect();
-            assert_eq!(got, listed, "offline members of {}", d.id);
-            assert_eq!(a.path(&d.id), b.path(&d.id));
+            assert_eq!(got, members, "members of {}", d.id);
+            let dept = block(offline.dept(&d.id)).unwrap();
+            assert_eq!(dept.path, org.path(&d.id), "path of {}", d.id);
         }
     }
 
@@ -349,40 +249,5 @@ mod tests {
         assert_eq!(p[2], "R/A/B");
         assert_eq!(p[5], "O");
         assert!(p[3].ends_with("X") && p[4].ends_with('Y'));
-    }
-
-    /// A person in the member list of every one of 20,000 departments: in the org file
-    /// once per department, and at most `MAX_IDS_PER_LIST` of them.
-    #[test]
-    fn memberships_from_listings_are_once_each_and_bounded() {
-        let depts = (0..20_000)
-            .map(|i| SnapDept {
-                dept: Dept {
-                    id: format!("d{i}"),
-                    ..Dept::default()
-                },
-                children: None,
-                members: Some(vec!["u1".into(), "u1".into()]),
-            })
-            .collect();
-        let snap = Snapshot {
-            profile: "t".into(),
-            provider: "wps".into(),
-            saved_at: 0,
-            root: Some("d0".into()),
-            depts,
-            users: vec![SnapUser {
-                user: User {
-                    id: "u1".into(),
-                    dept_ids: vec!["d1".into()],
-                    ..User::default()
-                },
-                detailed: false,
-            }],
-        };
-        let file = snap.to_org_file();
-        let ids = &file.users[0].dept_ids;
-        assert_eq!(ids.len(), crate::model::MAX_IDS_PER_LIST);
-        assert_eq!(ids[..3], ["d1", "d0", "d2"]);
     }
 }
