@@ -284,7 +284,7 @@ mod tests {
 
     #[test]
     fn org_file_round_trip_keeps_structure() {
-        let file = crate::fake::generate::demo();
+        let file = crate::model::generate::demo();
         let snap = Snapshot::from_org_file(&file, "t");
         assert_eq!(snap.root.as_deref(), Some("d00000"));
         let root = &snap.depts[0];
