@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use divan::Bencher;
-use orgtui::fake::generate::{GenSpec, generate};
+use orgtui::model::generate::{GenSpec, generate};
 use orgtui::model::{Dept, User};
 use orgtui::tui::app::{App, Msg};
 use orgtui::tui::keys::KeyMap;

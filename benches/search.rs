@@ -9,7 +9,7 @@
 use std::sync::LazyLock;
 
 use divan::Bencher;
-use orgtui::fake::generate::{GenSpec, generate};
+use orgtui::model::generate::{GenSpec, generate};
 use orgtui::search::{Candidate, Kind, SearchIndex, Searcher};
 
 fn main() {

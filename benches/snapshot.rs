@@ -4,7 +4,7 @@
 //!
 //! cargo bench --bench snapshot
 
-use orgtui::fake::generate::{GenSpec, generate};
+use orgtui::model::generate::{GenSpec, generate};
 use orgtui::snapshot::{self, Snapshot};
 
 fn main() {

@@ -37,8 +37,8 @@ fn runner() -> TestRunner {
 // ---- snapshots ----
 
 fn sample_snapshot() -> Vec<u8> {
-    let spec = orgtui::fake::generate::GenSpec::new(40, 6, 5);
-    let snap = snapshot::Snapshot::from_org_file(&orgtui::fake::generate::generate(&spec), "t");
+    let spec = orgtui::model::generate::GenSpec::new(40, 6, 5);
+    let snap = snapshot::Snapshot::from_org_file(&orgtui::model::generate::generate(&spec), "t");
     let dir = common::scratch();
     let path = dir.path().join("s.snap");
     snapshot::save(&path, &snap).unwrap();

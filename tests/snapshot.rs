@@ -481,7 +481,7 @@ fn paths_are_per_profile_and_server() {
 #[test]
 #[ignore]
 fn load_speed() {
-    use orgtui::fake::generate::{GenSpec, generate};
+    use orgtui::model::generate::{GenSpec, generate};
     let file = generate(&GenSpec::new(100_000, 5_000, 1));
     let snap = Snapshot::from_org_file(&file, "speed");
     let dir = temp();

@@ -157,7 +157,7 @@ fn client(p: &Profile) -> WpsClient {
     WpsClient::new(p).expect("client")
 }
 
-fn stat(server: &FakeServer, f: impl Fn(&fake::server::FakeStats) -> u64) -> u64 {
+fn stat(server: &FakeServer, f: impl Fn(&fake::FakeStats) -> u64) -> u64 {
     f(&server.state.stats)
 }
 

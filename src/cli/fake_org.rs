@@ -2,7 +2,7 @@
 
 use super::output;
 use crate::error::{Result, exit};
-use crate::fake::generate::{self, GenSpec};
+use crate::model::generate::{self, GenSpec};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -269,7 +269,7 @@ mod tests {
     /// The prefilter must never change a result: compare with the full index.
     #[test]
     fn prefilter_changes_no_result() {
-        let mut file = crate::fake::generate::demo();
+        let mut file = crate::model::generate::demo();
         // Accents, mixed scripts, a reading with ü, an odd surname reading.
         let extra = [
             ("x1", "Müller Zoë"),
@@ -279,7 +279,7 @@ mod tests {
             ("x5", "Ünal Şahin"),
         ];
         for (id, name) in extra {
-            file.users.push(crate::fake::OrgUser {
+            file.users.push(crate::model::OrgUser {
                 id: id.into(),
                 name: Some(name.into()),
                 email: Some(format!("{id}@ex.example")),

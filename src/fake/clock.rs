@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::server::{FakeOptions, FakeState};
+use super::state::{FakeOptions, FakeState};
 
 /// The largest skew `--clock-skew` takes, either way: ten years. Far more than any check
 /// needs, and it keeps the shifted clock inside what an HTTP date can say (1970 to 9999),

@@ -51,7 +51,7 @@ use serde_json::{Map, Value, json};
 
 use super::paging::{self, PageError};
 use super::rules::{self, Query};
-use super::server::{FakeOptions, FakeState, Refused};
+use super::state::{FakeOptions, FakeState, Refused};
 use crate::model::UserStatus;
 use crate::model::{Org, OrgDept, OrgUser};
 
@@ -119,7 +119,7 @@ pub fn routes(_opts: &FakeOptions) -> Router<Arc<FakeState>> {
 /// A path no document names: 404 in the envelope, counted as refused; the bare base URL (a
 /// reachability check) is a plain 404.
 async fn no_such_call(State(st): State<Arc<FakeState>>, uri: axum::http::Uri) -> Response {
-    if super::server::is_site_root(uri.path(), &st.opts) {
+    if super::state::is_site_root(uri.path(), &st.opts) {
         return StatusCode::NOT_FOUND.into_response();
     }
     fail(StatusCode::NOT_FOUND, CODE_INVALID, "404 page not found").into_response()

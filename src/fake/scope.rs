@@ -1,7 +1,9 @@
 //! The fake server's contact range (`--scope`): the part of the org an app may read. Granted
 //! departments bring their whole subtree, granted people only themselves; a member of any
 //! department in range is readable too. Everything else answers the provider's
-//! "no authority" error (see the hooks in `wps/scope.rs` and `feishu/scopes.rs`).
+//! "no authority" error (see the hooks in `wps/scope.rs` and `feishu/scopes.rs`, which ask
+//! `FakeState::dept_visible`/`user_visible`/`granted` in `state.rs`). This file knows only
+//! the org, not the server's state.
 //!
 //! Without `--scope` the app may read the whole company, except for a contact-range org
 //! file (one with `roots`): it holds only what some app could read, so it is served as that
@@ -9,7 +11,6 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use super::server::FakeState;
 use crate::model::Org;
 
 #[derive(Debug, Clone, Default)]
@@ -108,34 +109,6 @@ impl Scope {
 
     pub fn has_user(&self, id: &str) -> bool {
         self.users.contains(id)
-    }
-}
-
-impl FakeState {
-    /// True when the app may read department `id` (an org id).
-    pub fn dept_visible(&self, id: &str) -> bool {
-        self.scope.as_ref().is_none_or(|s| s.has_dept(id))
-    }
-
-    /// True when the app may read person `id`.
-    pub fn user_visible(&self, id: &str) -> bool {
-        self.scope.as_ref().is_none_or(|s| s.has_user(id))
-    }
-
-    /// What the range endpoints answer (org ids): with no range, the whole company, that
-    /// is its root department.
-    pub fn granted(&self) -> (Vec<String>, Vec<String>) {
-        match &self.scope {
-            Some(s) => (s.granted_depts.clone(), s.granted_users.clone()),
-            None => (
-                self.org
-                    .find_root()
-                    .map(|r| r.id.clone())
-                    .into_iter()
-                    .collect(),
-                Vec::new(),
-            ),
-        }
     }
 }
 

@@ -39,7 +39,7 @@ use serde_json::{Map, Value, json};
 
 use super::paging::{self, PageError};
 use super::rules::{self, Query, Refusal};
-use super::server::{FakeOptions, FakeState, Refused};
+use super::state::{FakeOptions, FakeState, Refused};
 use crate::model::UserStatus;
 use crate::model::{Org, OrgDept, OrgUser};
 use crate::providers::wps::config::normalize_prefix;
@@ -468,7 +468,7 @@ async fn users_list(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> Reply 
 /// outside the documents. The bare base URL (what a reachability check such as
 /// `orgtui doctor`'s asks for) is no API call: a plain 404.
 async fn no_such_call(State(st): State<Arc<FakeState>>, uri: axum::http::Uri) -> Response {
-    if super::server::is_site_root(uri.path(), &st.opts) {
+    if super::state::is_site_root(uri.path(), &st.opts) {
         return StatusCode::NOT_FOUND.into_response();
     }
     Fail {

@@ -2,8 +2,10 @@
 //! (or an empty `Vec`); providers map their wire types into these and nothing else.
 //!
 //! Submodules: `org_file` (the org file format), `org_index` (an org file indexed for
-//! reading), `merge` (a listing's record of a person merged with a full one).
+//! reading), `merge` (a listing's record of a person merged with a full one), `generate`
+//! (the deterministic org generator behind the bundled demo org and the benchmarks' orgs).
 
+pub mod generate;
 pub mod merge;
 pub mod org_file;
 pub mod org_index;

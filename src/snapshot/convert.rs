@@ -194,7 +194,7 @@ mod tests {
     /// members in the same order, the same paths.
     #[test]
     fn an_org_files_snapshot_serves_the_file() {
-        let file = crate::fake::generate::demo();
+        let file = crate::model::generate::demo();
         let snap = Snapshot::from_org_file(&file, "t");
         assert_eq!(snap.root.as_deref(), Some("d00000"));
         let root = &snap.depts[0];

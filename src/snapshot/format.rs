@@ -500,7 +500,7 @@ mod tests {
             }
         };
         let snap = Snapshot::from_org_file(
-            &crate::fake::generate::generate(&crate::fake::generate::GenSpec::new(30, 4, 3)),
+            &crate::model::generate::generate(&crate::model::generate::GenSpec::new(30, 4, 3)),
             "t",
         );
         let good: Vec<u8> = encode(&snap).unwrap().concat();

@@ -8,7 +8,7 @@ mod ranking;
 mod searcher;
 
 use super::*;
-use crate::fake::generate::{GenSpec, generate};
+use crate::model::generate::{GenSpec, generate};
 
 /// `idx.search(q, n)`: one query on a fresh `Searcher`, as a one-off search runs it.
 trait SearchOnce {
