@@ -192,8 +192,8 @@ mod tests {
     /// The offline directory over an org file's snapshot answers what the org file's own
     /// index (the fake server's) does: the same children in the same order, the same
     /// members in the same order, the same paths.
-    #[test]
-    fn an_org_files_snapshot_serves_the_file() {
+    #[tokio::test]
+    async fn an_org_files_snapshot_serves_the_file() {
         let file = crate::model::generate::demo();
         let snap = Snapshot::from_org_file(&file, "t");
         assert_eq!(snap.root.as_deref(), Some("d00000"));
@@ -202,26 +202,19 @@ mod tests {
         assert!(root.children.as_ref().is_some_and(|c| !c.is_empty()));
         let offline = crate::directory::offline::OfflineDirectory::from_snapshot(&snap).unwrap();
         let org = crate::model::Org::new(file.clone()).unwrap();
-        assert_eq!(block(offline.root()).unwrap().id, org.root().id);
+        assert_eq!(offline.root().await.unwrap().id, org.root().id);
         for d in org.depts() {
             let kids: Vec<String> = org.children(&d.id).iter().map(|c| c.id.clone()).collect();
-            let page = block(offline.children(&d.id, None)).unwrap();
+            let page = offline.children(&d.id, None).await.unwrap();
             let got: Vec<String> = page.items.into_iter().map(|c| c.id).collect();
             assert_eq!(got, kids, "children of {}", d.id);
             let members: Vec<String> = org.members(&d.id).iter().map(|u| u.id.clone()).collect();
-            let page = block(offline.members(&d.id, None)).unwrap();
+            let page = offline.members(&d.id, None).await.unwrap();
             let got: Vec<String> = page.items.into_iter().map(|u| u.id).collect();
             assert_eq!(got, members, "members of {}", d.id);
-            let dept = block(offline.dept(&d.id)).unwrap();
+            let dept = offline.dept(&d.id).await.unwrap();
             assert_eq!(dept.path, org.path(&d.id), "path of {}", d.id);
         }
-    }
-
-    fn block<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(f)
     }
 
     #[test]
