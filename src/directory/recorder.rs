@@ -52,14 +52,14 @@ impl Recorded {
 
     fn user(&mut self, u: &User, detailed: bool) {
         match self.users.get_mut(&u.id) {
-            // A reduced listing record never replaces a detailed one.
-            Some(old) if !crate::model::merge::replaces(old.detailed, detailed) => {}
-            Some(old) => {
-                *old = SnapUser {
-                    user: u.clone(),
-                    detailed,
-                }
-            }
+            // The roster's rule: a reduced listing record is merged into a detailed one,
+            // never replaces it.
+            Some(old) => crate::model::merge::take_newer(
+                &mut old.user,
+                &mut old.detailed,
+                u.clone(),
+                detailed,
+            ),
             None => {
                 self.user_order.push(u.id.clone());
                 self.users.insert(
@@ -237,5 +237,55 @@ impl Directory for Recorder {
 
     async fn probe(&self) -> Result<Option<Probe>> {
         self.inner.probe().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DeptRef;
+
+    /// The recorder keeps people by the roster's rule (`model::merge::take_newer`): a newer
+    /// listing's values reach a detailed record, which keeps its paths and stays detailed;
+    /// a full record replaces it whole.
+    #[test]
+    fn a_newer_listing_updates_a_detailed_record_without_replacing_it() {
+        let in_d = |path: Option<&str>| DeptRef {
+            id: "d".into(),
+            name: Some("D".into()),
+            path: path.map(str::to_string),
+        };
+        let mut r = Recorded::default();
+        let full = User {
+            id: "u1".into(),
+            title: Some("Engineer".into()),
+            email: Some("u1@x.example".into()),
+            dept_ids: vec!["d".into()],
+            depts: vec![in_d(Some("A/D"))],
+            ..User::default()
+        };
+        r.user(&full, true);
+        let listing = User {
+            id: "u1".into(),
+            title: Some("Senior engineer".into()),
+            dept_ids: vec!["d".into()],
+            depts: vec![in_d(None)],
+            ..User::default()
+        };
+        r.user(&listing, false);
+        let held = &r.users["u1"];
+        assert!(held.detailed);
+        assert_eq!(held.user.title.as_deref(), Some("Senior engineer"));
+        assert_eq!(held.user.email.as_deref(), Some("u1@x.example"));
+        assert_eq!(held.user.depts[0].path.as_deref(), Some("A/D"));
+        r.user(
+            &User {
+                id: "u1".into(),
+                ..User::default()
+            },
+            true,
+        );
+        assert_eq!(r.users["u1"].user.title, None);
+        assert_eq!(r.user_order, ["u1"]);
     }
 }

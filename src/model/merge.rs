@@ -23,6 +23,19 @@ pub fn kept(held: User, held_full: bool, new: User, new_full: bool) -> User {
     }
 }
 
+/// `new` arriving while `held` is held, wherever records are kept and updated (the
+/// browser's roster, the recorder filling a snapshot): a full record replaces any; a
+/// listing's record is merged in (`merge_newer`), so its newer values are not lost and a
+/// full record stays full. `held_full` follows.
+pub fn take_newer(held: &mut User, held_full: &mut bool, new: User, new_full: bool) {
+    if new_full {
+        *held = new;
+        *held_full = true;
+    } else {
+        merge_newer(held, *held_full, new);
+    }
+}
+
 /// A newer listing's record merged into the one held, full or not: where records are
 /// combined rather than kept whole (the browser's roster, a snapshot's older record).
 pub fn merge_newer(held: &mut User, held_full: bool, newer: User) {

@@ -117,7 +117,7 @@ impl Roster {
     }
 
     /// A full record fetched this session (get-user): replaces what we had (a full record
-    /// replaces any, see `model::merge::replaces`).
+    /// replaces any, see `model::merge::take_newer`).
     pub fn set_full(&mut self, user: &User) {
         let record = Record {
             fetched: true,
