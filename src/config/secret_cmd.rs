@@ -26,12 +26,17 @@ impl SecretCmd<'_> {
     pub(super) fn run(&self) -> Result<Secret> {
         use std::process::{Command, Stdio};
         let fail = |msg: String| Error::config(self.file_name, format!("{}: {msg}", self.key));
-        let mut child = Command::new("sh")
+        let mut command = Command::new("sh");
+        command
             .arg("-c")
             .arg(self.cmd)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::piped());
+        // Its own process group, so that stopping it stops what it started too.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command
             .spawn()
             .map_err(|e| fail(format!("cannot run: {e}")))?;
         let stdout = drain(child.stdout.take());
@@ -41,9 +46,9 @@ impl SecretCmd<'_> {
             match child.try_wait() {
                 Ok(Some(status)) => break status,
                 Ok(None) if started.elapsed() >= self.timeout => {
-                    // Only the shell is ours to kill; whatever it started in the background
-                    // may outlive it, but its pipes are no longer waited on.
-                    let _ = child.kill();
+                    // The shell and everything it started (its process group): a
+                    // password manager's helper left waiting must not outlive us.
+                    kill_group(&mut child);
                     let _ = child.wait();
                     let why = first_line(&stderr.recv_timeout(Duration::from_millis(100)), &[]);
                     return Err(fail(format!(
@@ -87,6 +92,21 @@ impl SecretCmd<'_> {
     }
 }
 
+/// Stop `child` and, on Unix, every process in its group (it leads one, see `run`).
+fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id())
+        && pid > 0
+    {
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours; a negative
+        // pid names the process group the child leads (created with `process_group(0)`).
+        unsafe {
+            libc::kill(pid.saturating_neg(), libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
+}
+
 /// Read `pipe` to its end on a thread, keeping the first `MAX_CMD_OUTPUT` bytes; the bytes
 /// come on the channel once the pipe closes.
 fn drain(pipe: Option<impl std::io::Read + Send + 'static>) -> std::sync::mpsc::Receiver<Vec<u8>> {
@@ -123,4 +143,48 @@ fn first_line(
         .filter(|s| !s.is_empty())
         .fold(line.to_string(), |l, s| Secret::new(*s).scrub(&l));
     Some(crate::text::sanitize_line(&scrubbed, 200))
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// Whether process `pid` still runs (a zombie waiting to be reaped does not).
+    fn running(pid: &str) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(')')
+                    .map(|(_, rest)| rest.trim_start().to_string())
+            })
+            .is_some_and(|rest| !rest.starts_with('Z') && !rest.starts_with('X'))
+    }
+
+    /// A command that leaves a child in the background and hangs: at the timeout the child
+    /// is stopped with it, not left running.
+    #[test]
+    fn a_timed_out_command_takes_its_background_children_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let cmd = format!("sleep 30 & echo $! > {}; wait", pid_file.display());
+        let err = SecretCmd {
+            cmd: &cmd,
+            file_name: "config.toml",
+            key: "app_secret_cmd",
+            timeout: Duration::from_millis(500),
+        }
+        .run()
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("did not finish"), "{err}");
+        let pid = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .to_string();
+        let gone = (0..100).any(|_| {
+            std::thread::sleep(Duration::from_millis(20));
+            !running(&pid)
+        });
+        assert!(gone, "the background sleep {pid} outlived the timeout");
+    }
 }
