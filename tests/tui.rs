@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use orgtui::config::IndexSettings;
 use orgtui::directory::ProviderKind;
 use orgtui::fake::{self, FakeOptions, FakeServer, Org};
 use orgtui::search::{SearchIndex, Searcher};
@@ -96,6 +97,20 @@ impl Harness {
         opts: FakeOptions,
         snapshot: Option<orgtui::snapshot::Snapshot>,
     ) -> Harness {
+        let off = IndexSettings {
+            auto: false,
+            ..IndexSettings::default()
+        };
+        Harness::start_indexing(org, opts, snapshot, off).await
+    }
+
+    /// The same with background indexing set as the config would (`index`).
+    async fn start_indexing(
+        org: Org,
+        opts: FakeOptions,
+        snapshot: Option<orgtui::snapshot::Snapshot>,
+        index: IndexSettings,
+    ) -> Harness {
         let provider = opts.provider;
         let server = fake::start(org, opts.clone(), ([127, 0, 0, 1], 0).into())
             .await
@@ -144,6 +159,7 @@ impl Harness {
             h.app.restoring = true;
             rest = Some(people);
         }
+        h.app.index = index;
         let fx = h.app.init();
         h.queue.extend(fx);
         h.settle().await;
@@ -1030,4 +1046,200 @@ async fn limited_app_wps() {
 #[tokio::test]
 async fn limited_app_feishu() {
     limited_app(ProviderKind::Feishu).await;
+}
+
+// ---- background indexing ----
+
+/// The app alone, as the runtime sets it up: `index` configured, maybe a snapshot this old,
+/// maybe offline; then `init` and the server's root.
+fn indexing_app(
+    index: IndexSettings,
+    snapshot_age: Option<std::time::Duration>,
+    offline: bool,
+) -> (App, Vec<Effect>) {
+    let mut app = App::new("test · wps", KeyMap::default());
+    app.update(Msg::Resize(100, 30));
+    app.index = index;
+    app.offline = offline;
+    app.snapshot_age = snapshot_age;
+    let mut fx = app.init();
+    let root = orgtui::model::Dept {
+        id: "root".into(),
+        name: Some("Root".into()),
+        ..Default::default()
+    };
+    fx.extend(app.update(Msg::Loaded(Box::new(Loaded::Root(Ok(root))))));
+    (app, fx)
+}
+
+fn background_crawls(fx: &[Effect]) -> usize {
+    fx.iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Effect::Crawl {
+                    background: true,
+                    ..
+                }
+            )
+        })
+        .count()
+}
+
+fn key(app: &mut App, c: char) -> Vec<Effect> {
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::NONE,
+    )))
+}
+
+#[test]
+fn background_index_starts_without_a_fresh_snapshot_only() {
+    let hour = std::time::Duration::from_secs(3600);
+    let on = IndexSettings::default();
+    let off = IndexSettings { auto: false, ..on };
+    let cases = [
+        ("no snapshot", on, None, false, 1),
+        (
+            "a snapshot older than index_max_age",
+            on,
+            Some(25 * hour),
+            false,
+            1,
+        ),
+        ("a fresh snapshot", on, Some(hour), false, 0),
+        ("index = off", off, None, false, 0),
+        ("offline", on, None, true, 0),
+        ("offline with an old snapshot", on, Some(48 * hour), true, 0),
+    ];
+    for (what, index, age, offline, crawls) in cases {
+        let (app, fx) = indexing_app(index, age, offline);
+        assert_eq!(background_crawls(&fx), crawls, "{what}: {fx:?}");
+        assert_eq!(
+            app.crawl.as_ref().is_some_and(|r| r.background),
+            crawls == 1,
+            "{what}"
+        );
+    }
+    // The root's own listings are asked for before the index starts.
+    let (_, fx) = indexing_app(on, None, false);
+    let crawl_at = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Crawl { .. }))
+        .unwrap();
+    assert!(
+        fx[..crawl_at]
+            .iter()
+            .any(|e| matches!(e, Effect::Request(_))),
+        "{fx:?}"
+    );
+    // A shorter index_max_age makes the same snapshot old; a second root answer (the root
+    // checked again) does not start a second index.
+    let short = IndexSettings {
+        max_age: hour / 2,
+        ..on
+    };
+    let (mut app, fx) = indexing_app(short, Some(hour), false);
+    assert_eq!(background_crawls(&fx), 1);
+    let root = app.tree.node("root").unwrap().dept.clone();
+    let again = app.update(Msg::Loaded(Box::new(Loaded::Root(Ok(root)))));
+    assert_eq!(background_crawls(&again), 0, "{again:?}");
+}
+
+#[test]
+fn p_pauses_and_resumes_the_index_and_esc_cancels_it() {
+    let (mut app, _) = indexing_app(IndexSettings::default(), None, false);
+    assert_eq!(key(&mut app, 'p'), vec![Effect::PauseCrawl(true)]);
+    assert!(app.crawl.as_ref().unwrap().paused);
+    let mut t = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    t.draw(|f| orgtui::tui::ui::draw(f, &app)).unwrap();
+    let screen = format!("{:?}", t.backend().buffer());
+    assert!(screen.contains("indexing paused"), "{screen}");
+    assert_eq!(key(&mut app, 'p'), vec![Effect::PauseCrawl(false)]);
+    assert!(!app.crawl.as_ref().unwrap().paused);
+    // `a` while indexing makes it the user's crawl: every slot, no second crawl.
+    assert_eq!(key(&mut app, 'a'), vec![Effect::HurryCrawl]);
+    assert!(!app.crawl.as_ref().unwrap().background);
+    assert!(key(&mut app, 'a').is_empty(), "already loading");
+    let fx = app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert_eq!(fx, vec![Effect::CancelCrawl]);
+    app.update(Msg::Loaded(Box::new(Loaded::CrawlDone(Err(
+        "cancelled".into()
+    )))));
+    assert!(app.crawl.is_none());
+    // Nothing to pause now.
+    assert!(key(&mut app, 'p').is_empty());
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("nothing is loading")
+    );
+}
+
+#[test]
+fn search_says_it_covers_part_of_the_org_while_indexing() {
+    let (mut app, _) = indexing_app(IndexSettings::default(), None, false);
+    let note = app.coverage_note().expect("a note while indexing");
+    assert!(
+        note.starts_with("searching 0 people so far — indexing"),
+        "{note}"
+    );
+    key(&mut app, '/');
+    key(&mut app, 'z');
+    let render = |app: &App| {
+        let mut t = Terminal::new(TestBackend::new(120, 30)).unwrap();
+        t.draw(|f| orgtui::tui::ui::draw(f, app)).unwrap();
+        format!("{:?}", t.backend().buffer())
+    };
+    assert!(
+        render(&app).contains("so far — indexing 0/1"),
+        "{}",
+        render(&app)
+    );
+    // Progress updates the counts and runs the query again over the grown index.
+    let view = orgtui::crawl::ProgressView {
+        depts_known: 40,
+        depts_done: 12,
+        people: 1234,
+        requests: 30,
+        elapsed: std::time::Duration::from_secs(2),
+    };
+    let fx = app.update(Msg::Loaded(Box::new(Loaded::CrawlProgress(view))));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Search { query, .. } if query == "z")),
+        "{fx:?}"
+    );
+    assert!(
+        app.coverage_note()
+            .unwrap()
+            .contains("indexing 12/40 departments")
+    );
+    assert!(
+        render(&app).contains("1,234 people"),
+        "the status bar counts"
+    );
+    let fx = app.update(Msg::Loaded(Box::new(Loaded::CrawlDone(Ok(view)))));
+    assert!(fx.contains(&Effect::SaveSnapshot), "{fx:?}");
+    assert_eq!(app.coverage_note(), None);
+    assert!(!render(&app).contains("so far"));
+}
+
+#[tokio::test]
+async fn a_start_with_no_snapshot_indexes_everyone_and_saves() {
+    let org = Org::from_json(fake::DEMO_ORG_JSON).unwrap();
+    let opts = FakeOptions {
+        provider: ProviderKind::Wps,
+        ..FakeOptions::default()
+    };
+    let h = Harness::start_indexing(org, opts, None, IndexSettings::default()).await;
+    assert!(h.app.crawl.is_none(), "the index ran to its end");
+    assert_eq!(h.saves(), 1, "the snapshot keeps it");
+    let org: serde_json::Value = serde_json::from_str(fake::DEMO_ORG_JSON).unwrap();
+    let people = common::listed_on_wps(&org).count();
+    assert!(h.index().len() >= people, "{} < {people}", h.index().len());
+    let msg = &h.app.message.as_ref().unwrap().0;
+    assert!(msg.starts_with("loaded "), "{msg}");
 }

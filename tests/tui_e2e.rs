@@ -457,10 +457,21 @@ impl Session {
     /// The same in a given home (its config, snapshots and logs), to start again from what
     /// an earlier session left there.
     fn start_in(home: tempfile::TempDir, args: &[&str], stdin_tty: bool) -> Session {
+        Session::start_env(home, args, stdin_tty, &[])
+    }
+
+    /// The same with more environment (a profile made of `ORGTUI_*` variables).
+    fn start_env(
+        home: tempfile::TempDir,
+        args: &[&str],
+        stdin_tty: bool,
+        env: &[(&str, &str)],
+    ) -> Session {
         let spawning = SPAWN.lock().unwrap_or_else(|e| e.into_inner());
         let (master, slave) = open_pty();
         let mut cmd = browser_cmd(home.path());
         cmd.args(args);
+        cmd.envs(env.iter().copied());
         let stream = || Stdio::from(slave.try_clone().expect("dup pty"));
         cmd.stdin(if stdin_tty { stream() } else { Stdio::null() })
             .stdout(stream())
@@ -549,7 +560,11 @@ impl Session {
     /// Waits until `ok` holds for the screen and the raw output; panics with both if it
     /// does not within TIMEOUT.
     fn wait_for(&self, what: &str, ok: impl Fn(&Screen, &[u8]) -> bool) {
-        let deadline = Instant::now() + TIMEOUT;
+        self.wait_until(Instant::now() + TIMEOUT, what, ok);
+    }
+
+    /// `wait_for` with a deadline of its own.
+    fn wait_until(&self, deadline: Instant, what: &str, ok: impl Fn(&Screen, &[u8]) -> bool) {
         let mut out = self.shared.out.lock().unwrap();
         loop {
             if ok(&out.screen, &out.raw) {
@@ -949,6 +964,118 @@ fn restarts_from_its_snapshot_and_keeps_everyone() {
             && has(&sc.right(), &format!("ID         {deep_id}"))
             && !has(&sc.right(), "loading")
     });
+    tui.send("q");
+    assert!(tui.wait_exit().success());
+}
+
+/// About 300 people under a department chain 9 deep, with hostile text around them (escape
+/// sequences, bidi overrides, control characters, names shared by many); one person with a
+/// name of their own sits in the deepest department. Returns the file and that name.
+fn deep_nasty_org(dir: &Path) -> (std::path::PathBuf, &'static str) {
+    const DEEPEST: &str = "Quillon Vexhart";
+    let mut depts = vec![serde_json::json!({
+        "id": "root", "name": "Nasty \u{1b}[2JCorp", "parent_id": null, "order": 0, "leader_ids": []
+    })];
+    let mut parent = "root".to_string();
+    for level in 1..=9 {
+        let id = format!("chain{level}");
+        depts.push(serde_json::json!({
+            "id": id, "name": format!("Level {level} \u{202e}gnp.exe\u{7}"),
+            "parent_id": parent, "order": level, "leader_ids": []
+        }));
+        // A few side departments at each level, so the crawl fans out too.
+        for side in 0..2 {
+            depts.push(serde_json::json!({
+                "id": format!("side{level}-{side}"), "name": format!("Side\u{1b}]52;c;QQ==\u{7} {level}.{side}"),
+                "parent_id": parent, "order": 100 + side, "leader_ids": []
+            }));
+        }
+        parent = id;
+    }
+    let ids: Vec<String> = depts
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut users: Vec<Value> = (0..299)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("u{i:04}"),
+                // Shared names, and text that must never reach the terminal raw.
+                "name": if i % 3 == 0 { "王伟".to_string() } else { format!("Person\u{1b}[31m{i}\u{9b}") },
+                "email": format!("p{i}@nasty.example"),
+                "status": "active",
+                "leader_id": null,
+                "dept_ids": [ids[i % ids.len()].clone()],
+            })
+        })
+        .collect();
+    users.push(serde_json::json!({
+        "id": "u-deepest", "name": DEEPEST, "email": "quill@nasty.example", "status": "active",
+        "leader_id": null, "dept_ids": ["chain9"],
+    }));
+    let path = dir.join("deep-nasty.json");
+    let org = serde_json::json!({"depts": depts, "users": users});
+    std::fs::write(&path, org.to_string()).expect("write org");
+    (path, DEEPEST)
+}
+
+#[test]
+fn a_start_with_no_snapshot_indexes_in_the_background_so_search_finds_the_deepest() {
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let (org, name) = deep_nasty_org(scratch.path());
+    let fake = common::fake_server("wps", &org, &[]);
+    let env = [
+        ("ORGTUI_PROVIDER", "wps"),
+        ("ORGTUI_BASE_URL", fake.url.as_str()),
+        ("ORGTUI_APP_ID", common::APP_ID),
+        ("ORGTUI_APP_SECRET", common::APP_SECRET),
+        // Paced, as a real profile is: the index takes long enough to be seen.
+        ("ORGTUI_RATE_LIMIT", "40"),
+    ];
+    let home = tempfile::tempdir().expect("temp dir");
+    let started = Instant::now();
+    let mut tui = Session::start_env(home, &[], true, &env);
+    tui.wait_for("the root in the tree", |sc, _| has(&sc.left(), "Nasty"));
+    // Only `/` and the query: the index started by itself.
+    tui.send("/");
+    tui.send(name);
+    tui.wait_until(
+        started + Duration::from_secs(10),
+        &format!("{name} found within 10 s of the start"),
+        |sc, _| {
+            let left = sc.left();
+            left[0].contains("Results") && left[1].contains(name)
+        },
+    );
+    tui.wait_for("the index to finish", |sc, _| {
+        sc.status().contains("loaded") && sc.status().contains("people in")
+    });
+    // The status bar showed the index's progress on some screen in between.
+    let raw = tui.raw();
+    let mut replay = Screen::new(COLS, ROWS);
+    let mut fed = 0;
+    let shown = (0..raw.len()).step_by(64).chain([raw.len()]).any(|end| {
+        fed += replay.feed(&raw[fed..end.max(fed)]);
+        let status = replay.status();
+        status.contains("indexing:") && status.contains("people") && status.contains("p pauses")
+    });
+    assert!(shown, "the status bar showed the indexing progress");
+    // Nothing hostile reached the terminal raw, and the fake refused nothing.
+    for bad in [
+        "\u{1b}]52;c;QQ==",
+        "\u{202e}",
+        "\u{9b}",
+        "\u{1b}[31m4",
+        "\u{1b}[2JCorp",
+    ] {
+        assert!(
+            !String::from_utf8_lossy(&raw).contains(bad),
+            "{bad:?} reached the terminal"
+        );
+    }
+    assert_eq!(fake.stats()["refused"], 0, "{}", fake.stats());
+    tui.send("\x1b");
+    tui.wait_for("back in the tree", |sc, _| sc.status().contains("q quit"));
     tui.send("q");
     assert!(tui.wait_exit().success());
 }

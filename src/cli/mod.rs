@@ -281,6 +281,7 @@ async fn run_tui(cli: &Cli) -> Result<i32> {
                 (None, Some(format!("snapshot discarded: {e}")))
             }
         };
+    let index = config::index_settings(&session.file, &session.file_name, &config::process_env)?;
     let opts = crate::tui::Options {
         title: format!(
             "{} · {}",
@@ -296,6 +297,8 @@ async fn run_tui(cli: &Cli) -> Result<i32> {
         snapshot_path: session.snapshot_path.clone(),
         offline: session.offline,
         note,
+        index,
+        concurrency: session.profile.http.concurrency,
     };
     crate::tui::run(session.dir.clone(), opts).await?;
     Ok(exit::OK)

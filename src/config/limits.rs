@@ -100,14 +100,26 @@ pub const SECRET_CMD_TIMEOUT: Limit = Limit {
     zero_means: None,
     unit: "seconds",
 };
+/// How old the browser's snapshot may be before a start indexes the whole org again in the
+/// background (a top-level setting, not a profile's). Up to a year; 0 indexes on every start.
+pub const INDEX_MAX_AGE: Limit = Limit {
+    key: "index_max_age",
+    env: "ORGTUI_INDEX_MAX_AGE",
+    min: 0.01,
+    max: 8760.0,
+    integer: false,
+    zero_means: Some("index on every start"),
+    unit: "hours",
+};
 /// Every bounded setting, for documentation and doctor.
-pub const LIMITS: [Limit; 6] = [
+pub const LIMITS: [Limit; 7] = [
     RATE_LIMIT,
     CONCURRENCY,
     TIMEOUT,
     DEADLINE,
     MAX_RESPONSE_BYTES,
     SECRET_CMD_TIMEOUT,
+    INDEX_MAX_AGE,
 ];
 /// `app_secret_cmd_timeout_secs` when unset.
 pub const DEFAULT_SECRET_CMD_TIMEOUT: Duration = Duration::from_secs(30);

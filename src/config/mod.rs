@@ -46,6 +46,12 @@ pub struct ConfigFile {
     pub keys: Option<toml::Table>,
     #[serde(default)]
     pub clipboard: Option<String>,
+    /// The browser's background indexing: `auto` or `off` (`browser::index_settings`).
+    #[serde(default)]
+    pub index: Option<String>,
+    /// Hours a snapshot stays fresh enough not to index again (`INDEX_MAX_AGE`).
+    #[serde(default)]
+    pub index_max_age: Option<toml::Value>,
 }
 
 /// One profile as written. Numbers stay raw TOML until `resolve` checks them against
@@ -94,8 +100,11 @@ impl std::fmt::Debug for ProfileFile {
     }
 }
 
+mod browser;
 mod limits;
 mod secret_cmd;
+
+pub use self::browser::{DEFAULT_INDEX_MAX_AGE, IndexSettings, index_settings};
 
 pub use self::limits::*;
 use self::limits::{bounded, whole_secs};

@@ -72,8 +72,16 @@ pub enum Effect {
         text: String,
         what: String,
     },
-    /// Load everything under this department (the crawler).
-    Crawl(Dept),
+    /// Load everything under this department (the crawler); `background`: the index a
+    /// start runs by itself, which leaves room for the user's own requests.
+    Crawl {
+        start: Dept,
+        background: bool,
+    },
+    /// Pause (true) or resume the crawl.
+    PauseCrawl(bool),
+    /// The background index becomes a crawl asked for: every slot of the profile's.
+    HurryCrawl,
     CancelCrawl,
     /// Write what is loaded to the on-disk snapshot.
     SaveSnapshot,

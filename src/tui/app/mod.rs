@@ -17,6 +17,7 @@ mod scroll;
 mod search_view;
 mod tree_view;
 
+pub use crawl::{CrawlRun, thousands};
 pub use effect::{Effect, Loaded, Request};
 use jump::Jump;
 pub use search_view::{ResultRow, SearchState};
@@ -94,8 +95,12 @@ pub struct App {
     pub no_color: bool,
     /// Requests out, for the status bar.
     pub in_flight: usize,
-    /// A crawl in progress (`a`), and how far it got.
-    pub crawl: Option<ProgressView>,
+    /// A crawl in progress (`a`, or the background index), and how far it got.
+    pub crawl: Option<CrawlRun>,
+    /// Background indexing as configured (`crawl.rs`); off unless the runtime sets it.
+    pub index: crate::config::IndexSettings,
+    /// This start indexes once the root is known (decided in `init`).
+    index_wanted: bool,
     requested_users: HashSet<String>,
     detail_wanted: Option<(String, u64)>,
     jump: Option<Jump>,
@@ -125,6 +130,8 @@ impl App {
             no_color: false,
             in_flight: 0,
             crawl: None,
+            index: App::no_index(),
+            index_wanted: false,
             requested_users: HashSet::new(),
             detail_wanted: None,
             jump: None,
@@ -137,8 +144,9 @@ impl App {
         self.tree.root.as_deref() == Some(crate::model::RANGE_ROOT_ID)
     }
 
-    /// The effects to start with.
+    /// The effects to start with; the snapshot (if any) is restored and `index` set.
     pub fn init(&mut self) -> Vec<Effect> {
+        self.index_wanted = self.index_due();
         self.counted(vec![Effect::Request(Request::LoadRoot)])
     }
 
@@ -235,6 +243,7 @@ impl App {
             Action::Help => self.help = true,
             Action::Quit => return vec![Effect::Quit],
             Action::CrawlAll => return self.start_crawl(),
+            Action::PauseCrawl => return self.toggle_crawl_pause(),
         }
         self.note_selection()
     }
@@ -326,6 +335,8 @@ impl App {
                     self.people.clear();
                     // Parts of that snapshot still arriving are dropped too.
                     self.snapshot_age = None;
+                    // Nothing of this org is known yet.
+                    self.index_wanted = self.index_due();
                     self.selected = 0;
                     self.scroll = 0;
                 }
@@ -333,6 +344,8 @@ impl App {
                 self.tree.set_root(root);
                 let mut more = self.expand(&id);
                 more.extend(fx);
+                // After the root's own listings: what is on screen is asked for first.
+                more.extend(self.auto_index());
                 more
             }
             Loaded::Root(Err(e)) => {
@@ -453,29 +466,8 @@ impl App {
                 Vec::new()
             }
             Loaded::CrawlFound(found) => self.on_crawl_found(found),
-            Loaded::CrawlProgress(view) => {
-                if self.crawl.is_some() {
-                    self.crawl = Some(view);
-                }
-                Vec::new()
-            }
-            Loaded::CrawlDone(result) => {
-                self.crawl = None;
-                match result {
-                    Ok(v) => {
-                        let msg = format!(
-                            "loaded {} departments, {} people in {:.1} s",
-                            v.depts_done,
-                            v.people,
-                            v.elapsed.as_secs_f64()
-                        );
-                        self.info(&msg);
-                        return vec![Effect::SaveSnapshot];
-                    }
-                    Err(e) => self.error(&format!("loading stopped: {e}")),
-                }
-                Vec::new()
-            }
+            Loaded::CrawlProgress(view) => self.on_crawl_progress(view),
+            Loaded::CrawlDone(result) => self.on_crawl_done(result),
             Loaded::Copied(Ok(report)) => {
                 self.info(&report);
                 Vec::new()

@@ -31,8 +31,8 @@ impl Default for KeyMap {
             (Action::Reload, &["r"]),
             (Action::Help, &["?"]),
             (Action::Quit, &["q", "Ctrl-c"]),
-            // Reserved for loading the whole directory (next issue).
             (Action::CrawlAll, &["a"]),
+            (Action::PauseCrawl, &["p"]),
         ];
         let bindings = DEFAULTS
             .iter()

@@ -42,11 +42,13 @@ pub enum Action {
     Help,
     Quit,
     CrawlAll,
+    /// Pause or resume the crawl (`a` or the background index).
+    PauseCrawl,
 }
 
 impl Action {
     /// All actions, in the order the help overlay lists them.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Up,
         Action::Down,
         Action::Expand,
@@ -63,6 +65,7 @@ impl Action {
         Action::JumpLeader,
         Action::Reload,
         Action::CrawlAll,
+        Action::PauseCrawl,
         Action::Help,
         Action::Quit,
     ];
@@ -88,6 +91,7 @@ impl Action {
             Action::Help => "help",
             Action::Quit => "quit",
             Action::CrawlAll => "crawl_all",
+            Action::PauseCrawl => "pause_crawl",
         }
     }
 
@@ -116,6 +120,7 @@ impl Action {
             Action::Help => "help",
             Action::Quit => "quit",
             Action::CrawlAll => "load whole directory",
+            Action::PauseCrawl => "pause / resume loading",
         }
     }
 }

@@ -51,6 +51,7 @@ fn defaults() {
         (ch('q'), Action::Quit),
         (ctrl('c'), Action::Quit),
         (ch('a'), Action::CrawlAll),
+        (ch('p'), Action::PauseCrawl),
     ];
     for (e, a) in cases {
         assert_eq!(m.action(&e), Some(a), "{e:?}");

@@ -15,6 +15,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::JoinHandle;
 
 use super::search_worker::{SearchCmd, SearchWorker};
+use super::throttle::Throttled;
 use crate::crawl::{CrawlOptions, Progress, crawl_with};
 use crate::directory::Directory;
 use crate::error::Error;
@@ -86,7 +87,9 @@ pub struct Executor {
     clipboard: Arc<dyn CopyTarget>,
     /// None: nothing is saved (no snapshot path, or offline: nothing new to save).
     store: Option<Store>,
-    crawler: Option<Arc<Progress>>,
+    crawler: Option<Crawler>,
+    /// The profile's requests in flight (`concurrency`): a crawl's share is cut from it.
+    concurrency: usize,
     /// Native clipboard tools still being fed.
     copying: Vec<JoinHandle<()>>,
     /// A save asked for while the previous snapshot's people were still arriving.
@@ -113,9 +116,15 @@ impl Executor {
             clipboard,
             store,
             crawler: None,
+            concurrency: crate::http::HttpOptions::default().concurrency,
             copying: Vec::new(),
             save_when_restored: false,
         }
+    }
+
+    /// The profile's concurrency, which crawls share out (see `crawl_slots`).
+    pub fn set_concurrency(&mut self, concurrency: usize) {
+        self.concurrency = concurrency.max(1);
     }
 
     /// The search index, when matching runs in order (tests look at it).
@@ -137,10 +146,22 @@ impl Executor {
                 self.search(SearchCmd::Query { generation, query });
             }
             Effect::Copy { text, what } => self.copy(text, what, terminal).await,
-            Effect::Crawl(start) => self.crawl(start).await,
+            Effect::Crawl { start, background } => self.crawl(start, background).await,
+            Effect::HurryCrawl => {
+                if let Some(c) = &self.crawler {
+                    c.dir.widen(crawl_slots(self.concurrency, false));
+                }
+            }
+            Effect::PauseCrawl(paused) => {
+                if let Some(c) = &self.crawler {
+                    let _ = c.pause.send(paused);
+                }
+            }
             Effect::CancelCrawl => {
-                if let Some(p) = self.crawler.take() {
-                    p.cancel();
+                if let Some(c) = self.crawler.take() {
+                    c.progress.cancel();
+                    // Calls held back by a pause end with the crawl.
+                    let _ = c.pause.send(false);
                 }
             }
             // Not while the previous snapshot's people are still arriving: the save would
@@ -259,17 +280,25 @@ impl Executor {
     }
 
     /// Crawl under `start`: each department's listings and the end come back as messages;
-    /// in the background also the progress, four times a second.
-    async fn crawl(&mut self, start: Dept) {
+    /// in the background also the progress, four times a second. The crawl goes through
+    /// `Throttled` (pausable, `crawl_slots` calls at once).
+    async fn crawl(&mut self, start: Dept, background: bool) {
         let progress = Arc::new(Progress::new());
+        let (pause, paused) = tokio::sync::watch::channel(false);
+        let slots = crawl_slots(self.concurrency, background);
+        let dir = Arc::new(Throttled::new(self.dir.clone(), slots, paused));
         match self.schedule {
             Schedule::InOrder => {
-                let done = crawl_to_end(start, self.dir.clone(), &progress, &self.tx).await;
+                let done = crawl_to_end(start, dir, &progress, &self.tx).await;
                 self.send(done);
             }
             Schedule::Background => {
-                self.crawler = Some(progress.clone());
-                let (dir, tx) = (self.dir.clone(), self.tx.clone());
+                self.crawler = Some(Crawler {
+                    progress: progress.clone(),
+                    pause,
+                    dir: dir.clone(),
+                });
+                let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let ticker = {
                         let (p, tx) = (progress.clone(), tx.clone());
@@ -306,6 +335,24 @@ impl Executor {
         let snap = crate::tui::persist::capture(app, &store.profile, &store.provider);
         store.target.save(snap, now);
     }
+}
+
+/// A crawl running in the background: its counters (and cancel flag) and its pause.
+struct Crawler {
+    progress: Arc<Progress>,
+    pause: tokio::sync::watch::Sender<bool>,
+    dir: Arc<Throttled>,
+}
+
+/// Calls a crawl may have out at once, of the profile's `concurrency`. `a` (asked for, the
+/// user waits on it) takes them all. The background index takes half (at least one): the
+/// user's own requests then always find an HTTP permit free, and queue for the rate limit
+/// behind at most that many of the index's, which at the providers' 10 to 50 requests a
+/// second is a fraction of a second; with a request's latency well under a second, half
+/// the permits still keep the rate limit busy, so the index is barely slower for it.
+pub fn crawl_slots(concurrency: usize, background: bool) -> usize {
+    let all = concurrency.max(1);
+    if background { (all / 2).max(1) } else { all }
 }
 
 /// The real crawler, run to the end; each department it finds goes out as it is found.

@@ -6,6 +6,7 @@ pub mod bench_exit;
 pub mod executor;
 pub mod restore;
 pub mod search_worker;
+mod throttle;
 
 use std::io::stdout;
 use std::sync::Arc;
@@ -43,6 +44,10 @@ pub struct Options {
     /// A first message for the status bar (e.g. a snapshot that had to be discarded).
     pub note: Option<String>,
     pub keymap: KeyMap,
+    /// Background indexing (`index`, `index_max_age`); never offline.
+    pub index: crate::config::IndexSettings,
+    /// The profile's requests in flight, which the background index takes half of.
+    pub concurrency: usize,
     pub clipboard: ClipboardMode,
     pub no_color: bool,
 }
@@ -78,11 +83,13 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
         Arc::new(clipboard),
         store,
     );
+    exec.set_concurrency(opts.concurrency);
     // Never dropped: the process ends when the browser does, and freeing a 100,000-person
     // org piece by piece would only delay the exit by tens of milliseconds.
     let mut app = std::mem::ManuallyDrop::new(App::new(opts.title.clone(), opts.keymap.clone()));
     app.no_color = opts.no_color;
     app.offline = opts.offline;
+    app.index = opts.index;
     if let Some(note) = opts.note.take() {
         app.message = Some((note, Level::Error));
     }

@@ -64,6 +64,7 @@ pub fn draw_results(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let block = theme.block(title, app.focus == Focus::Search && !app.help);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    let inner = draw_coverage(frame, app, theme, inner);
     let width = usize::from(inner.width);
     let mut lines: Vec<Line> = rows
         .iter()
@@ -91,6 +92,26 @@ pub fn draw_results(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         lines.push(Line::styled("no match among what is loaded", theme.dim()));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// While a crawl runs, its last line says the results cover only part of the org; the
+/// rest of `area` is left for the results.
+fn draw_coverage(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) -> Rect {
+    let Some(note) = app.coverage_note().filter(|_| area.height > 1) else {
+        return area;
+    };
+    let rest = Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    let line = Rect {
+        y: rest.bottom(),
+        height: 1,
+        ..area
+    };
+    let text = fit(&note, usize::from(area.width));
+    frame.render_widget(Paragraph::new(Line::styled(text, theme.warn())), line);
+    rest
 }
 
 fn result_line<'a>(app: &App, theme: &Theme, row: &ResultRow, width: usize) -> Line<'a> {

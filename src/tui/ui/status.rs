@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, clean, fit, spinner};
-use crate::tui::app::{App, Focus, Level};
+use crate::tui::app::{App, CrawlRun, Focus, Level, thousands};
 use crate::tui::keys::Action;
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
@@ -25,15 +25,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             theme.warn(),
         ));
     }
-    if let Some(v) = &app.crawl {
-        spans.push(Span::styled(
-            format!(
-                " {} loading all: {} · Esc cancels ",
-                spinner(app.ticks),
-                v.describe()
-            ),
-            theme.warn(),
-        ));
+    if let Some(run) = &app.crawl {
+        spans.push(Span::styled(crawl_status(app, run), theme.warn()));
     } else if app.in_flight > 0 {
         spans.push(Span::styled(
             format!(" {} loading {} ", spinner(app.ticks), app.in_flight),
@@ -52,7 +45,13 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     let hints = hints(app);
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
-    let room = width.saturating_sub(used.saturating_add(hints.width()).saturating_add(1));
+    let mut room = width.saturating_sub(used.saturating_add(hints.width()).saturating_add(1));
+    // A message that does not fit beside the hints goes before them: it is news, they are not.
+    if let Some((text, _)) = &app.message
+        && clean(text).width().saturating_add(1) > room
+    {
+        room = width.saturating_sub(used);
+    }
     if let Some((text, level)) = &app.message {
         let style = match level {
             Level::Info => theme.ok(),
@@ -70,15 +69,56 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// ` ⠋ indexing: 3/40 depts · 120 people · 2 s left · p pauses `: short, so a message
+/// still fits beside it; `a`'s own crawl as before. Paused, the counts and how to resume.
+fn crawl_status(app: &App, run: &CrawlRun) -> String {
+    let v = &run.view;
+    let pause = first_key(app, Action::PauseCrawl);
+    let counts = format!(
+        "{}/{} depts · {} people",
+        thousands(v.depts_done),
+        thousands(v.depts_known),
+        thousands(v.people)
+    );
+    let what = if run.background {
+        "indexing"
+    } else {
+        "loading all"
+    };
+    if run.paused {
+        return format!(" ‖ {what} paused: {counts} · {pause} resumes ");
+    }
+    if !run.background {
+        let esc = first_key(app, Action::Escape);
+        return format!(
+            " {} loading all: {} · {esc} cancels ",
+            spinner(app.ticks),
+            v.describe()
+        );
+    }
+    let left = v
+        .time_left()
+        .filter(|_| v.depts_done < v.depts_known)
+        .map(|t| format!(" · {} s left", t.as_secs()))
+        .unwrap_or_default();
+    format!(
+        " {} indexing: {counts}{left} · {pause} pauses ",
+        spinner(app.ticks)
+    )
+}
+
+/// The first key bound to `a`, as the help shows it.
+fn first_key(app: &App, a: Action) -> String {
+    app.keymap
+        .keys_for(a)
+        .into_iter()
+        .next()
+        .unwrap_or_default()
+}
+
 /// Key hints for the current mode, from the actual bindings.
 fn hints(app: &App) -> String {
-    let key = |a: Action| {
-        app.keymap
-            .keys_for(a)
-            .into_iter()
-            .next()
-            .unwrap_or_default()
-    };
+    let key = |a: Action| first_key(app, a);
     if app.help {
         return format!("{} close ", key(Action::Escape));
     }
