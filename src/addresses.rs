@@ -1,6 +1,7 @@
 //! Email addresses out of what people paste: one parser for `orgtui lookup` and the browser's
 //! search box. It takes the forms of mail headers and clients: bare addresses, `Name <addr>`,
-//! `"Quoted, Name" <addr>` (a comma inside quotes separates nothing), `<addr>` alone,
+//! `"Quoted, Name" <addr>` (a comma inside quotes separates nothing), Outlook's unquoted
+//! `Last, First <addr>`, `<addr>` alone,
 //! `mailto:addr` (with `?subject=...` and comma lists), separated by `,` `;` whitespace,
 //! newlines, and the full-width `，` `；` `、`. Addresses come out once each (compared without
 //! regard to case), in first-seen order, as first written; every other token is rejected.
@@ -43,6 +44,7 @@ pub fn parse(text: &str) -> Parsed {
                 // What came before it since the last separator names it, unless it is an
                 // address itself (a list separated by spaces only) or a botched one.
                 let before = std::mem::take(&mut p.pending);
+                p.held = false;
                 for w in before.iter().filter(|w| !w.quoted && w.text.contains('@')) {
                     p.token(&w.text);
                 }
@@ -52,7 +54,7 @@ pub fn parse(text: &str) -> Parsed {
             ',' if strip_mailto(&p.word).is_some() => p.word.push(c),
             c if is_separator(c) => {
                 p.end_word();
-                p.flush();
+                p.separator(c);
             }
             c if c.is_whitespace() => p.end_word(),
             c => p.word.push(c),
@@ -110,6 +112,8 @@ struct Parser {
     seen: std::collections::HashSet<String>,
     rejected: Vec<String>,
     rejected_seen: std::collections::HashSet<String>,
+    /// `pending` ran past a comma: perhaps an unquoted `Last, First <addr>`.
+    held: bool,
 }
 
 impl Parser {
@@ -129,8 +133,21 @@ impl Parser {
         }
     }
 
+    /// A comma after words that may be the first half of an unquoted `Last, First <addr>`
+    /// (as Outlook copies) keeps them pending, once; any other separator ends them.
+    fn separator(&mut self, c: char) {
+        let name_part = |w: &Word| !w.quoted && !w.text.contains('@');
+        if c == ',' && !self.held && !self.pending.is_empty() && self.pending.iter().all(name_part)
+        {
+            self.held = true;
+        } else {
+            self.flush();
+        }
+    }
+
     /// Words with no `<addr>` after them: each is an address or rejected.
     fn flush(&mut self) {
+        self.held = false;
         for w in std::mem::take(&mut self.pending) {
             let t = w.text.trim();
             if !t.is_empty() {

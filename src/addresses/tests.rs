@@ -20,6 +20,13 @@ fn header_forms() {
         addrs("a@x.example Foo Bar <b@x.example>\nc@x.example"),
         ["a@x.example", "b@x.example", "c@x.example"]
     );
+    // Outlook's unquoted `Last, First <addr>`, separated by `;`.
+    let p = parse("Zhang, Wei <wei@x.example>; Li, Na <na@x.example>");
+    assert_eq!(p.addresses, ["wei@x.example", "na@x.example"]);
+    assert!(p.rejected.is_empty(), "{p:?}");
+    let p = parse("Zhang Wei, a@x.example, Li Na <b@x.example>");
+    assert_eq!(p.addresses, ["a@x.example", "b@x.example"]);
+    assert_eq!(p.rejected, ["Zhang", "Wei"]);
     assert_eq!(
         addrs("\"wei@x.example\" <wei@x.example>"),
         ["wei@x.example"]
