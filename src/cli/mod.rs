@@ -1,6 +1,7 @@
 //! The command line: parse, set up the directory client (a profile, or the in-process demo
 //! server), run one subcommand, and turn errors into one line on stderr and an exit status.
 
+mod completions;
 mod doctor;
 mod export;
 mod fake_org;
@@ -64,9 +65,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Users for the given emails, in input order. Unknown emails: exit status 1.
+    /// Users for the given emails, in input order, each once. Takes what mail clients copy
+    /// (`Name <addr>`, `"Last, First" <addr>`, `mailto:addr`), separated by commas,
+    /// semicolons, spaces or newlines. `-`, or no EMAIL with standard input not a terminal,
+    /// reads them from standard input (at most 4 MiB). Unknown emails, and tokens that are
+    /// not addresses, are named on stderr: exit status 1.
     Lookup {
-        #[arg(required = true, value_name = "EMAIL")]
+        #[arg(value_name = "EMAIL")]
         emails: Vec<String>,
         #[arg(long)]
         json: bool,
@@ -130,6 +135,11 @@ pub enum Command {
     FakeServer(Box<fake_server::Args>),
     /// Print a generated org file (deterministic for a seed).
     FakeOrg(fake_org::Args),
+    /// Print a shell completion script to standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 pub fn run() -> i32 {
@@ -186,6 +196,7 @@ async fn dispatch(cli: Cli) -> Result<i32> {
     match command {
         Command::FakeServer(args) => return fake_server::run(args).await,
         Command::FakeOrg(args) => return fake_org::run(args),
+        Command::Completions { shell } => return completions::run(*shell),
         Command::Doctor { json } => return doctor::run(&cli, *json).await,
         Command::Search { query, limit, json } => {
             return search::run(&cli, &query.join(" "), *limit, *json);
@@ -228,6 +239,7 @@ async fn dispatch(cli: Cli) -> Result<i32> {
         Command::Search { .. }
         | Command::FakeServer(_)
         | Command::FakeOrg(_)
+        | Command::Completions { .. }
         | Command::Doctor { .. } => Ok(exit::OK),
     }?;
     if let (Some(r), Some(path)) = (recorder, &session.snapshot_path) {

@@ -19,42 +19,18 @@ pub enum QueryKind {
     Text(String),
 }
 
-/// Classify a query. Emails may be pasted from a mail client, so full-width separators and
-/// `<...>` or quotes around an address are accepted too.
+/// Classify a query. Emails may be pasted from a mail client: `crate::addresses` reads them
+/// (`Name <addr>`, quotes, `mailto:`, full-width separators); any other token makes it text.
 pub fn classify(query: &str) -> QueryKind {
     let t = query.trim();
     if t.is_empty() {
         return QueryKind::Empty;
     }
-    let mut emails: Vec<String> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
-    for token in t.split(is_email_separator).filter(|s| !s.is_empty()) {
-        let token = token.trim_matches(|c| matches!(c, '<' | '>' | '"' | '\'' | '(' | ')'));
-        if !looks_like_email(token) {
-            return QueryKind::Text(t.to_string());
-        }
-        let key = token.to_lowercase();
-        if !seen.contains(&key) {
-            seen.push(key);
-            emails.push(token.to_string());
-        }
-    }
-    if emails.is_empty() {
+    let parsed = crate::addresses::parse(t);
+    if parsed.addresses.is_empty() || !parsed.rejected.is_empty() {
         QueryKind::Text(t.to_string())
     } else {
-        QueryKind::Emails(emails)
-    }
-}
-
-fn is_email_separator(c: char) -> bool {
-    c.is_whitespace() || matches!(c, ',' | ';' | '，' | '；' | '、')
-}
-
-/// `x@y`: one `@` with something on both sides.
-fn looks_like_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && !domain.is_empty() && !domain.contains('@'),
-        None => false,
+        QueryKind::Emails(parsed.addresses)
     }
 }
 

@@ -78,3 +78,19 @@ fn classify_cases() {
     assert_eq!(classify("@x"), QueryKind::Text("@x".into()));
     assert_eq!(classify(", ;"), QueryKind::Text(", ;".into()));
 }
+
+#[test]
+fn classify_takes_mail_header_forms() {
+    assert_eq!(
+        classify("\"Zhang, Wei\" <wei@x.com>; 李娜 <na@x.com>, mailto:ben@x.com?subject=hi"),
+        QueryKind::Emails(vec![
+            "wei@x.com".into(),
+            "na@x.com".into(),
+            "ben@x.com".into()
+        ])
+    );
+    assert_eq!(
+        classify("Zhang Wei, na@x.com"),
+        QueryKind::Text("Zhang Wei, na@x.com".into())
+    );
+}
