@@ -41,6 +41,9 @@ static CANDIDATES: LazyLock<Vec<Candidate>> = LazyLock::new(|| {
         email: None,
         employee_id: None,
         title: None,
+        status: None,
+        dept_ids: Vec::new(),
+        path: None,
     });
     let users = org.users.into_iter().map(|u| Candidate {
         kind: Kind::User,
@@ -49,6 +52,9 @@ static CANDIDATES: LazyLock<Vec<Candidate>> = LazyLock::new(|| {
         email: u.email,
         employee_id: u.employee_id,
         title: u.title,
+        status: u.status,
+        dept_ids: u.dept_ids,
+        path: None,
     });
     depts.chain(users).collect()
 });

@@ -6,6 +6,7 @@ mod index;
 mod pinyin;
 mod ranking;
 mod searcher;
+mod words;
 
 use super::*;
 use crate::model::generate::{GenSpec, generate};
@@ -29,6 +30,9 @@ fn user(id: &str, name: &str) -> Candidate {
         email: None,
         employee_id: None,
         title: None,
+        status: None,
+        dept_ids: Vec::new(),
+        path: None,
     }
 }
 
@@ -56,6 +60,9 @@ fn generated(users: usize, depts: usize) -> SearchIndex {
             email: None,
             employee_id: None,
             title: None,
+            status: None,
+            dept_ids: Vec::new(),
+            path: None,
         });
     }
     for u in org.users {
@@ -66,6 +73,9 @@ fn generated(users: usize, depts: usize) -> SearchIndex {
             email: u.email,
             employee_id: u.employee_id,
             title: u.title,
+            status: u.status,
+            dept_ids: u.dept_ids,
+            path: None,
         });
     }
     idx
