@@ -39,17 +39,11 @@ impl DeptMatches {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, p)| {
-                    Some(Candidate {
-                        kind: Kind::Dept,
-                        id: i.to_string(),
-                        name: p.as_deref()?.to_string(),
-                        email: None,
-                        employee_id: None,
-                        title: None,
-                        status: None,
-                        dept_ids: Vec::new(),
-                        path: None,
-                    })
+                    Some(Candidate::new(
+                        Kind::Dept,
+                        i.to_string(),
+                        p.as_deref()?.into(),
+                    ))
                 })
                 .collect();
             self.paths = Some(Box::new(paths));

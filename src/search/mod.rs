@@ -54,6 +54,23 @@ pub struct Candidate {
     pub path: Option<String>,
 }
 
+impl Candidate {
+    /// A candidate with only a kind, id and name.
+    pub fn new(kind: Kind, id: String, name: String) -> Candidate {
+        Candidate {
+            kind,
+            id,
+            name,
+            email: None,
+            employee_id: None,
+            title: None,
+            status: None,
+            dept_ids: Vec::new(),
+            path: None,
+        }
+    }
+}
+
 /// Which field matched best.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {

@@ -23,17 +23,7 @@ impl SearchOnce for SearchIndex {
 }
 
 fn user(id: &str, name: &str) -> Candidate {
-    Candidate {
-        kind: Kind::User,
-        id: id.into(),
-        name: name.into(),
-        email: None,
-        employee_id: None,
-        title: None,
-        status: None,
-        dept_ids: Vec::new(),
-        path: None,
-    }
+    Candidate::new(Kind::User, id.into(), name.into())
 }
 
 fn index_of(cands: Vec<Candidate>) -> SearchIndex {
@@ -53,17 +43,7 @@ fn generated(users: usize, depts: usize) -> SearchIndex {
     let org = generate(&GenSpec::new(users, depts, 1));
     let mut idx = SearchIndex::new();
     for d in org.depts {
-        idx.insert(Candidate {
-            kind: Kind::Dept,
-            name: d.name.unwrap_or_default(),
-            id: d.id,
-            email: None,
-            employee_id: None,
-            title: None,
-            status: None,
-            dept_ids: Vec::new(),
-            path: None,
-        });
+        idx.insert(Candidate::new(Kind::Dept, d.id, d.name.unwrap_or_default()));
     }
     for u in org.users {
         idx.insert(Candidate {
