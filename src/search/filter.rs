@@ -4,6 +4,9 @@
 
 use crate::model::UserStatus;
 
+/// The most `in:` words kept; later ones are ignored.
+const MAX_IN: usize = 8;
+
 /// The filters of a query. Empty when it has none.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filters {
@@ -40,7 +43,10 @@ pub fn split_filters(query: &str) -> (String, Result<Filters, String>) {
             continue;
         }
         if name == "in:" {
-            filters.depts.push(value.to_string());
+            // Each costs a pass over the departments; more than a few is no real query.
+            if filters.depts.len() < MAX_IN && !filters.depts.iter().any(|d| d == value) {
+                filters.depts.push(value.to_string());
+            }
         } else {
             match UserStatus::parse(&value.to_lowercase()) {
                 Some(s) => filters.status = Some(s),

@@ -23,6 +23,9 @@ use super::tier::tier;
 
 pub(super) const TIER_SHIFT: u32 = 16;
 
+/// The most words matched one by one (see `Query::words`).
+pub(super) const MAX_WORDS: usize = 8;
+
 /// The score of an exact email match, for pasted lists of addresses.
 pub(super) fn exact_email_score() -> u32 {
     tier(Field::Email, Quality::Exact) << TIER_SHIFT
@@ -60,7 +63,8 @@ impl Query {
             .filter(|w| !w.is_empty())
             .map(Query::word)
             .collect();
-        if words.len() < 2 {
+        // Beyond a few words, only the whole query is matched: each word costs a pass.
+        if words.len() < 2 || words.len() > MAX_WORDS {
             words.clear();
         }
         let mut query = Query::word(&key);

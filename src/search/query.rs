@@ -167,7 +167,7 @@ impl Prefilter {
                     _ => words.as_str(),
                 };
                 let split: Vec<&str> = query.split_whitespace().collect();
-                if split.len() > 1 {
+                if (2..=super::matcher::MAX_WORDS).contains(&split.len()) {
                     let words: Option<Vec<Prefilter>> =
                         split.iter().map(|w| Prefilter::word(w)).collect();
                     let mut all = Prefilter::word(query)?;
