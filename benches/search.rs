@@ -34,14 +34,10 @@ const QUERIES: [&str; 8] = [
 
 static CANDIDATES: LazyLock<Vec<Candidate>> = LazyLock::new(|| {
     let org = generate(&GenSpec::new(100_000, 5_000, 1));
-    let depts = org.depts.into_iter().map(|d| Candidate {
-        kind: Kind::Dept,
-        name: d.name.unwrap_or_default(),
-        id: d.id,
-        email: None,
-        employee_id: None,
-        title: None,
-    });
+    let depts = org
+        .depts
+        .into_iter()
+        .map(|d| Candidate::new(Kind::Dept, d.id, d.name.unwrap_or_default()));
     let users = org.users.into_iter().map(|u| Candidate {
         kind: Kind::User,
         name: u.name.unwrap_or_default(),
@@ -49,6 +45,9 @@ static CANDIDATES: LazyLock<Vec<Candidate>> = LazyLock::new(|| {
         email: u.email,
         employee_id: u.employee_id,
         title: u.title,
+        status: u.status,
+        dept_ids: u.dept_ids,
+        path: None,
     });
     depts.chain(users).collect()
 });

@@ -40,6 +40,23 @@ pub fn cap(path: String) -> String {
     format!("{CUT}/{tail}")
 }
 
+/// The last `n` names of `path` (at least one), with `…/` standing for those left out:
+/// `Acme/R&D/Backend` → `…/R&D/Backend`. What a results row shows.
+pub fn tail(path: &str, n: usize) -> String {
+    let names: Vec<&str> = path.split('/').collect();
+    let keep = n.max(1);
+    if names.len() <= keep {
+        return path.to_string();
+    }
+    let from = names.len().saturating_sub(keep);
+    let rest = names.get(from..).unwrap_or_default().join("/");
+    if rest.starts_with(CUT) {
+        rest
+    } else {
+        format!("{CUT}/{rest}")
+    }
+}
+
 /// A path collected from a department upwards, one name per ancestor. It keeps a visited
 /// set, so a parent chain that loops ends where it closes, and it stops taking names once
 /// [`MAX_PATH_BYTES`] are reached, so a walk is bounded by the path's size whatever the
@@ -88,6 +105,15 @@ impl PathUp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tail_keeps_the_last_names() {
+        assert_eq!(tail("Acme/R&D/Backend", 2), "…/R&D/Backend");
+        assert_eq!(tail("Acme/R&D", 2), "Acme/R&D");
+        assert_eq!(tail("Acme", 2), "Acme");
+        assert_eq!(tail("…/x/R&D/Backend", 3), "…/x/R&D/Backend");
+        assert_eq!(tail("a/b", 0), "…/b");
+    }
 
     #[test]
     fn short_paths_are_kept_whole() {

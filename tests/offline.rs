@@ -361,3 +361,58 @@ fn demo_snapshot_offline() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), stdout(&online));
 }
+
+#[test]
+fn org_file_search_words_in_any_order_and_filters() {
+    let home = scratch();
+    let h = home.path();
+    let out = org_file(h, &["search", "wei", "zhang"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let first = text.lines().next().unwrap_or_default();
+    // Name, title and where the person sits.
+    assert_eq!(
+        first,
+        "张伟 <wei.zhang192@acme.example> [u000192] · 销售经理  (Acme 集团/客户成功部)"
+    );
+
+    let out = org_file(
+        h,
+        &[
+            "search",
+            "in:yanfa",
+            "is:active",
+            "--limit",
+            "500",
+            "--json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows = json(&out);
+    let rows = rows.as_array().unwrap();
+    assert!(rows.len() > 1, "{rows:?}");
+    for r in rows {
+        assert_eq!(r["kind"], "user");
+        assert_eq!(r["status"], "active", "{r}");
+        let depts = r["depts"].as_array().unwrap();
+        assert!(
+            depts
+                .iter()
+                .any(|d| d["path"].as_str().unwrap().contains("研发中心")),
+            "{r}"
+        );
+    }
+
+    let out = org_file(h, &["search", "is:dimission", "--limit", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.lines().all(|l| l.contains("(dimission)")), "{text}");
+
+    let out = org_file(h, &["search", "zhang", "is:gone"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("is:gone") && err.contains("active"), "{err}");
+    assert!(stdout(&out).is_empty());
+}

@@ -1243,3 +1243,32 @@ async fn a_start_with_no_snapshot_indexes_everyone_and_saves() {
     let msg = &h.app.message.as_ref().unwrap().0;
     assert!(msg.starts_with("loaded "), "{msg}");
 }
+
+#[tokio::test]
+async fn search_words_in_any_order_with_filters_and_rows_that_say_where() {
+    let mut h = Harness::demo().await;
+    let i = h.select_dept("d00005");
+    h.goto_row(i).await;
+    h.keys("l").await;
+    h.keys("/wei zhang in:kehu is:active").await;
+    let rows = h.app.search.rows();
+    let ids: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| match r {
+            ResultRow::Hit(hit) => Some(hit.id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids, ["u000192"], "{rows:?}");
+    let screen = h.render(100, 30);
+    assert!(
+        screen.contains("张伟  销售经理 · Acme 集团/客户成功部"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("search_words_filters", screen);
+    // An unknown status is shown as a hint, and nothing matches.
+    h.keys("<Esc>/zhang is:gone").await;
+    let screen = h.render(100, 30);
+    assert!(screen.contains("✗ unknown status is:gone"), "{screen}");
+    assert!(h.app.search.hits.is_empty());
+}

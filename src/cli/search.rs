@@ -9,15 +9,21 @@ use serde::Serialize;
 
 use super::output::{self, UserJson};
 use super::{Cli, SearchSource};
+use crate::dept_path;
 use crate::error::{Error, Result, exit};
-use crate::model::{Dept, User};
-use crate::search::{Hit, Kind, Prefilter, QueryKind, SearchIndex, Searcher, classify};
+use crate::model::{Dept, DeptRef, User};
+use crate::search::{
+    Hit, Kind, Prefilter, QueryKind, SearchIndex, Searcher, classify, split_filters,
+};
 use crate::snapshot::{LoadError, SearchRecord, SearchRecords, Snapshot};
 use crate::text::sanitize;
 
 pub fn run(cli: &Cli, query: &str, limit: usize, json: bool) -> Result<i32> {
     if matches!(classify(query), QueryKind::Empty) {
         return Err(Error::Usage("search: the query is empty".into()));
+    }
+    if let (_, Err(e)) = split_filters(query) {
+        return Err(Error::Usage(format!("search: {e}")));
     }
     if limit == 0 {
         return Err(Error::Usage("search: --limit must be at least 1".into()));
@@ -33,7 +39,7 @@ pub fn run(cli: &Cli, query: &str, limit: usize, json: bool) -> Result<i32> {
     let (depts, users) = data.records();
     let loaded = started.elapsed();
 
-    let (index, indexed) = build_index(&depts, &users, query);
+    let (index, indexed) = build_index(&data, &depts, &users, query);
     let index_built = started.elapsed();
 
     let hits = Searcher::new().search(&index, query, limit);
@@ -55,7 +61,7 @@ pub fn run(cli: &Cli, query: &str, limit: usize, json: bool) -> Result<i32> {
             .iter()
             .zip(&shown)
             .filter_map(|(h, s)| match s {
-                Shown::User(u) => Some(HitJson {
+                Shown::User(u, _) => Some(HitJson {
                     kind: "user",
                     score: h.score,
                     user: Some(UserJson::from(u)),
@@ -81,10 +87,13 @@ pub fn run(cli: &Cli, query: &str, limit: usize, json: bool) -> Result<i32> {
         let mut out = String::new();
         for s in &shown {
             match s {
-                Shown::User(u) => {
+                Shown::User(u, path) => {
                     out.push_str(&output::user_line(u));
-                    if let Some(p) = user_dept_path(u, &data, &depts) {
-                        out.push_str(&format!("  ({})", sanitize(&p)));
+                    if let Some(t) = u.title.as_deref() {
+                        out.push_str(&format!(" · {}", sanitize(t)));
+                    }
+                    if let Some(p) = path {
+                        out.push_str(&format!("  ({})", sanitize(&dept_path::tail(p, 2))));
                     }
                 }
                 Shown::Dept(d) => {
@@ -150,7 +159,8 @@ impl<'a> Data<'a> {
 
 /// A hit's record, owned.
 enum Shown {
-    User(User),
+    /// With the path of the first department.
+    User(User, Option<String>),
     Dept(Dept),
     /// Not in the snapshot (cannot happen: the index was built from it).
     Gone,
@@ -183,7 +193,17 @@ fn resolve(
         };
         let shown = match kind {
             Kind::Dept => data.dept(at)?.map_or(Shown::Gone, Shown::Dept),
-            Kind::User => data.user(at)?.map_or(Shown::Gone, Shown::User),
+            Kind::User => match data.user(at)? {
+                Some(mut u) => {
+                    with_dept_paths(&mut u, data, depts);
+                    let path = u
+                        .depts
+                        .first()
+                        .and_then(|d| d.path.clone().or(d.name.clone()));
+                    Shown::User(u, path)
+                }
+                None => Shown::Gone,
+            },
         };
         if let Some(slot) = out.get_mut(i) {
             *slot = shown;
@@ -196,39 +216,71 @@ fn resolve(
 /// cannot match `query` (see `search::Prefilter`): every department, then every person, as the
 /// browser inserts them. Leaving out non-matches changes no result, as scores do not depend
 /// on other candidates and the tie-break (insertion order) keeps the same relative order.
+/// With filters (`in:`, `is:`) every department goes in with its path and people with their
+/// status and departments, read from their whole records.
 /// Also returns which records went in, in order.
 fn build_index(
+    data: &Data<'_>,
     depts: &[SearchRecord<'_>],
     users: &[SearchRecord<'_>],
     query: &str,
 ) -> (SearchIndex, Vec<(Kind, usize)>) {
+    let filtered = matches!(split_filters(query), (_, Ok(f)) if !f.is_empty());
     let mut filter = Prefilter::new(query);
     let mut index = SearchIndex::new();
     let mut indexed = Vec::new();
     for (at, d) in depts.iter().enumerate() {
-        if filter.as_mut().is_none_or(|f| f.keep(&d.fields())) {
+        if filtered {
+            let mut c = d.candidate(Kind::Dept);
+            c.path = data.dept(at).ok().flatten().and_then(|d| d.path);
+            index.insert(c);
+            indexed.push((Kind::Dept, at));
+        } else if filter.as_mut().is_none_or(|f| f.keep(&d.fields())) {
             index.insert(d.candidate(Kind::Dept));
             indexed.push((Kind::Dept, at));
         }
     }
     for (at, u) in users.iter().enumerate() {
         if filter.as_mut().is_none_or(|f| f.keep(&u.fields())) {
-            index.insert(u.candidate(Kind::User));
+            let mut c = u.candidate(Kind::User);
+            if filtered && let Ok(Some(full)) = data.user(at) {
+                c.status = full.status;
+                c.dept_ids = full.dept_ids;
+            }
+            index.insert(c);
             indexed.push((Kind::User, at));
         }
     }
     (index, indexed)
 }
 
-/// Where someone sits: their first department's path (or name).
-fn user_dept_path(u: &User, data: &Data<'_>, depts: &[SearchRecord<'_>]) -> Option<String> {
-    if let Some(r) = u.depts.first() {
-        return r.path.clone().or_else(|| r.name.clone());
+/// Fill in `u.depts` (name and path of each department) from the snapshot's departments
+/// where the record has only the ids, so that every row can say where the person sits.
+fn with_dept_paths(u: &mut User, data: &Data<'_>, depts: &[SearchRecord<'_>]) {
+    if !u.depts.is_empty() || u.dept_ids.is_empty() {
+        return;
     }
-    let first = u.dept_ids.first()?;
-    let at = depts.iter().position(|d| d.id == first.as_str())?;
-    let d = data.dept(at).ok()??;
-    d.path.or(d.name)
+    let wanted: HashMap<&str, usize> = u
+        .dept_ids
+        .iter()
+        .take(64)
+        .enumerate()
+        .map(|(i, d)| (d.as_str(), i))
+        .collect();
+    let mut found: Vec<Option<DeptRef>> = vec![None; wanted.len()];
+    for (at, d) in depts.iter().enumerate() {
+        let Some(&i) = wanted.get(d.id) else { continue };
+        if let Ok(Some(d)) = data.dept(at)
+            && let Some(slot) = found.get_mut(i)
+        {
+            *slot = Some(DeptRef {
+                id: d.id,
+                name: d.name,
+                path: d.path,
+            });
+        }
+    }
+    u.depts = found.into_iter().flatten().collect();
 }
 
 #[derive(Serialize)]
@@ -329,10 +381,14 @@ mod tests {
             "q",
             "zzzzqqq",
             "  li  ",
+            "wei zhang",
+            "smith anna",
+            "zhang   w",
+            "zhang x2",
         ];
         for q in queries {
             let expected = Searcher::new().search(&full, q, 50);
-            let got = Searcher::new().search(&build_index(&depts, &users, q).0, q, 50);
+            let got = Searcher::new().search(&build_index(&data, &depts, &users, q).0, q, 50);
             assert_eq!(got, expected, "query {q:?}");
         }
     }

@@ -4,6 +4,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::facts::Facts;
 use super::hay::{self, Arena, Hay, WordStarts, fold_hay};
 use super::pinyin::{self, Form, Scratch, Sink};
 use super::query::matched_email;
@@ -105,6 +106,8 @@ pub struct SearchIndex {
     pub(super) keys: Table,
     /// Case-folded email → slots.
     pub(super) emails: Table,
+    /// Statuses, departments and paths, for the filters.
+    pub(super) facts: Facts,
     scratch: Scratch,
     form_buf: Vec<Form>,
     uid: u64,
@@ -125,6 +128,7 @@ impl Default for SearchIndex {
             arena: Arena::default(),
             keys: Table::default(),
             emails: Table::default(),
+            facts: Facts::default(),
             scratch: Scratch::default(),
             form_buf: Vec::new(),
             uid: NEXT_INDEX_UID.fetch_add(1, Ordering::Relaxed),
@@ -175,6 +179,7 @@ impl SearchIndex {
         self.name_lens.reserve(more);
         self.store.spans.reserve(more);
         self.store.kinds.reserve(more);
+        self.facts.reserve(more);
         for col in &mut self.cols {
             col.reserve(more);
         }
@@ -196,6 +201,7 @@ impl SearchIndex {
         let (mask, local) = self.masks_of(&entry);
         let name_len = u32::try_from(c.name.chars().count()).unwrap_or(u32::MAX);
         let s = slot as usize;
+        self.facts.set(s, &c);
         match existing {
             Some(_) => {
                 self.unlink_email(slot);
@@ -355,7 +361,12 @@ impl SearchIndex {
 
     /// The candidate with this kind and id, as inserted.
     pub fn get(&self, kind: Kind, id: &str) -> Option<Candidate> {
-        self.slot(kind, id).and_then(|s| self.store.candidate(s))
+        let s = self.slot(kind, id)?;
+        let mut c = self.store.candidate(s)?;
+        c.status = self.facts.status(s);
+        c.dept_ids = self.facts.dept_ids(s);
+        c.path = self.facts.path_of(&c.id).filter(|_| kind == Kind::Dept);
+        Some(c)
     }
 
     /// Changes on every insert; a `Searcher` drops its cached matches when it changes.

@@ -23,6 +23,9 @@ use super::tier::tier;
 
 pub(super) const TIER_SHIFT: u32 = 16;
 
+/// The most words matched one by one (see `Query::words`).
+pub(super) const MAX_WORDS: usize = 8;
+
 /// The score of an exact email match, for pasted lists of addresses.
 pub(super) fn exact_email_score() -> u32 {
     tier(Field::Email, Quality::Exact) << TIER_SHIFT
@@ -44,6 +47,9 @@ pub(super) struct Query {
     pub(super) compact: Needle,
     /// With an `@` the whole email is matched, else only its local part.
     pub(super) has_at: bool,
+    /// Each space-separated word on its own, when there are several: a candidate the whole
+    /// query does not match still matches when every word matches some field.
+    pub(super) words: Vec<Query>,
 }
 
 impl Query {
@@ -52,14 +58,50 @@ impl Query {
         if key.is_empty() {
             return None;
         }
-        let compact: Vec<char> = key.iter().copied().filter(|c| !c.is_whitespace()).collect();
-        Some(Query {
-            has_at: key.contains(&'@'),
-            full: Needle::new(&key),
-            compact: Needle::new(&compact),
-            key,
-        })
+        let mut words: Vec<Query> = key
+            .split(|c| c.is_whitespace())
+            .filter(|w| !w.is_empty())
+            .map(Query::word)
+            .collect();
+        // Beyond a few words, only the whole query is matched: each word costs a pass.
+        if words.len() < 2 || words.len() > MAX_WORDS {
+            words.clear();
+        }
+        let mut query = Query::word(&key);
+        query.words = words;
+        Some(query)
     }
+
+    /// `key` (case-folded) as one run of text.
+    fn word(key: &[char]) -> Query {
+        let compact: Vec<char> = key.iter().copied().filter(|c| !c.is_whitespace()).collect();
+        Query {
+            has_at: key.contains(&'@'),
+            full: Needle::new(key),
+            compact: Needle::new(&compact),
+            key: key.to_vec(),
+            words: Vec::new(),
+        }
+    }
+}
+
+/// Tiers of matches made of separate words (in any order): all below every whole-query tier
+/// (the lowest is 10), ordered by the worst word's tier.
+fn words_score(tiers: impl Iterator<Item = u32>) -> Option<u32> {
+    let (mut worst, mut sum, mut n) = (u32::MAX, 0u32, 0u32);
+    for t in tiers {
+        worst = worst.min(t);
+        sum = sum.saturating_add(t);
+        n = n.saturating_add(1);
+    }
+    let mean = sum.checked_div(n)?.min(255);
+    let worst = worst.min(255);
+    let tier = worst
+        .saturating_mul(8)
+        .checked_div(101)
+        .unwrap_or(0)
+        .saturating_add(1);
+    Some(tier << TIER_SHIFT | worst << 8 | mean)
 }
 
 /// A candidate's best match: which field (and which pinyin spelling) and its score.
@@ -253,7 +295,21 @@ pub(super) fn score_slot(
     // Every field match needs all of the (whitespace-free) query's chars somewhere.
     let s = usize::try_from(slot).ok()?;
     let e = index.entry_with(s, query.compact.mask(), query.has_at)?;
-    let best = score_entry(matcher, index, query, e)?;
+    let best = match score_entry(matcher, index, query, e) {
+        Some(b) => b,
+        None if !query.words.is_empty() => {
+            let mut tiers = Vec::with_capacity(query.words.len());
+            for w in &query.words {
+                tiers.push(tier_of(score_entry(matcher, index, w, e)?.score));
+            }
+            Best {
+                score: words_score(tiers.into_iter())?,
+                field: Field::Words,
+                form: 0,
+            }
+        }
+        None => return None,
+    };
     Some(Scored {
         slot,
         score: best.score,
@@ -262,4 +318,36 @@ pub(super) fn score_slot(
         form: best.form,
         resolved: true,
     })
+}
+
+/// How each word of a `Field::Words` match matched on its own (for highlighting).
+pub(super) fn score_words(
+    matcher: &mut Matcher,
+    index: &SearchIndex,
+    query: &Query,
+    slot: u32,
+) -> Vec<(usize, Scored)> {
+    let mut out = Vec::new();
+    let Ok(s) = usize::try_from(slot) else {
+        return out;
+    };
+    let Some(e) = index.entries().get(s) else {
+        return out;
+    };
+    for (i, w) in query.words.iter().enumerate() {
+        if let Some(b) = score_entry(matcher, index, w, e) {
+            out.push((
+                i,
+                Scored {
+                    slot,
+                    score: b.score,
+                    name_len: index.name_len(s),
+                    field: b.field,
+                    form: b.form,
+                    resolved: true,
+                },
+            ));
+        }
+    }
+    out
 }

@@ -9,6 +9,9 @@
 //! of the previous queries and, while the user keeps typing, re-scores only those
 //! (`searcher.rs`).
 
+mod facts;
+mod filter;
+mod filtered;
 mod hay;
 mod index;
 mod matcher;
@@ -20,7 +23,9 @@ mod table;
 #[cfg(test)]
 mod tests;
 mod tier;
+mod top;
 
+pub use filter::{Filters, split_filters};
 pub use index::SearchIndex;
 pub use query::{Fields, Prefilter, QueryKind, classify};
 pub use searcher::Searcher;
@@ -41,6 +46,29 @@ pub struct Candidate {
     pub email: Option<String>,
     pub employee_id: Option<String>,
     pub title: Option<String>,
+    /// A person's status, for `is:`.
+    pub status: Option<crate::model::UserStatus>,
+    /// A person's departments, for `in:`.
+    pub dept_ids: Vec<String>,
+    /// A department's path (`Acme/R&D/Backend`), for `in:`; its name stands in without one.
+    pub path: Option<String>,
+}
+
+impl Candidate {
+    /// A candidate with only a kind, id and name.
+    pub fn new(kind: Kind, id: String, name: String) -> Candidate {
+        Candidate {
+            kind,
+            id,
+            name,
+            email: None,
+            employee_id: None,
+            title: None,
+            status: None,
+            dept_ids: Vec::new(),
+            path: None,
+        }
+    }
 }
 
 /// Which field matched best.
@@ -53,6 +81,8 @@ pub enum Field {
     EmployeeId,
     Title,
     Id,
+    /// Each word of the query matched on its own (in another order, or in different fields).
+    Words,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -93,6 +93,9 @@ pub struct Prefilter {
     has_at: bool,
     forms_memo: CharMap,
     spelled_memo: CharMap,
+    /// For a query of several words, one filter per word: a candidate may match each word
+    /// in another field (see `matcher::Query::words`).
+    words: Vec<Prefilter>,
 }
 
 /// Memo of per-char bits. Keyed by chars only, so a one-multiply hash does; SipHash was a
@@ -130,35 +133,60 @@ impl Prefilter {
                 has_at: true,
                 forms_memo: CharMap::default(),
                 spelled_memo: CharMap::default(),
+                words: Vec::new(),
             }),
             Plan::Match => {
-                let mut ascii = 0u128;
-                let mut other = Vec::new();
-                for c in query.trim().chars().filter(|c| !c.is_whitespace()) {
-                    let c = fold_case(c);
-                    if c.is_ascii() {
-                        ascii |= 1 << u32::from(c);
-                    } else if !other.contains(&c) {
-                        other.push(c);
-                    }
+                // Filters are checked by the search itself; only the words narrow here.
+                let (words, filters) = super::filter::split_filters(query);
+                let query = match filters {
+                    Ok(f) if f.is_empty() => query,
+                    _ => words.as_str(),
+                };
+                let split: Vec<&str> = query.split_whitespace().collect();
+                if (2..=super::matcher::MAX_WORDS).contains(&split.len()) {
+                    let words: Option<Vec<Prefilter>> =
+                        split.iter().map(|w| Prefilter::word(w)).collect();
+                    let mut all = Prefilter::word(query)?;
+                    all.words = words?;
+                    return Some(all);
                 }
-                if other.len() > 64 {
-                    return None;
-                }
-                Some(Prefilter {
-                    ascii,
-                    other,
-                    emails: None,
-                    has_at: query.contains('@'),
-                    forms_memo: CharMap::default(),
-                    spelled_memo: CharMap::default(),
-                })
+                Prefilter::word(query)
             }
         }
     }
 
+    /// The filter for `query` matched as one run of text.
+    fn word(query: &str) -> Option<Prefilter> {
+        let mut ascii = 0u128;
+        let mut other = Vec::new();
+        for c in query.trim().chars().filter(|c| !c.is_whitespace()) {
+            let c = fold_case(c);
+            if c.is_ascii() {
+                ascii |= 1 << u32::from(c);
+            } else if !other.contains(&c) {
+                other.push(c);
+            }
+        }
+        if other.len() > 64 {
+            return None;
+        }
+        Some(Prefilter {
+            ascii,
+            other,
+            emails: None,
+            has_at: query.contains('@'),
+            forms_memo: CharMap::default(),
+            spelled_memo: CharMap::default(),
+            words: Vec::new(),
+        })
+    }
+
     /// Whether `c` could match the query; false only when it certainly cannot.
     pub fn keep(&mut self, c: &Fields<'_>) -> bool {
+        if !self.words.is_empty() {
+            // Every word's chars in some field (which a whole-query match implies too).
+            return self.words.iter_mut().all(|w| w.keep(c));
+        }
         if let Some(list) = &self.emails {
             return c.email.is_some_and(|e| list.contains(&e.to_lowercase()));
         }

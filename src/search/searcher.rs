@@ -3,18 +3,20 @@
 //! matches (see the matching rule in `matcher.rs`), so only those are re-scored. Large
 //! candidate sets are scored on several threads.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::HashSet;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::thread;
 
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
+use super::filter::split_filters;
+use super::filtered::{DeptMatches, SlotFilter};
 use super::hay::{Arena, Needle, WordStarts, anchor, quality};
 use super::index::{COL_UNKNOWN, Entry, SearchIndex, alnum_index};
-use super::matcher::{Query, Scored, exact_email_score, rank, score_slot};
+use super::matcher::{Query, Scored, exact_email_score, score_slot, score_words};
 use super::query::{Plan, plan};
+use super::top::top;
 use super::{Field, Hit};
 
 /// Queries kept for reuse. Typing one character at a time makes one per keystroke; backspace
@@ -195,73 +197,6 @@ fn column_score(key: u16) -> u32 {
     tier << super::matcher::TIER_SHIFT | (0xff00 | u32::from(key & 0xff))
 }
 
-/// What `rank` compares before the slot: higher is better.
-fn rank_key(s: &Scored) -> u64 {
-    // `!name_len` is `u32::MAX - name_len`: shorter names rank higher.
-    u64::from(s.score) << 32 | u64::from(!s.name_len)
-}
-
-/// A kept hit in the heap of `top`, ordered so that the heap's top is the worst kept.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Kept {
-    key: u64,
-    slot: u32,
-    at: usize,
-}
-
-impl PartialOrd for Kept {
-    fn partial_cmp(&self, other: &Kept) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Kept {
-    fn cmp(&self, other: &Kept) -> Ordering {
-        // Same as `rank`: greater means worse.
-        other.key.cmp(&self.key).then(self.slot.cmp(&other.slot))
-    }
-}
-
-/// The `limit` best of `hits` (which are in slot order), best first. One pass keeping a heap
-/// of the best so far: since later slots lose ties, a hit needs a strictly better key than
-/// the worst kept one to get in, which most fail with a single comparison.
-fn top(hits: &[Scored], limit: usize) -> Vec<Scored> {
-    let k = limit.min(hits.len());
-    if k == 0 {
-        return Vec::new();
-    }
-    let mut heap: BinaryHeap<Kept> = BinaryHeap::with_capacity(k);
-    let mut bar = 0u64;
-    for (at, s) in hits.iter().enumerate() {
-        let key = rank_key(s);
-        if heap.len() < k {
-            heap.push(Kept {
-                key,
-                slot: s.slot,
-                at,
-            });
-            if heap.len() == k {
-                bar = heap.peek().map_or(0, |w| w.key);
-            }
-        } else if key > bar {
-            if let Some(mut worst) = heap.peek_mut() {
-                *worst = Kept {
-                    key,
-                    slot: s.slot,
-                    at,
-                };
-            }
-            bar = heap.peek().map_or(0, |w| w.key);
-        }
-    }
-    let mut best: Vec<Scored> = heap
-        .into_iter()
-        .filter_map(|w| hits.get(w.at).copied())
-        .collect();
-    best.sort_unstable_by(rank);
-    best
-}
-
 /// Stateful search for the TUI's search box: remembers the matches of the queries typed so
 /// far, so each keystroke that extends the query re-scores only those, and backspace returns
 /// to an earlier result without matching at all. It notices when the index changes (another
@@ -279,6 +214,8 @@ pub struct Searcher {
     indices: Vec<u32>,
     /// Answer one-char queries from the index's columns (off only to test them).
     columns: bool,
+    /// Which departments match the `in:` words typed so far.
+    dept_matches: DeptMatches,
 }
 
 impl Default for Searcher {
@@ -294,6 +231,7 @@ impl Default for Searcher {
             total: 0,
             indices: Vec::new(),
             columns: true,
+            dept_matches: DeptMatches::default(),
         }
     }
 }
@@ -370,22 +308,82 @@ impl Searcher {
     }
 
     fn search_text(&mut self, index: &SearchIndex, text: &str, limit: usize) -> Vec<Hit> {
-        let Some(query) = Query::parse(text) else {
-            self.total = 0;
-            return Vec::new();
+        let (words, filters) = split_filters(text);
+        let filters = match filters {
+            Ok(f) if f.is_empty() => None,
+            Ok(f) => Some(f),
+            // An unknown `is:`: the caller shows `split_filters`' reason.
+            Err(_) => {
+                self.total = 0;
+                return Vec::new();
+            }
+        };
+        let words = if filters.is_some() {
+            words.as_str()
+        } else {
+            text
+        };
+        let Some(query) = Query::parse(words) else {
+            return match filters {
+                Some(f) => self.filter_only(index, &f, limit),
+                None => {
+                    self.total = 0;
+                    Vec::new()
+                }
+            };
         };
         self.narrow_to(index, &query);
         let Some(layer) = self.layers.last() else {
             return Vec::new();
         };
-        self.total = layer.hits.len();
-        let best = top(&layer.hits, limit);
+        let kept: Vec<Scored>;
+        let hits = match &filters {
+            Some(f) => {
+                let keep = SlotFilter::new(index, f, &mut self.dept_matches);
+                kept = layer
+                    .hits
+                    .iter()
+                    .filter(|s| keep.passes(s.slot as usize))
+                    .copied()
+                    .collect();
+                &kept
+            }
+            None => &layer.hits,
+        };
+        self.total = hits.len();
+        let best = top(hits, limit);
         best.iter()
             .filter_map(|s| {
                 let s = self.resolve(index, &query, s);
                 self.hit(index, &query, &s)
             })
             .collect()
+    }
+
+    /// A query of filters only: everyone passing them, in index order, up to `limit`.
+    fn filter_only(
+        &mut self,
+        index: &SearchIndex,
+        filters: &super::Filters,
+        limit: usize,
+    ) -> Vec<Hit> {
+        let keep = SlotFilter::new(index, filters, &mut self.dept_matches);
+        let mut hits = Vec::new();
+        let mut total = 0usize;
+        for slot in (0..index.entries().len()).filter(|&s| keep.passes(s)) {
+            total = total.saturating_add(1);
+            if hits.len() < limit {
+                hits.push(Hit {
+                    kind: index.store.kind(slot),
+                    id: index.store.id(slot).to_string(),
+                    score: 0,
+                    field: Field::Id,
+                    name_positions: Vec::new(),
+                });
+            }
+        }
+        self.total = total;
+        hits
     }
 
     /// Make the top layer hold the matches of `query`, reusing the longest earlier query
@@ -485,6 +483,22 @@ impl Searcher {
         query: &Query,
         s: &Scored,
     ) -> Vec<usize> {
+        if s.field == Field::Words {
+            // Each word's own highlight, together.
+            let Some(m) = self.matchers.first_mut() else {
+                return Vec::new();
+            };
+            let words = score_words(m, index, query, s.slot);
+            let mut out = Vec::new();
+            for (i, ws) in words {
+                if let Some(w) = query.words.get(i) {
+                    out.extend(self.name_positions(index, e, w, &ws));
+                }
+            }
+            out.sort_unstable();
+            out.dedup();
+            return out;
+        }
         let arena: &Arena = &index.arena;
         let form = e.form(&index.forms, usize::from(s.form));
         let (hay, needle, starts) = match (s.field, form) {

@@ -121,6 +121,9 @@ impl Store {
             email: owned(S_EMAIL),
             employee_id: owned(S_EMPLOYEE_ID),
             title: owned(S_TITLE),
+            status: None,
+            dept_ids: Vec::new(),
+            path: None,
         })
     }
 

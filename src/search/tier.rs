@@ -25,6 +25,8 @@ pub(super) fn tier(field: Field, quality: Quality) -> u32 {
         Field::Pinyin => 3,
         Field::Initials => 4,
         Field::Title => 5,
+        // Scored from its words' tiers (`matcher::words_score`), never looked up here.
+        Field::Words => return 0,
     };
     let column = match quality {
         Quality::Scattered => 0,

@@ -132,6 +132,9 @@ impl<'a> SearchRecord<'a> {
             email: f.email.map(str::to_string),
             employee_id: f.employee_id.map(str::to_string),
             title: f.title.map(str::to_string),
+            status: None,
+            dept_ids: Vec::new(),
+            path: None,
         }
     }
 

@@ -6,6 +6,7 @@ mod index;
 mod pinyin;
 mod ranking;
 mod searcher;
+mod words;
 
 use super::*;
 use crate::model::generate::{GenSpec, generate};
@@ -22,14 +23,7 @@ impl SearchOnce for SearchIndex {
 }
 
 fn user(id: &str, name: &str) -> Candidate {
-    Candidate {
-        kind: Kind::User,
-        id: id.into(),
-        name: name.into(),
-        email: None,
-        employee_id: None,
-        title: None,
-    }
+    Candidate::new(Kind::User, id.into(), name.into())
 }
 
 fn index_of(cands: Vec<Candidate>) -> SearchIndex {
@@ -49,14 +43,7 @@ fn generated(users: usize, depts: usize) -> SearchIndex {
     let org = generate(&GenSpec::new(users, depts, 1));
     let mut idx = SearchIndex::new();
     for d in org.depts {
-        idx.insert(Candidate {
-            kind: Kind::Dept,
-            name: d.name.unwrap_or_default(),
-            id: d.id,
-            email: None,
-            employee_id: None,
-            title: None,
-        });
+        idx.insert(Candidate::new(Kind::Dept, d.id, d.name.unwrap_or_default()));
     }
     for u in org.users {
         idx.insert(Candidate {
@@ -66,6 +53,9 @@ fn generated(users: usize, depts: usize) -> SearchIndex {
             email: u.email,
             employee_id: u.employee_id,
             title: u.title,
+            status: u.status,
+            dept_ids: u.dept_ids,
+            path: None,
         });
     }
     idx

@@ -514,9 +514,14 @@ impl App {
 }
 
 pub fn user_candidate(u: &User) -> Candidate {
-    crate::snapshot::SearchRecord::of_user(u).candidate(Kind::User)
+    let mut c = crate::snapshot::SearchRecord::of_user(u).candidate(Kind::User);
+    c.status = u.status;
+    c.dept_ids = u.dept_ids.clone();
+    c
 }
 
 pub fn dept_candidate(d: &Dept) -> Candidate {
-    crate::snapshot::SearchRecord::of_dept(d).candidate(Kind::Dept)
+    let mut c = crate::snapshot::SearchRecord::of_dept(d).candidate(Kind::Dept);
+    c.path = d.path.clone();
+    c
 }

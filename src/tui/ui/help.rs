@@ -14,6 +14,11 @@ const SEARCH_KEYS: &[(&str, &str)] = &[
         "type",
         "filter by name, pinyin, initials, email, employee id",
     ),
+    ("zhang wei, wei zhang", "words match in any order"),
+    (
+        "in:WORD  is:STATUS",
+        "in a department; active notactive disabled …",
+    ),
     ("paste emails", "resolve them on the server"),
     ("↑ ↓ Ctrl-n Ctrl-p", "move through results"),
     ("Enter", "jump to the result in the tree"),

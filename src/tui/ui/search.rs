@@ -7,7 +7,9 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, clean, fit, spinner};
-use crate::search::{Hit, Kind};
+use crate::dept_path;
+use crate::model::User;
+use crate::search::{Hit, Kind, split_filters};
 use crate::tui::app::{App, Focus, ResultRow};
 
 pub fn draw_box(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
@@ -88,6 +90,14 @@ pub fn draw_results(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
             theme.error(),
         ));
     }
+    if let (_, Err(e)) = split_filters(&app.search.input)
+        && lines.len() < usize::from(inner.height)
+    {
+        lines.push(Line::styled(
+            fit(&format!("✗ {}", clean(&e)), width),
+            theme.error(),
+        ));
+    }
     if rows.is_empty() && !app.search.remote_busy {
         lines.push(Line::styled("no match among what is loaded", theme.dim()));
     }
@@ -159,6 +169,17 @@ fn result_line<'a>(app: &App, theme: &Theme, row: &ResultRow, width: usize) -> L
     }
 }
 
+/// The path (or name) of a person's first department, from their record or the tree.
+fn first_dept_path(app: &App, u: &User) -> Option<String> {
+    if let Some(d) = u.depts.first()
+        && let Some(p) = d.path.as_deref().or(d.name.as_deref())
+    {
+        return Some(p.to_string());
+    }
+    let node = app.tree.node(u.dept_ids.first()?)?;
+    node.dept.path.clone().or_else(|| node.dept.name.clone())
+}
+
 /// A fuzzy hit with its matched characters highlighted.
 fn hit_line<'a>(app: &App, theme: &Theme, h: &Hit, width: usize) -> Line<'a> {
     let (icon, name, extra) = match h.kind {
@@ -169,10 +190,15 @@ fn hit_line<'a>(app: &App, theme: &Theme, h: &Hit, width: usize) -> Line<'a> {
                 .and_then(|u| u.name.as_deref())
                 .unwrap_or(&h.id)
                 .to_string();
-            let extra = u
-                .and_then(|u| u.email.as_deref().or(u.title.as_deref()))
-                .unwrap_or("")
-                .to_string();
+            // Title (or email), then where the person sits: rows with the same name differ.
+            let what = u.and_then(|u| u.title.as_deref().or(u.email.as_deref()));
+            let path = u.and_then(|u| first_dept_path(app, u));
+            let extra = match (what, path) {
+                (Some(w), Some(p)) => format!("{w} · {}", dept_path::tail(&p, 2)),
+                (Some(w), None) => w.to_string(),
+                (None, Some(p)) => dept_path::tail(&p, 2),
+                (None, None) => String::new(),
+            };
             ("• ", name, extra)
         }
         Kind::Dept => {
