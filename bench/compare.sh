@@ -5,6 +5,8 @@
 #   bash bench/compare.sh                 # the 100,000-person org of the issue
 #   USERS=20000 DEPTS=1000 bash bench/compare.sh
 #   CRAWL=0 bash bench/compare.sh         # skip the crawl comparison (it takes minutes)
+#   ONLY_CRAWL=1 CRAWL_USERS=20000 CRAWL_DEPTS=1000 bash bench/compare.sh   # the crawl alone
+#   SEQUENTIAL=1 ...                      # also a crawl with one request in flight
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,8 +27,10 @@ need() {
         exit 2
     fi
 }
-need fzf
-need hyperfine
+if [ "${ONLY_CRAWL:-0}" != 1 ]; then
+    need fzf
+    need hyperfine
+fi
 
 cargo build --release --locked --quiet
 BIN=$PWD/target/release/orgtui
@@ -46,6 +50,7 @@ with open(sys.argv[2], "w") as f:
         f.write(f"{u.get('name') or ''} <{u.get('email') or ''}>\n")
 PY
 
+if [ "${ONLY_CRAWL:-0}" != 1 ]; then
 echo
 echo "== search: orgtui --org-file org.json search \"zhang wei\" --limit 20 (warm snapshot) vs fzf --filter"
 "$BIN" --org-file "$work/org.json" search "zhang wei" --limit 20 > /dev/null   # warms the snapshot
@@ -90,32 +95,45 @@ echo
 echo "== start offline: orgtui --org-file org.json (warm snapshot of the file)"
 start_figures "$BIN --org-file $work/org.json" \
     "peak RSS with everyone loaded, indexed, and the offline directory built"
+fi
 
 if [ "$CRAWL" = 1 ]; then
     echo
     echo "== crawl: export against fake-server --latency-ms 20 --rate-limit 100 ($CRAWL_USERS people, $CRAWL_DEPTS departments)"
     "$BIN" fake-org --users "$CRAWL_USERS" --depts "$CRAWL_DEPTS" --seed 1 > "$work/crawl.json"
-    crawl() { # $1 = concurrency; prints seconds, requests, 429s
-        "$BIN" fake-server --provider wps --org "$work/crawl.json" --latency-ms 20 --rate-limit 100 > "$work/cs.out" &
+    crawl() { # $1 = provider, $2 = concurrency, $3 = ORGTUI_CRAWL; prints seconds, requests, 429s, refused
+        "$BIN" fake-server --provider "$1" --org "$work/crawl.json" --latency-ms 20 --rate-limit 100 > "$work/cs.out" &
         local pid=$!
         for _ in $(seq 100); do grep -q listening "$work/cs.out" 2>/dev/null && break; sleep 0.1; done
         local url; url=$(sed -n 's/^listening on //p' "$work/cs.out")
         local t0 t1
         t0=$(date +%s.%N)
-        ORGTUI_PROVIDER=wps ORGTUI_BASE_URL=$url ORGTUI_APP_ID=demo-app ORGTUI_APP_SECRET=demo-secret \
-            ORGTUI_RATE_LIMIT=100 ORGTUI_CONCURRENCY=$1 "$BIN" export > /dev/null
+        ORGTUI_PROVIDER=$1 ORGTUI_BASE_URL=$url ORGTUI_APP_ID=demo-app ORGTUI_APP_SECRET=demo-secret \
+            ORGTUI_RATE_LIMIT=100 ORGTUI_CONCURRENCY=$2 ORGTUI_CRAWL=$3 "$BIN" export > /dev/null
         t1=$(date +%s.%N)
         python3 -c "
 import json, urllib.request
 s = json.load(urllib.request.urlopen('$url/_fake/stats'))
-print($t1 - $t0, s['requests'], s['throttled'])"
+print($t1 - $t0, s['requests'], s['throttled'], s['refused'])"
         kill "$pid"; wait "$pid" 2>/dev/null || true
     }
-    read -r t_par req_par throttled_par < <(crawl 16)
-    bound=$(python3 -c "print($req_par / 100)")
-    printf 'concurrent (16 in flight, 100 req/s): %.1f s for %d requests, %d answered 429; lower bound %.1f s; ratio to bound %s\n' \
-        "$t_par" "$req_par" "$throttled_par" "$bound" "$(ratio "$t_par" "$bound")"
-    read -r t_seq req_seq throttled_seq < <(crawl 1)
-    printf 'one page at a time: %.1f s for %d requests, %d answered 429; sequential/concurrent = %s\n' \
-        "$t_seq" "$req_seq" "$throttled_seq" "$(ratio "$t_seq" "$t_par")"
+    # ORGTUI_CRAWL=per-dept forces the department-by-department walk: the old crawl, for the
+    # comparison. The bound is the requests at the rate limit (100/s).
+    for provider in wps feishu; do
+        read -r t_old req_old thr_old ref_old < <(crawl "$provider" 16 per-dept)
+        read -r t_new req_new thr_new ref_new < <(crawl "$provider" 16 bulk)
+        for run in "per-dept $t_old $req_old $thr_old $ref_old" "bulk $t_new $req_new $thr_new $ref_new"; do
+            read -r mode t req thr ref <<< "$run"
+            bound=$(python3 -c "print($req / 100)")
+            printf '%s %-8s (16 in flight, 100 req/s): %.1f s for %d requests, %d answered 429, %d refused; bound %.1f s; ratio to bound %s\n' \
+                "$provider" "$mode" "$t" "$req" "$thr" "$ref" "$bound" "$(ratio "$t" "$bound")"
+        done
+        printf '%s bulk/per-dept: requests %s, time %s\n' "$provider" \
+            "$(ratio "$req_new" "$req_old")" "$(ratio "$t_new" "$t_old")"
+    done
+    if [ "${SEQUENTIAL:-0}" = 1 ]; then
+        read -r t_seq req_seq throttled_seq _ < <(crawl wps 1 bulk)
+        printf 'wps one page at a time: %.1f s for %d requests, %d answered 429\n' \
+            "$t_seq" "$req_seq" "$throttled_seq"
+    fi
 fi

@@ -9,9 +9,17 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
-use crate::directory::{Directory, all_pages, children_listing, members_listing};
+use crate::directory::{
+    Directory, ListingNames, all_pages, children_by_parent, children_listing, members_listing,
+};
 use crate::error::{Error, Result};
 use crate::model::{Dept, User};
+
+mod bulk;
+mod state;
+
+pub use bulk::MODE_ENV;
+use state::{MembersBy, State};
 
 /// Deepest a crawled tree may go below its start. Real directories are a few dozen levels
 /// deep at most (Feishu allows 25); a server that nests departments without end would
@@ -26,6 +34,9 @@ pub struct Crawl {
     pub depts: HashMap<String, Dept>,
     pub children: HashMap<String, Vec<String>>,
     pub members: HashMap<String, Vec<User>>,
+    /// The members are full records (from a bulk user listing, which carries what a batch
+    /// read would): nothing is left to fill in.
+    pub detailed: bool,
 }
 
 /// One step of a walk over a crawl: a department, or a sub-department that was not
@@ -259,7 +270,13 @@ pub async fn crawl(dir: Arc<dyn Directory>, start: Dept, opts: CrawlOptions) -> 
 }
 
 /// Crawl from `start`, handing each department's listings to `on_found` as they complete
-/// and counting into `progress`. Checks `progress.is_cancelled()` as it goes.
+/// (a department after the one it was listed under) and counting into `progress`. Checks
+/// `progress.is_cancelled()` as it goes.
+///
+/// A crawl of the whole subtree first tries the directory's bulk listings (`bulk`): every
+/// department below in one listing, everyone in one listing. Where one is not offered or
+/// is refused, the departments are listed one by one as before; with everyone listed at
+/// once, the members are placed, and handed on, when every department is known.
 pub async fn crawl_with(
     dir: Arc<dyn Directory>,
     start: Dept,
@@ -267,140 +284,236 @@ pub async fn crawl_with(
     progress: &Progress,
     mut on_found: impl FnMut(&Found),
 ) -> Result<Crawl> {
-    let mut out = Crawl {
-        start: start.id.clone(),
-        ..Crawl::default()
+    let tasks = Tasks {
+        set: JoinSet::new(),
+        dir: dir.clone(),
+        counter: Arc::new(AtomicU64::new(0)),
     };
-    let counter = Arc::new(AtomicU64::new(0));
-    let mut tasks = JoinSet::new();
-    spawn_visit(
-        &mut tasks,
-        dir.clone(),
-        start.id.clone(),
-        0,
-        opts,
-        counter.clone(),
-    );
+    let mut tasks = tasks;
+    let bulk = opts.max_depth.is_none() && bulk::allowed();
+    let members_by = match (opts.members, bulk) {
+        (false, _) => MembersBy::Off,
+        (true, true) => MembersBy::Waiting,
+        (true, false) => MembersBy::PerDept,
+    };
+    let start_id = start.id.clone();
+    let names = dir.listing_names();
+    let mut st = State::new(start, opts, members_by);
     progress.depts_known.store(1, Ordering::Relaxed);
-    out.depts.insert(start.id.clone(), start);
+    if bulk {
+        tasks.bulk(&start_id, false);
+        if members_by == MembersBy::Waiting {
+            tasks.bulk(&start_id, true);
+        }
+    } else {
+        tasks.discovered(&mut st, names, vec![(start_id.clone(), 0)], progress)?;
+    }
+    let mut everyone: Option<Vec<User>> = None;
     // Poll for cancellation even while every request is slow.
     let mut tick = tokio::time::interval(Duration::from_millis(50));
     loop {
         let joined = tokio::select! {
-            j = tasks.join_next() => match j {
+            j = tasks.set.join_next() => match j {
                 Some(j) => j,
                 None => break,
             },
             _ = tick.tick() => {
-                progress.requests.store(counter.load(Ordering::Relaxed), Ordering::Relaxed);
+                progress.requests.store(tasks.counter.load(Ordering::Relaxed), Ordering::Relaxed);
                 if progress.is_cancelled() {
-                    tasks.abort_all();
+                    tasks.set.abort_all();
                     return Err(Error::Cancelled);
                 }
                 continue;
             }
         };
-        let found = match joined {
-            Ok(r) => r?,
+        let done = match joined {
+            Ok(Ok(done)) => done,
+            Ok(Err(e)) => {
+                tasks.set.abort_all();
+                return Err(e);
+            }
             Err(e) if e.is_cancelled() => return Err(Error::Cancelled),
             Err(e) => return Err(Error::Io(format!("crawl task failed: {e}"))),
         };
         progress
             .requests
-            .store(counter.load(Ordering::Relaxed), Ordering::Relaxed);
-        on_found(&found);
-        let Found {
-            dept_id,
-            depth,
-            children,
-            members,
-        } = found;
-        let ids: Vec<String> = children.iter().map(|c| c.id.clone()).collect();
-        let descend = opts.max_depth.is_none_or(|m| depth < m);
-        if descend && depth >= MAX_TREE_DEPTH && !children.is_empty() {
-            tasks.abort_all();
-            return Err(Error::Protocol {
-                endpoint: children_listing(Some(dir.listing_names()), &dept_id),
-                msg: format!(
-                    "the department tree goes deeper than {MAX_TREE_DEPTH} levels; stopping"
-                ),
-            });
-        }
-        for child in children {
-            // A department seen twice (a server bug) is visited once.
-            if descend && !out.depts.contains_key(&child.id) {
-                spawn_visit(
-                    &mut tasks,
-                    dir.clone(),
-                    child.id.clone(),
-                    depth.saturating_add(1),
-                    opts,
-                    counter.clone(),
-                );
-                progress.depts_known.fetch_add(1, Ordering::Relaxed);
-                out.depts.insert(child.id.clone(), child);
+            .store(tasks.counter.load(Ordering::Relaxed), Ordering::Relaxed);
+        let stepped = match done {
+            Done::Subtree(Some(depts)) => {
+                let by_parent = children_by_parent(&depts);
+                let mut todo = vec![start_id.clone()];
+                while let Some(id) = todo.pop() {
+                    let kids: Vec<Dept> = by_parent
+                        .get(id.as_str())
+                        .map(|v| v.iter().map(|&d| d.clone()).collect())
+                        .unwrap_or_default();
+                    let new = st.children_found(names, &id, kids, progress);
+                    let new = match new {
+                        Ok(new) => new,
+                        Err(e) => {
+                            tasks.set.abort_all();
+                            return Err(e);
+                        }
+                    };
+                    todo.extend(new.iter().map(|(c, _)| c.clone()));
+                    tasks.members_of(&st, new.into_iter().map(|(c, _)| c));
+                }
+                Ok(())
             }
+            Done::Subtree(None) => {
+                tasks.discovered(&mut st, names, vec![(start_id.clone(), 0)], progress)
+            }
+            Done::Children(id, kids) => {
+                let new = st.children_found(names, &id, kids, progress);
+                new.and_then(|new| tasks.discovered(&mut st, names, new, progress))
+                    .map(|()| st.hand_on(&id, progress, &mut on_found))
+            }
+            Done::Members(id, members) => {
+                st.members_found(&id, members, progress);
+                st.hand_on(&id, progress, &mut on_found);
+                Ok(())
+            }
+            Done::Everyone(Some(users)) => {
+                everyone = Some(users);
+                st.members_by = MembersBy::Bulk;
+                Ok(())
+            }
+            Done::Everyone(None) => {
+                st.members_by = MembersBy::PerDept;
+                let known: Vec<String> = st.out.depts.keys().cloned().collect();
+                tasks.members_of(&st, known.into_iter());
+                Ok(())
+            }
+        };
+        if let Err(e) = stepped {
+            tasks.set.abort_all();
+            return Err(e);
         }
-        if descend {
-            out.children.insert(dept_id.clone(), ids);
-        }
-        if let Some(m) = members {
-            progress.people.fetch_add(m.len() as u64, Ordering::Relaxed);
-            out.members.insert(dept_id, m);
-        }
-        progress.depts_done.fetch_add(1, Ordering::Relaxed);
+        st.hand_on(&start_id, progress, &mut on_found);
         if progress.is_cancelled() {
-            tasks.abort_all();
+            tasks.set.abort_all();
             return Err(Error::Cancelled);
         }
     }
-    Ok(out)
+    if let Some(users) = everyone {
+        st.place_everyone(&users, progress);
+    }
+    st.hand_on(&start_id, progress, &mut on_found);
+    if progress.is_cancelled() {
+        return Err(Error::Cancelled);
+    }
+    Ok(st.out)
 }
 
-fn spawn_visit(
-    tasks: &mut JoinSet<Result<Found>>,
-    dir: Arc<dyn Directory>,
-    dept_id: String,
-    depth: usize,
-    opts: CrawlOptions,
-    requests: Arc<AtomicU64>,
-) {
-    tasks.spawn(async move {
-        let wants_children = opts.max_depth.is_none_or(|m| depth < m);
-        let dir = dir.as_ref();
-        let id = dept_id.as_str();
-        // Each page is one request: counted as it is made, for the requests-per-second figure.
-        let count = || {
-            requests.fetch_add(1, Ordering::Relaxed);
-        };
-        let (children, members) = tokio::join!(
-            async {
-                if !wants_children {
-                    return Ok(Vec::new());
-                }
-                all_pages(&children_listing(Some(dir.listing_names()), id), |t| {
-                    count();
-                    async move { dir.children(id, t.as_deref()).await }
-                })
-                .await
-            },
-            async {
-                if !opts.members {
-                    return Ok(None);
-                }
-                all_pages(&members_listing(Some(dir.listing_names()), id), |t| {
-                    count();
-                    async move { dir.members(id, t.as_deref()).await }
-                })
-                .await
-                .map(Some)
-            }
-        );
-        Ok(Found {
-            dept_id,
-            depth,
-            children: children?,
-            members: members?,
-        })
-    });
+/// What one crawl task brought back.
+enum Done {
+    /// Every department below the start; `None`: list them department by department.
+    Subtree(Option<Vec<Dept>>),
+    /// One department's sub-departments, all pages.
+    Children(String, Vec<Dept>),
+    /// One department's members, all pages.
+    Members(String, Vec<User>),
+    /// Everyone below the start; `None`: list each department's members.
+    Everyone(Option<Vec<User>>),
 }
+
+/// The crawl's requests in flight, each page counted as it is asked for (for the
+/// requests-per-second figure).
+struct Tasks {
+    set: JoinSet<Result<Done>>,
+    dir: Arc<dyn Directory>,
+    counter: Arc<AtomicU64>,
+}
+
+impl Tasks {
+    fn spawn<F>(&mut self, task: impl FnOnce(Arc<dyn Directory>, Arc<AtomicU64>) -> F)
+    where
+        F: std::future::Future<Output = Result<Done>> + Send + 'static,
+    {
+        self.set.spawn(task(self.dir.clone(), self.counter.clone()));
+    }
+
+    /// The bulk listing of every department below `top`, or (`everyone`) of everyone.
+    fn bulk(&mut self, top: &str, everyone: bool) {
+        let top = top.to_string();
+        self.spawn(move |dir, counter| async move {
+            let count = || {
+                counter.fetch_add(1, Ordering::Relaxed);
+            };
+            let dir = dir.as_ref();
+            Ok(match everyone {
+                false => Done::Subtree(bulk::departments(dir, &top, &count).await?),
+                true => Done::Everyone(bulk::everyone(dir, &top, &count).await?),
+            })
+        });
+    }
+
+    /// Departments just found, to be visited one by one: their children listed (those at
+    /// the deepest level asked for have none), their members when listed per department.
+    fn discovered(
+        &mut self,
+        st: &mut State,
+        names: ListingNames,
+        new: Vec<(String, usize)>,
+        progress: &Progress,
+    ) -> Result<()> {
+        for (id, depth) in &new {
+            if st.descends(*depth) {
+                self.children(id);
+            } else {
+                st.children_found(names, id, Vec::new(), progress)?;
+            }
+        }
+        self.members_of(st, new.into_iter().map(|(id, _)| id));
+        Ok(())
+    }
+
+    fn children(&mut self, id: &str) {
+        self.listing(
+            id,
+            children_listing,
+            |d, id, t| d.children(id, t),
+            Done::Children,
+        );
+    }
+
+    /// One department's listing, all pages, each counted as it is asked for.
+    fn listing<T: Send + 'static>(
+        &mut self,
+        id: &str,
+        endpoint: fn(Option<ListingNames>, &str) -> String,
+        list: Lister<T>,
+        done: fn(String, Vec<T>) -> Done,
+    ) {
+        let id = id.to_string();
+        self.spawn(move |dir, counter| async move {
+            let dir = dir.as_ref();
+            let items = all_pages(&endpoint(Some(dir.listing_names()), &id), |t| {
+                counter.fetch_add(1, Ordering::Relaxed);
+                let id = id.as_str();
+                async move { list(dir, id, t.as_deref()).await }
+            })
+            .await?;
+            Ok(done(id, items))
+        });
+    }
+
+    /// Each department's member listing, when members are listed per department.
+    fn members_of(&mut self, st: &State, ids: impl Iterator<Item = String>) {
+        if st.members_by != MembersBy::PerDept {
+            return;
+        }
+        for id in ids {
+            self.listing(
+                &id,
+                members_listing,
+                |d, id, t| d.members(id, t),
+                Done::Members,
+            );
+        }
+    }
+}
+
+/// One page of a department's listing, as `Directory` answers it.
+type Lister<T> = for<'a> fn(&'a dyn Directory, &'a str, Option<&'a str>) -> PageFuture<'a, T>;
+type PageFuture<'a, T> = futures_util::future::BoxFuture<'a, Result<crate::model::Page<T>>>;

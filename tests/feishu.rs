@@ -650,6 +650,30 @@ async fn the_fake_refuses_what_the_documents_do_not_allow() {
             OK,
         ),
         (api("departments/regions/children?fetch_child=yes"), INVALID),
+        // The whole-tree listing the crawl uses: the same parameters and limits.
+        (
+            api(
+                "departments/0/children?fetch_child=true&page_size=50&user_id_type=open_id&department_id_type=open_department_id",
+            ),
+            OK,
+        ),
+        (
+            api("departments/0/children?fetch_child=true&page_size=51"),
+            PAGE_SIZE,
+        ),
+        (api("departments/0/children?fetch_child=True"), INVALID),
+        (
+            api("departments/0/children?fetch_child=true&fetch_child=false"),
+            INVALID,
+        ),
+        (
+            api("departments/0/children?fetch_child=true&page_token="),
+            40012,
+        ),
+        (
+            api("departments/0/children?fetch_child=true&with_total=true"),
+            INVALID,
+        ),
         (api("departments/regions/children?page_size=0"), PAGE_SIZE),
         (api("departments/regions/children?page_size=x"), PAGE_SIZE),
         (api("departments/regions/children?recursive=true"), INVALID),

@@ -780,7 +780,8 @@ async fn the_fake_refuses_what_the_documents_do_not_allow() {
         r#"{{"emails":["{}@acme.example"],"status":["active"]}}"#,
         "x".repeat(120)
     );
-    let gets: Vec<(String, &str)> = vec![
+    let gets: Vec<(String, &str)> =
+        vec![
         (format!("{members}&page_size=50"), ""),
         (
             "/v7/depts/big/members?status=dimission".into(),
@@ -831,6 +832,30 @@ async fn the_fake_refuses_what_the_documents_do_not_allow() {
             "/v7/users?status=active&recursive=true".into(),
             "unknown parameter",
         ),
+        // The company-wide listing the crawl uses: the same enum, limits and booleans.
+        (
+            "/v7/users?status=active&status=notactive&status=disabled&status=active".into(),
+            "1 to 3 values",
+        ),
+        ("/v7/users?status=Active".into(), "invalid status 'Active'"),
+        ("/v7/users?status=active&page_size=51".into(), "page_size"),
+        ("/v7/users?status=active&page_size=0".into(), "page_size"),
+        ("/v7/users?status=active&page_token=".into(), "page_token"),
+        (
+            "/v7/users?status=active&page_token=pt/50+0=".into(),
+            "page_token",
+        ),
+        ("/v7/users?status=active&with_dept=1".into(), "true or false"),
+        ("/v7/users?status=active&with_total=yes".into(), "true or false"),
+        (
+            "/v7/users?status=active&with_user_detail=true".into(),
+            "unknown parameter",
+        ),
+        (
+            "/v7/users?status=active&with_dept=true&with_dept=false".into(),
+            "more than once",
+        ),
+        (format!("{members}&recursive=true&page_size=50"), ""),
         ("/v7/no/such/call".into(), "no such call"),
         (format!("{members}&with_user_detail=yes"), "true or false"),
         (format!("{members}&recursive=1"), "true or false"),

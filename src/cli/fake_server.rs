@@ -70,6 +70,10 @@ pub struct Args {
     /// separated. Everything else answers the provider's no-authority error.
     #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
     pub scope: Option<Vec<String>>,
+    /// Refuse the company-wide listings (WPS `GET /v7/users`, Feishu `fetch_child=true`)
+    /// with the provider's no-permission error, as for an app without that grant.
+    #[arg(long)]
+    pub no_company_listings: bool,
 }
 
 pub async fn run(args: &Args) -> Result<i32> {
@@ -114,6 +118,7 @@ pub async fn run(args: &Args) -> Result<i32> {
         clock_skew: args.clock_skew,
         no_email_scope: args.no_email_scope,
         scope: args.scope.clone(),
+        no_company_listings: args.no_company_listings,
     };
     let server = fake::start(org, opts, args.addr)
         .await

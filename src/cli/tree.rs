@@ -94,11 +94,12 @@ pub async fn crawl_with_people(
     }
     let found = found?;
     let listed: Vec<User> = found.unique_users().into_iter().cloned().collect();
-    let people = hydrate(dir.as_ref(), listed)
-        .await?
-        .into_iter()
-        .map(|u| (u.id.clone(), u))
-        .collect();
+    // Members from a bulk user listing are full records already.
+    let people = match found.detailed {
+        true => listed,
+        false => hydrate(dir.as_ref(), listed).await?,
+    };
+    let people = people.into_iter().map(|u| (u.id.clone(), u)).collect();
     Ok((found, people))
 }
 

@@ -13,6 +13,7 @@ pub use recorder::Recorder;
 
 pub use paging::{MAX_PAGES, PAGE_SLACK, PageGuard, all_pages};
 
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -95,6 +96,25 @@ pub trait Directory: Send + Sync {
 
     /// Users by email, one entry per requested email in the order asked.
     async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<EmailMatch>>;
+
+    /// Every department below `dept_id` (sub-departments of sub-departments too, not
+    /// `dept_id` itself), each naming its parent in `parent_id`, one page: what a walk of
+    /// `children` listings finds, in far fewer requests. `Ok(None)` when the directory has
+    /// no such listing for `dept_id`; the crawler then lists each department's children.
+    async fn subtree_depts(&self, dept_id: &str, page: Option<&str>) -> Result<Option<Page<Dept>>> {
+        let _ = (dept_id, page);
+        Ok(None)
+    }
+
+    /// Everyone in `dept_id` or a department below it, one page, as full records (what
+    /// `users` answers: `dept_ids` and `depts` filled in), every status the member listings
+    /// give. It may hold people of other departments too (a company-wide listing): the
+    /// crawler places each by `dept_ids`. `Ok(None)` when the directory has no such
+    /// listing for `dept_id`; the crawler then lists each department's members.
+    async fn subtree_users(&self, dept_id: &str, page: Option<&str>) -> Result<Option<Page<User>>> {
+        let _ = (dept_id, page);
+        Ok(None)
+    }
 
     /// The app's contact range, from the provider's range call. `None` where there is no
     /// such call (offline).
@@ -179,12 +199,17 @@ where
 pub struct ListingNames {
     pub children: &'static str,
     pub members: &'static str,
+    /// `Directory::subtree_depts` and `subtree_users`.
+    pub subtree_depts: &'static str,
+    pub subtree_users: &'static str,
 }
 
 impl ListingNames {
     pub const UNNAMED: ListingNames = ListingNames {
         children: "the sub-department listing",
         members: "the member listing",
+        subtree_depts: "the listing of every department below",
+        subtree_users: "the listing of everyone below",
     };
 }
 
@@ -208,6 +233,67 @@ pub async fn all_children(dir: &dyn Directory, dept_id: &str) -> Result<Vec<Dept
         async |t| dir.children(dept_id, t.as_deref()).await,
     )
     .await
+}
+
+/// Every page of a listing a directory may not offer (`Directory::subtree_depts`,
+/// `subtree_users`), within `PageGuard`'s bounds: `Ok(None)` when the first page says it is
+/// not offered. One that stops being offered midway is a protocol error of `endpoint`.
+pub async fn offered_pages<T, F, Fut>(endpoint: &str, mut fetch: F) -> Result<Option<Vec<T>>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<Page<T>>>>,
+{
+    let mut out = Vec::new();
+    let mut guard = PageGuard::default();
+    let mut token: Option<String> = None;
+    let mut first = true;
+    loop {
+        let Some(page) = fetch(token.take()).await? else {
+            if first {
+                return Ok(None);
+            }
+            return Err(Error::Protocol {
+                endpoint: endpoint.to_string(),
+                msg: "the listing stopped being offered midway".into(),
+            });
+        };
+        first = false;
+        let items = page.items.len();
+        out.extend(page.items);
+        token = guard.next_page(endpoint, page.next_page, page.total, items)?;
+        if token.is_none() {
+            return Ok(Some(out));
+        }
+    }
+}
+
+/// Each department's sub-departments from a `subtree_depts` listing, in listing order, by
+/// the parent each names; a department listed twice counts once, where first listed.
+pub fn children_by_parent(depts: &[Dept]) -> HashMap<&str, Vec<&Dept>> {
+    let mut seen = HashSet::new();
+    let mut out: HashMap<&str, Vec<&Dept>> = HashMap::new();
+    for d in depts {
+        if let Some(p) = d.parent_id.as_deref()
+            && seen.insert(d.id.as_str())
+        {
+            out.entry(p).or_default().push(d);
+        }
+    }
+    out
+}
+
+/// Each department's members from a `subtree_users` listing, by their `dept_ids`, in
+/// listing order; a person listed twice counts once, where first listed.
+pub fn members_by_dept(users: &[User]) -> HashMap<&str, Vec<&User>> {
+    let mut seen = HashSet::new();
+    let mut out: HashMap<&str, Vec<&User>> = HashMap::new();
+    for u in users.iter().filter(|u| seen.insert(u.id.as_str())) {
+        let mut placed = HashSet::new();
+        for d in u.dept_ids.iter().filter(|d| placed.insert(d.as_str())) {
+            out.entry(d.as_str()).or_default().push(u);
+        }
+    }
+    out
 }
 
 /// Every direct member of `dept_id`, all pages.

@@ -86,6 +86,14 @@ impl Directory for PendingDirectory {
         self.dir().await?.users_by_emails(emails).await
     }
 
+    async fn subtree_depts(&self, dept_id: &str, page: Option<&str>) -> Result<Option<Page<Dept>>> {
+        self.dir().await?.subtree_depts(dept_id, page).await
+    }
+
+    async fn subtree_users(&self, dept_id: &str, page: Option<&str>) -> Result<Option<Page<User>>> {
+        self.dir().await?.subtree_users(dept_id, page).await
+    }
+
     async fn contact_range(&self) -> Result<Option<ContactRange>> {
         self.dir().await?.contact_range().await
     }

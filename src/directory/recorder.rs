@@ -1,6 +1,6 @@
 //! Recording what a session loads, to save it as a snapshot.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -30,6 +30,14 @@ struct Recorded {
     partial_members: HashMap<(String, String), Vec<String>>,
     user_order: Vec<String>,
     users: HashMap<String, SnapUser>,
+    /// Bulk listings under way (`subtree_depts`, `subtree_users`), keyed like the others by
+    /// (department, token of the page expected next), with what came so far.
+    partial_depts: HashMap<(String, String), Vec<Dept>>,
+    partial_users: HashMap<(String, String), Vec<User>>,
+    /// A complete `subtree_users` listing: its top and who is in which department. Every
+    /// department of the top's subtree gets its members from it when the snapshot is taken,
+    /// an empty list for those nobody named.
+    subtree_members: Option<(String, HashMap<String, Vec<String>>)>,
 }
 
 impl Recorded {
@@ -75,13 +83,13 @@ impl Recorded {
 }
 
 /// Accumulate one page of a listing; returns the whole listing when this was its last page.
-fn listing_page(
-    partial: &mut HashMap<(String, String), Vec<String>>,
+fn listing_page<T>(
+    partial: &mut HashMap<(String, String), Vec<T>>,
     dept_id: &str,
     token: Option<&str>,
-    ids: impl Iterator<Item = String>,
+    ids: impl Iterator<Item = T>,
     next: Option<&str>,
-) -> Option<Vec<String>> {
+) -> Option<Vec<T>> {
     let mut so_far = match token {
         None => Vec::new(),
         Some(t) => partial.remove(&(dept_id.to_string(), t.to_string()))?,
@@ -117,6 +125,7 @@ impl Recorder {
     /// Everything recorded so far.
     pub fn snapshot(&self, profile: &str, provider: &str) -> Snapshot {
         self.with(|r| {
+            let bulk = BulkMembers::of(r);
             let depts = r
                 .dept_order
                 .iter()
@@ -124,7 +133,7 @@ impl Recorder {
                     Some(SnapDept {
                         dept: r.depts.get(id)?.clone(),
                         children: r.children.get(id).cloned(),
-                        members: r.members.get(id).cloned(),
+                        members: r.members.get(id).cloned().or_else(|| bulk.members(id)),
                     })
                 })
                 .collect();
@@ -142,6 +151,40 @@ impl Recorder {
                 users,
             }
         })
+    }
+}
+
+/// The members a complete `subtree_users` listing gives the departments of its top's
+/// subtree (as recorded: walked down the children lists, each department once).
+struct BulkMembers<'a> {
+    within: HashSet<&'a str>,
+    by_dept: Option<&'a HashMap<String, Vec<String>>>,
+}
+
+impl<'a> BulkMembers<'a> {
+    fn of(r: &'a Recorded) -> BulkMembers<'a> {
+        let mut within = HashSet::new();
+        let Some((top, by_dept)) = &r.subtree_members else {
+            return BulkMembers {
+                within,
+                by_dept: None,
+            };
+        };
+        let mut stack = vec![top.as_str()];
+        while let Some(id) = stack.pop() {
+            if within.insert(id) {
+                stack.extend(r.children.get(id).into_iter().flatten().map(String::as_str));
+            }
+        }
+        BulkMembers {
+            within,
+            by_dept: Some(by_dept),
+        }
+    }
+
+    fn members(&self, id: &str) -> Option<Vec<String>> {
+        let by_dept = self.by_dept.filter(|_| self.within.contains(id))?;
+        Some(by_dept.get(id).cloned().unwrap_or_default())
     }
 }
 
@@ -206,6 +249,50 @@ impl Directory for Recorder {
             }
         });
         Ok(p)
+    }
+
+    /// Recorded as the children listings of the top and of every department below it.
+    async fn subtree_depts(&self, dept_id: &str, page: Option<&str>) -> Result<Option<Page<Dept>>> {
+        let Some(p) = self.inner.subtree_depts(dept_id, page).await? else {
+            return Ok(None);
+        };
+        self.with(|r| {
+            p.items.iter().for_each(|d| r.dept(d));
+            let next = p.next_page.as_deref();
+            let items = p.items.iter().cloned();
+            let Some(all) = listing_page(&mut r.partial_depts, dept_id, page, items, next) else {
+                return;
+            };
+            let mut kids = super::children_by_parent(&all);
+            let listed = std::iter::once(dept_id).chain(all.iter().map(|d| d.id.as_str()));
+            for id in listed {
+                let ids = kids.remove(id).unwrap_or_default();
+                let ids = ids.into_iter().map(|d| d.id.clone()).collect();
+                r.children.entry(id.to_string()).or_insert(ids);
+            }
+        });
+        Ok(Some(p))
+    }
+
+    /// Recorded as full records, and as the member listings of the top's subtree.
+    async fn subtree_users(&self, dept_id: &str, page: Option<&str>) -> Result<Option<Page<User>>> {
+        let Some(p) = self.inner.subtree_users(dept_id, page).await? else {
+            return Ok(None);
+        };
+        self.with(|r| {
+            p.items.iter().for_each(|u| r.user(u, true));
+            let next = p.next_page.as_deref();
+            let items = p.items.iter().cloned();
+            let Some(all) = listing_page(&mut r.partial_users, dept_id, page, items, next) else {
+                return;
+            };
+            let by_dept = super::members_by_dept(&all)
+                .into_iter()
+                .map(|(d, us)| (d.to_string(), us.iter().map(|u| u.id.clone()).collect()))
+                .collect();
+            r.subtree_members = Some((dept_id.to_string(), by_dept));
+        });
+        Ok(Some(p))
     }
 
     async fn user(&self, id: &str) -> Result<User> {

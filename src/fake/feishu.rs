@@ -419,6 +419,13 @@ async fn children(
     let org = &state.org;
     let parent = find_dept(org, &id).ok_or_else(dept_not_found)?;
     dept_in_range(&state, &parent.id)?;
+    if recursive && state.opts.no_company_listings {
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            99991672,
+            "missing permission",
+        ));
+    }
     let all = if recursive {
         // Every department below, parents first; not the parent itself.
         org.subtree(&parent.id).split_off(1)

@@ -51,6 +51,10 @@ pub struct FakeOptions {
     /// The app's contact range (`--scope`): department ids (with their subtrees) and user
     /// ids. `None`: the whole company (or a contact-range org file's own range).
     pub scope: Option<Vec<String>>,
+    /// The app may not use the company-wide listings (`GET /v7/users`; Feishu
+    /// `children?fetch_child=true`): they answer the provider's no-permission error (WPS
+    /// HTTP 403, 403000001; Feishu HTTP 400, 99991672), as for an app without that grant.
+    pub no_company_listings: bool,
 }
 
 impl Default for FakeOptions {
@@ -72,6 +76,7 @@ impl Default for FakeOptions {
             clock_skew: 0,
             no_email_scope: false,
             scope: None,
+            no_company_listings: false,
         }
     }
 }

@@ -452,6 +452,7 @@ async fn users_list(State(st): State<Arc<FakeState>>, Kso1(req): Kso1) -> Reply 
     )?;
     let wanted = statuses(q.all("status"))?;
     let (with_dept, with_total) = (q.flag("with_dept")?, q.flag("with_total")?);
+    in_range(!st.opts.no_company_listings)?;
     let listed: Vec<&OrgUser> = st
         .org
         .users()

@@ -356,6 +356,24 @@ impl Directory for RangeDirectory {
         Ok(p)
     }
 
+    /// A whole-company app only (known to be one): a limited one's crawl starts at the
+    /// stand-in, whose listings are served here, one department at a time.
+    async fn subtree_depts(&self, dept_id: &str, page: Option<&str>) -> Result<Option<Page<Dept>>> {
+        self.view().await?;
+        match self.mode.get() {
+            Some(Mode::Whole) => self.inner.subtree_depts(dept_id, page).await,
+            _ => Ok(None),
+        }
+    }
+
+    async fn subtree_users(&self, dept_id: &str, page: Option<&str>) -> Result<Option<Page<User>>> {
+        self.view().await?;
+        match self.mode.get() {
+            Some(Mode::Whole) => self.inner.subtree_users(dept_id, page).await,
+            _ => Ok(None),
+        }
+    }
+
     async fn user(&self, id: &str) -> Result<User> {
         let u = self.inner.user(id).await?;
         Ok(match self.view().await? {

@@ -320,6 +320,8 @@ impl Directory for FeishuClient {
         ListingNames {
             children: "GET /open-apis/contact/v3/departments/{id}/children",
             members: "GET /open-apis/contact/v3/users/find_by_department",
+            subtree_depts: "GET /open-apis/contact/v3/departments/{id}/children?fetch_child=true",
+            subtree_users: "(no such listing)",
         }
     }
 
@@ -335,47 +337,7 @@ impl Directory for FeishuClient {
     }
 
     async fn children(&self, dept_id: &str, page: Option<&str>) -> Result<Page<Dept>> {
-        require_id("department", dept_id)?;
-        let mut query = vec![("fetch_child", "false"), ("page_size", PAGE_SIZE)];
-        query.extend(page.filter(|p| !p.is_empty()).map(|p| ("page_token", p)));
-        query.extend(ID_TYPES);
-        let url = self.url(
-            &[
-                "open-apis",
-                "contact",
-                "v3",
-                "departments",
-                path_segment(EP_CHILDREN, dept_id)?,
-                "children",
-            ],
-            &query,
-        );
-        let call = self.get_call(EP_CHILDREN, url, format!("department {dept_id:?}"));
-        let list: wire::ListData<wire::Department> = self.call_as(&call).await?;
-        let next_page = next_page(list.has_more, list.page_token);
-        let mut items = Vec::new();
-        for d in list.items.unwrap_or_default() {
-            let Some(id) = dept_id_of(&d) else {
-                crate::log::debug("feishu: skipped a child department without an id");
-                continue;
-            };
-            self.remember(&id, &d, Some(dept_id));
-            let mut dept = map_dept(d, &id);
-            dept.parent_id = dept.parent_id.or_else(|| Some(dept_id.to_string()));
-            items.push(dept);
-        }
-        // Every child of one page shares the parent's path: compute it once.
-        let parent_path = match items.is_empty() {
-            true => None,
-            false => self.path(dept_id).await?,
-        };
-        for d in &mut items {
-            d.path = match (&parent_path, &d.name) {
-                (Some(p), Some(n)) if p.is_empty() => Some(dept_path::child_path(None, n)),
-                (Some(p), Some(n)) => Some(dept_path::child_path(Some(p), n)),
-                _ => None,
-            };
-        }
+        let (items, next_page) = self.departments_below(dept_id, false, page).await?;
         Ok(Page {
             items,
             next_page,

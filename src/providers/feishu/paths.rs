@@ -115,6 +115,75 @@ impl FeishuClient {
         Ok(None)
     }
 
+    /// One page of `departments/{id}/children`: the direct sub-departments, or with
+    /// `fetch_child` every department below (each then names its own parent), with paths.
+    pub(super) async fn departments_below(
+        &self,
+        dept_id: &str,
+        fetch_child: bool,
+        page: Option<&str>,
+    ) -> Result<(Vec<Dept>, Option<String>)> {
+        require_id("department", dept_id)?;
+        let fetch = if fetch_child { "true" } else { "false" };
+        let mut query = vec![("fetch_child", fetch), ("page_size", PAGE_SIZE)];
+        query.extend(page.filter(|p| !p.is_empty()).map(|p| ("page_token", p)));
+        query.extend(ID_TYPES);
+        let url = self.url(
+            &[
+                "open-apis",
+                "contact",
+                "v3",
+                "departments",
+                path_segment(EP_CHILDREN, dept_id)?,
+                "children",
+            ],
+            &query,
+        );
+        let call = self.get_call(EP_CHILDREN, url, format!("department {dept_id:?}"));
+        let list: wire::ListData<wire::Department> = self.call_as(&call).await?;
+        let next_page = next_page(list.has_more, list.page_token);
+        let mut items = Vec::new();
+        for d in list.items.unwrap_or_default() {
+            let Some(id) = dept_id_of(&d) else {
+                crate::log::debug("feishu: skipped a child department without an id");
+                continue;
+            };
+            // A direct child that leaves its parent out was listed under `dept_id`; one
+            // deeper down cannot be placed without it.
+            let listed_under = (!fetch_child).then_some(dept_id);
+            self.remember(&id, &d, listed_under);
+            let mut dept = map_dept(d, &id);
+            dept.parent_id = dept.parent_id.or_else(|| listed_under.map(str::to_string));
+            if dept.parent_id.is_none() {
+                crate::log::debug("feishu: skipped a department that names no parent");
+                continue;
+            }
+            items.push(dept);
+        }
+        // Children of one parent share its path: compute each parent's once. Parents listed
+        // on this page (or before) are in the cache by now, and cost no request.
+        let mut parent_paths: HashMap<String, Option<String>> = HashMap::new();
+        for d in &mut items {
+            let Some(parent) = d.parent_id.clone() else {
+                continue;
+            };
+            let parent_path = match parent_paths.get(&parent) {
+                Some(p) => p.clone(),
+                None => {
+                    let p = self.path(&parent).await?;
+                    parent_paths.insert(parent, p.clone());
+                    p
+                }
+            };
+            d.path = match (&parent_path, &d.name) {
+                (Some(p), Some(n)) if p.is_empty() => Some(dept_path::child_path(None, n)),
+                (Some(p), Some(n)) => Some(dept_path::child_path(Some(p), n)),
+                _ => None,
+            };
+        }
+        Ok((items, next_page))
+    }
+
     pub(super) async fn dept_ref(&self, id: &str) -> Result<DeptRef> {
         let name = self.known(id).await?.and_then(|k| k.name);
         Ok(DeptRef {

@@ -61,6 +61,7 @@ const LISTED_STATUSES: [&str; 3] = ["active", "notactive", "disabled"];
 const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(7200);
 
 const JSON: &str = "application/json";
+const EP_USERS: &str = "GET /v7/users";
 const EP_TOKEN: &str = "POST /oauth2/token";
 const FORM: &str = "application/x-www-form-urlencoded";
 
@@ -92,6 +93,8 @@ pub struct WpsClient {
     prefixes: WpsConfig,
     app_id: String,
     app_secret: Secret,
+    /// The root's id once read: the company-wide user listing is offered below it only.
+    root_id: std::sync::OnceLock<String>,
 }
 
 impl WpsClient {
@@ -112,6 +115,7 @@ impl WpsClient {
             prefixes: profile.provider_config.wps(),
             app_id: profile.app_id.clone(),
             app_secret: profile.app_secret.clone(),
+            root_id: std::sync::OnceLock::new(),
         })
     }
 
@@ -241,6 +245,8 @@ impl Directory for WpsClient {
         ListingNames {
             children: "GET /v7/depts/{id}/children",
             members: "GET /v7/depts/{id}/members",
+            subtree_depts: "the department listing below",
+            subtree_users: EP_USERS,
         }
     }
 
@@ -251,7 +257,32 @@ impl Directory for WpsClient {
             &[],
             "root department".into(),
         )?;
-        self.dept_call(call).await
+        let root = self.dept_call(call).await?;
+        let _ = self.root_id.set(root.id.clone());
+        Ok(root)
+    }
+
+    /// Below the root only: `GET /v7/users?with_dept=true`, the company's every user (in the
+    /// app's range) as full records, 50 a page, where member listings take a request per
+    /// department and a batch read per 50 people to fill in leaders and departments.
+    /// Departments have no such listing (`recursive` is documented for members only).
+    async fn subtree_users(&self, dept_id: &str, page: Option<&str>) -> Result<Option<Page<User>>> {
+        if self.root_id.get().is_none_or(|root| root != dept_id) {
+            return Ok(None);
+        }
+        let size = PAGE_SIZE.to_string();
+        let query = listing_query(&size, "with_dept", page);
+        let call = self.get(EP_USERS, &["v7", "users"], &query, "users".into())?;
+        let data: ListData<WireUser> = self.send(&call).await?;
+        Ok(Some(Page {
+            items: data
+                .items
+                .into_iter()
+                .filter_map(|u| u.into_full_user(None))
+                .collect(),
+            next_page: data.next_page_token,
+            total: data.total.and_then(|t| u64::try_from(t).ok()),
+        }))
     }
 
     async fn dept(&self, id: &str) -> Result<Dept> {
@@ -293,13 +324,7 @@ impl Directory for WpsClient {
 
     async fn members(&self, dept_id: &str, page: Option<&str>) -> Result<Page<User>> {
         let size = PAGE_SIZE.to_string();
-        let mut query: Vec<(&str, &str)> = LISTED_STATUSES.iter().map(|s| ("status", *s)).collect();
-        query.push(("page_size", &size));
-        query.push(("with_user_detail", "true"));
-        query.push(("with_total", "true"));
-        if let Some(t) = page.filter(|t| !t.is_empty()) {
-            query.push(("page_token", t));
-        }
+        let query = listing_query(&size, "with_user_detail", page);
         const EP: &str = "GET /v7/depts/{id}/members";
         let call = self.get(
             EP,
@@ -461,4 +486,24 @@ impl Directory for WpsClient {
 /// An address by_emails takes: 1 to 128 characters (seed 003).
 fn sendable_email(e: &str) -> bool {
     !e.is_empty() && e.chars().count() <= MAX_EMAIL_CHARS
+}
+
+/// The query of a listing of people (members, everyone): every listed status, the largest
+/// page, the `detail` flag set, the total (which lets the paging guard stop a listing that
+/// runs past it), and the page token after the first page.
+fn listing_query<'a>(
+    size: &'a str,
+    detail: &'a str,
+    page: Option<&'a str>,
+) -> Vec<(&'a str, &'a str)> {
+    let mut query: Vec<(&str, &str)> = LISTED_STATUSES.iter().map(|s| ("status", *s)).collect();
+    query.extend([
+        ("page_size", size),
+        (detail, "true"),
+        ("with_total", "true"),
+    ]);
+    if let Some(t) = page.filter(|t| !t.is_empty()) {
+        query.push(("page_token", t));
+    }
+    query
 }
