@@ -1,5 +1,5 @@
 //! The token lifecycle under chaos: the real binary against a real fake-server process that
-//! issues two-second tokens, answers 429 to every 17th request and a 503 HTML page to every
+//! issues one-second tokens, answers 429 to every 17th request and a 503 HTML page to every
 //! 23rd, with the client rate-limited and 8 requests in flight. Every command must still
 //! answer completely and exactly what the org file holds, for WPS public cloud, a WPS private
 //! deployment and Feishu; the server's counters show the chaos really happened.
@@ -16,7 +16,7 @@ use serde_json::Value;
 /// Server knobs every test runs under.
 const CHAOS: [&str; 6] = [
     "--token-ttl",
-    "2",
+    "1",
     "--throttle-every",
     "17",
     "--unavailable-every",

@@ -19,12 +19,10 @@ use super::Field;
 use super::hay::{Arena, Hay, Needle, Quality, WordStarts, anchor, fold_case, quality};
 use super::index::{Entry, SearchIndex};
 use super::pinyin::Form;
+use super::query::MAX_WORDS;
 use super::tier::tier;
 
 pub(super) const TIER_SHIFT: u32 = 16;
-
-/// The most words matched one by one (see `Query::words`).
-pub(super) const MAX_WORDS: usize = 8;
 
 /// The score of an exact email match, for pasted lists of addresses.
 pub(super) fn exact_email_score() -> u32 {

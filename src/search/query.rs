@@ -8,6 +8,10 @@ use std::collections::HashMap;
 use super::hay::{self, fold_case};
 use super::pinyin;
 
+/// The most words matched one by one (see the matcher's `Query::words`); a longer query is
+/// matched only as a whole. Here, so the prefilter and the matcher agree on it.
+pub(super) const MAX_WORDS: usize = 8;
+
 /// How to treat what was typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueryKind {
@@ -143,7 +147,7 @@ impl Prefilter {
                     _ => words.as_str(),
                 };
                 let split: Vec<&str> = query.split_whitespace().collect();
-                if (2..=super::matcher::MAX_WORDS).contains(&split.len()) {
+                if (2..=MAX_WORDS).contains(&split.len()) {
                     let words: Option<Vec<Prefilter>> =
                         split.iter().map(|w| Prefilter::word(w)).collect();
                     let mut all = Prefilter::word(query)?;
