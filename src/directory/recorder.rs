@@ -33,6 +33,8 @@ struct Recorded {
     /// Bulk listings under way (`subtree_depts`, `subtree_users`), keyed like the others by
     /// (department, token of the page expected next), with what came so far.
     partial_depts: HashMap<(String, String), Vec<Dept>>,
+    /// Each person with only their id and departments: the records themselves are in
+    /// `users`, and a company-wide listing is large.
     partial_users: HashMap<(String, String), Vec<User>>,
     /// A complete `subtree_users` listing: its top and who is in which department. Every
     /// department of the top's subtree gets its members from it when the snapshot is taken,
@@ -282,7 +284,11 @@ impl Directory for Recorder {
         self.with(|r| {
             p.items.iter().for_each(|u| r.user(u, true));
             let next = p.next_page.as_deref();
-            let items = p.items.iter().cloned();
+            let items = p.items.iter().map(|u| User {
+                id: u.id.clone(),
+                dept_ids: u.dept_ids.clone(),
+                ..User::default()
+            });
             let Some(all) = listing_page(&mut r.partial_users, dept_id, page, items, next) else {
                 return;
             };
