@@ -13,7 +13,8 @@ use crate::directory::{
     Directory, ListingNames, all_pages, children_by_parent, children_listing, members_listing,
 };
 use crate::error::{Error, Result};
-use crate::model::{Dept, User};
+use crate::model::{Dept, Page, User};
+use crate::text::thousands;
 
 mod bulk;
 mod state;
@@ -162,10 +163,23 @@ pub struct CrawlOptions {
 pub struct Progress {
     started: Instant,
     pub depts_known: AtomicU64,
+    /// Departments whose sub-departments are listed.
+    pub depts_listed: AtomicU64,
+    /// Departments handed on complete (`Found`).
     pub depts_done: AtomicU64,
     pub people: AtomicU64,
+    /// How many people the server says the listing holds; 0 while it has not said.
+    pub people_expected: AtomicU64,
     pub requests: AtomicU64,
     cancelled: AtomicBool,
+    paused: std::sync::Mutex<Paused>,
+}
+
+/// Time spent paused, so rates and time left count only the time the crawl ran.
+#[derive(Debug, Default)]
+struct Paused {
+    since: Option<Instant>,
+    total: Duration,
 }
 
 impl Default for Progress {
@@ -173,21 +187,28 @@ impl Default for Progress {
         Progress {
             started: Instant::now(),
             depts_known: AtomicU64::new(0),
+            depts_listed: AtomicU64::new(0),
             depts_done: AtomicU64::new(0),
             people: AtomicU64::new(0),
+            people_expected: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             cancelled: AtomicBool::new(false),
+            paused: std::sync::Mutex::new(Paused::default()),
         }
     }
 }
 
 /// A moment's view of a crawl's progress.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ProgressView {
     pub depts_known: u64,
+    pub depts_listed: u64,
     pub depts_done: u64,
     pub people: u64,
+    /// The server's count of everyone the crawl is listing, when it gave one.
+    pub people_expected: Option<u64>,
     pub requests: u64,
+    /// Time the crawl has run, not counting time paused.
     pub elapsed: Duration,
 }
 
@@ -201,29 +222,50 @@ impl ProgressView {
         }
     }
 
-    /// Time left, from the pace so far over the departments still to visit.
+    /// Time left, from the pace so far: over the departments still to list and, when the
+    /// server gave a total, the people still to come; the slower of the two.
     pub fn time_left(&self) -> Option<Duration> {
-        if self.depts_done == 0 {
-            return None;
-        }
-        let left = self.depts_known.saturating_sub(self.depts_done) as f64;
-        Some(self.elapsed.mul_f64(left / self.depts_done as f64))
+        let left = |done: u64, all: u64| {
+            (done > 0).then(|| {
+                let rest = all.saturating_sub(done) as f64;
+                self.elapsed.mul_f64(rest / done as f64)
+            })
+        };
+        let depts = left(self.depts_listed, self.depts_known);
+        let people = self.people_expected.and_then(|all| left(self.people, all));
+        depts.max(people)
     }
 
-    /// `1,234/5,000 depts · 56,789 people · 98 req/s · 40 s left`
+    fn finished(&self) -> bool {
+        self.depts_listed >= self.depts_known
+            && self.people_expected.is_none_or(|all| self.people >= all)
+    }
+
+    /// `1,234/5,000 depts · 56,789 of ~100,000 people` (the total when the server gave one).
+    pub fn counts(&self) -> String {
+        let people = match self.people_expected {
+            Some(all) => format!("{} of ~{}", thousands(self.people), thousands(all)),
+            None => thousands(self.people),
+        };
+        format!(
+            "{}/{} depts · {people} people",
+            thousands(self.depts_listed),
+            thousands(self.depts_known)
+        )
+    }
+
+    /// `40 s left`, while there is something left and a pace to judge it by.
+    pub fn left(&self) -> Option<String> {
+        let t = self.time_left().filter(|_| !self.finished())?;
+        Some(format!("{} s left", t.as_secs()))
+    }
+
+    /// `1,234/5,000 depts · 56,789 of ~100,000 people · 98 req/s · 40 s left`
     pub fn describe(&self) -> String {
-        let mut s = format!(
-            "{}/{} depts · {} people · {:.0} req/s",
-            self.depts_done,
-            self.depts_known,
-            self.people,
-            self.per_second()
-        );
-        if let Some(t) = self
-            .time_left()
-            .filter(|_| self.depts_done < self.depts_known)
-        {
-            s.push_str(&format!(" · {} s left", t.as_secs()));
+        let mut s = format!("{} · {:.0} req/s", self.counts(), self.per_second());
+        if let Some(left) = self.left() {
+            s.push_str(" · ");
+            s.push_str(&left);
         }
         s
     }
@@ -235,12 +277,37 @@ impl Progress {
     }
 
     pub fn view(&self) -> ProgressView {
+        let expected = self.people_expected.load(Ordering::Relaxed);
         ProgressView {
             depts_known: self.depts_known.load(Ordering::Relaxed),
+            depts_listed: self.depts_listed.load(Ordering::Relaxed),
             depts_done: self.depts_done.load(Ordering::Relaxed),
             people: self.people.load(Ordering::Relaxed),
+            people_expected: (expected > 0).then_some(expected),
             requests: self.requests.load(Ordering::Relaxed),
-            elapsed: self.started.elapsed(),
+            elapsed: self.running_for(),
+        }
+    }
+
+    /// Time since the start, less the time paused.
+    fn running_for(&self) -> Duration {
+        let p = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        let now_paused = p.since.map(|t| t.elapsed()).unwrap_or_default();
+        self.started
+            .elapsed()
+            .saturating_sub(p.total.saturating_add(now_paused))
+    }
+
+    /// The crawl was paused (`true`) or resumed: the time between does not count.
+    pub fn set_paused(&self, paused: bool) {
+        let mut p = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        match (paused, p.since) {
+            (true, None) => p.since = Some(Instant::now()),
+            (false, Some(t)) => {
+                p.total = p.total.saturating_add(t.elapsed());
+                p.since = None;
+            }
+            _ => {}
         }
     }
 
@@ -269,14 +336,19 @@ pub async fn crawl(dir: Arc<dyn Directory>, start: Dept, opts: CrawlOptions) -> 
     crawl_with(dir, start, opts, &Progress::new(), |_| {}).await
 }
 
+/// What a crawl hands on as it goes (`crawl_events`).
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A department's listings, complete, after the department it was listed under.
+    Found(&'a Found),
+    /// A page of the bulk user listing: full records, searchable at once, placed in their
+    /// departments (as `Found` members) when every department is known.
+    People(&'a [User]),
+}
+
 /// Crawl from `start`, handing each department's listings to `on_found` as they complete
 /// (a department after the one it was listed under) and counting into `progress`. Checks
 /// `progress.is_cancelled()` as it goes.
-///
-/// A crawl of the whole subtree first tries the directory's bulk listings (`bulk`): every
-/// department below in one listing, everyone in one listing. Where one is not offered or
-/// is refused, the departments are listed one by one as before; with everyone listed at
-/// once, the members are placed, and handed on, when every department is known.
 pub async fn crawl_with(
     dir: Arc<dyn Directory>,
     start: Dept,
@@ -284,12 +356,40 @@ pub async fn crawl_with(
     progress: &Progress,
     mut on_found: impl FnMut(&Found),
 ) -> Result<Crawl> {
-    let tasks = Tasks {
+    crawl_events(dir, start, opts, progress, |e| {
+        if let Event::Found(f) = e {
+            on_found(f)
+        }
+    })
+    .await
+}
+
+/// `crawl_with`, with the bulk user listing's pages handed on too, as they come.
+///
+/// A crawl of the whole subtree first tries the directory's bulk listings (`bulk`): every
+/// department below in one listing, everyone in one listing. Where one is not offered or
+/// is refused, the departments are listed one by one as before; with everyone listed at
+/// once, the members are placed, and handed on, when every department is known.
+///
+/// The bulk listings are chains of page tokens, each page asked for once the last is in:
+/// they go in the HTTP client's urgent lane (`http::urgent`), ahead of the department
+/// listings queued meanwhile, so the chain runs at the server's pace and the rest fill the
+/// rate limit around it.
+pub async fn crawl_events(
+    dir: Arc<dyn Directory>,
+    start: Dept,
+    opts: CrawlOptions,
+    progress: &Progress,
+    mut on_event: impl FnMut(Event<'_>),
+) -> Result<Crawl> {
+    let (pages_tx, mut pages) = tokio::sync::mpsc::unbounded_channel::<Vec<User>>();
+    let mut tasks = Tasks {
         set: JoinSet::new(),
         dir: dir.clone(),
         counter: Arc::new(AtomicU64::new(0)),
+        pages: pages_tx,
+        expected: Arc::new(AtomicU64::new(0)),
     };
-    let mut tasks = tasks;
     let bulk = opts.max_depth.is_none() && bulk::allowed();
     let members_by = match (opts.members, bulk) {
         (false, _) => MembersBy::Off,
@@ -313,6 +413,10 @@ pub async fn crawl_with(
     let mut tick = tokio::time::interval(Duration::from_millis(50));
     loop {
         let joined = tokio::select! {
+            Some(page) = pages.recv() => {
+                people_page(&page, &tasks, progress, &mut on_event);
+                continue;
+            }
             j = tasks.set.join_next() => match j {
                 Some(j) => j,
                 None => break,
@@ -366,11 +470,11 @@ pub async fn crawl_with(
             Done::Children(id, kids) => {
                 let new = st.children_found(names, &id, kids, progress);
                 new.and_then(|new| tasks.discovered(&mut st, names, new, progress))
-                    .map(|()| st.hand_on(&id, progress, &mut on_found))
+                    .map(|()| st.hand_on(&id, progress, &mut |f: &Found| on_event(Event::Found(f))))
             }
             Done::Members(id, members) => {
                 st.members_found(&id, members, progress);
-                st.hand_on(&id, progress, &mut on_found);
+                st.hand_on(&id, progress, &mut |f: &Found| on_event(Event::Found(f)));
                 Ok(())
             }
             Done::Everyone(Some(users)) => {
@@ -389,20 +493,42 @@ pub async fn crawl_with(
             tasks.set.abort_all();
             return Err(e);
         }
-        st.hand_on(&start_id, progress, &mut on_found);
+        st.hand_on(&start_id, progress, &mut |f: &Found| {
+            on_event(Event::Found(f))
+        });
         if progress.is_cancelled() {
             tasks.set.abort_all();
             return Err(Error::Cancelled);
         }
     }
-    if let Some(users) = everyone {
-        st.place_everyone(&users, progress);
+    while let Ok(page) = pages.try_recv() {
+        people_page(&page, &tasks, progress, &mut on_event);
     }
-    st.hand_on(&start_id, progress, &mut on_found);
+    if let Some(users) = everyone {
+        st.place_everyone(&users);
+    }
+    st.hand_on(&start_id, progress, &mut |f: &Found| {
+        on_event(Event::Found(f))
+    });
     if progress.is_cancelled() {
         return Err(Error::Cancelled);
     }
     Ok(st.out)
+}
+
+/// A page of the bulk user listing: counted, the server's total noted, handed on.
+fn people_page(
+    page: &[User],
+    tasks: &Tasks,
+    progress: &Progress,
+    on_event: &mut impl FnMut(Event<'_>),
+) {
+    progress
+        .people
+        .fetch_add(page.len() as u64, Ordering::Relaxed);
+    let expected = tasks.expected.load(Ordering::Relaxed);
+    progress.people_expected.store(expected, Ordering::Relaxed);
+    on_event(Event::People(page));
 }
 
 /// What one crawl task brought back.
@@ -423,6 +549,10 @@ struct Tasks {
     set: JoinSet<Result<Done>>,
     dir: Arc<dyn Directory>,
     counter: Arc<AtomicU64>,
+    /// The bulk user listing's pages, as they come.
+    pages: tokio::sync::mpsc::UnboundedSender<Vec<User>>,
+    /// The bulk user listing's total, as its server gave it (0: not given).
+    expected: Arc<AtomicU64>,
 }
 
 impl Tasks {
@@ -433,17 +563,32 @@ impl Tasks {
         self.set.spawn(task(self.dir.clone(), self.counter.clone()));
     }
 
-    /// The bulk listing of every department below `top`, or (`everyone`) of everyone.
+    /// The bulk listing of every department below `top`, or (`everyone`) of everyone; in
+    /// the urgent lane (see `crawl_events`).
     fn bulk(&mut self, top: &str, everyone: bool) {
         let top = top.to_string();
-        self.spawn(move |dir, counter| async move {
-            let count = || {
-                counter.fetch_add(1, Ordering::Relaxed);
-            };
-            let dir = dir.as_ref();
-            Ok(match everyone {
-                false => Done::Subtree(bulk::departments(dir, &top, &count).await?),
-                true => Done::Everyone(bulk::everyone(dir, &top, &count).await?),
+        let (pages, expected) = (self.pages.clone(), self.expected.clone());
+        self.spawn(move |dir, counter| {
+            crate::http::urgent(async move {
+                let dir = dir.as_ref();
+                Ok(match everyone {
+                    false => {
+                        let count = |_: &Page<Dept>| {
+                            counter.fetch_add(1, Ordering::Relaxed);
+                        };
+                        Done::Subtree(bulk::departments(dir, &top, &count).await?)
+                    }
+                    true => {
+                        let count = |p: &Page<User>| {
+                            counter.fetch_add(1, Ordering::Relaxed);
+                            if let Some(total) = p.total {
+                                expected.store(total, Ordering::Relaxed);
+                            }
+                            let _ = pages.send(p.items.clone());
+                        };
+                        Done::Everyone(bulk::everyone(dir, &top, &count).await?)
+                    }
+                })
             })
         });
     }

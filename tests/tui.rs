@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use orgtui::config::IndexSettings;
 use orgtui::directory::ProviderKind;
 use orgtui::fake::{self, FakeOptions, FakeServer, Org};
+use orgtui::model::User;
 use orgtui::search::{SearchIndex, Searcher};
 use orgtui::tui::app::{App, Effect, Focus, Loaded, Msg, ResultRow, SEARCH_LIMIT};
 use orgtui::tui::clipboard::{CopyPlan, CopyTarget};
@@ -1201,8 +1202,10 @@ fn search_says_it_covers_part_of_the_org_while_indexing() {
     // Progress updates the counts and runs the query again over the grown index.
     let view = orgtui::crawl::ProgressView {
         depts_known: 40,
+        depts_listed: 12,
         depts_done: 12,
         people: 1234,
+        people_expected: Some(5000),
         requests: 30,
         elapsed: std::time::Duration::from_secs(2),
     };
@@ -1218,9 +1221,25 @@ fn search_says_it_covers_part_of_the_org_while_indexing() {
             .contains("indexing 12/40 departments")
     );
     assert!(
-        render(&app).contains("1,234 people"),
-        "the status bar counts"
+        render(&app).contains("1,234 of ~5,000 people"),
+        "the status bar counts, with the server's total: {}",
+        render(&app)
     );
+    // 1,234 of 5,000 people in 2 s: the people are the slower part, 6 s to go.
+    assert!(render(&app).contains("6 s left"), "{}", render(&app));
+    // A page of the company-wide listing is searchable before its departments are placed.
+    let page = vec![User {
+        id: "streamed-1".into(),
+        name: Some("Zed Streamed".into()),
+        ..User::default()
+    }];
+    let fx = app.update(Msg::Loaded(Box::new(Loaded::CrawlPeople(page))));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::IndexAdd(c) if c.iter().any(|c| c.id == "streamed-1"))),
+        "{fx:?}"
+    );
+    assert!(app.people.contains("streamed-1"));
     let fx = app.update(Msg::Loaded(Box::new(Loaded::CrawlDone(Ok(view)))));
     assert!(fx.contains(&Effect::SaveSnapshot), "{fx:?}");
     assert_eq!(app.coverage_note(), None);

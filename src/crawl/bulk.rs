@@ -6,7 +6,7 @@
 
 use crate::directory::{Directory, offered_pages};
 use crate::error::{Error, Result};
-use crate::model::{Dept, User};
+use crate::model::{Dept, Page, User};
 
 /// Set `ORGTUI_CRAWL=per-dept` to walk department by department even where a bulk listing
 /// is offered: for comparing the two, and a way out should a server's bulk listing disagree
@@ -19,22 +19,50 @@ pub fn allowed() -> bool {
 }
 
 /// Every department below `top`, or `None` (see the module).
+///
+/// A listing in which nothing is below the first level is not trusted: a server that ignores
+/// the ask for the whole subtree (Feishu's `fetch_child=true`) answers with `top`'s own
+/// children, and taking that for everything would cut the tree short. The departments are
+/// then listed one by one, which for a really flat org costs what it always did.
 pub async fn departments(
     dir: &dyn Directory,
     top: &str,
-    count: Count<'_>,
+    count: Count<'_, Dept>,
 ) -> Result<Option<Vec<Dept>>> {
     let endpoint = format!("{} {top:?}", dir.listing_names().subtree_depts);
     let list = |t: Option<String>| async move { dir.subtree_depts(top, t.as_deref()).await };
     let got = offered_pages(&endpoint, |t| counted(count, list(t))).await;
-    fall_back(&endpoint, got)
+    let got = fall_back(&endpoint, got)?;
+    Ok(got.filter(|depts| {
+        let deep = goes_deeper(top, depts);
+        if !deep && !depts.is_empty() {
+            crate::log::debug(&format!(
+                "{endpoint}: nothing listed below the first level; listing department by \
+                 department to be sure"
+            ));
+        }
+        deep
+    }))
 }
 
-/// Everyone in `top`'s subtree (and maybe others), full records, or `None`.
+/// Whether some department in `depts` hangs below another one listed (not only below `top`).
+fn goes_deeper(top: &str, depts: &[Dept]) -> bool {
+    let listed: std::collections::HashSet<&str> = depts
+        .iter()
+        .map(|d| d.id.as_str())
+        .filter(|id| *id != top)
+        .collect();
+    depts
+        .iter()
+        .any(|d| d.parent_id.as_deref().is_some_and(|p| listed.contains(p)))
+}
+
+/// Everyone in `top`'s subtree (and maybe others), full records, or `None`. Each page goes
+/// to `count` as it comes, for the people to be searchable before the listing ends.
 pub async fn everyone(
     dir: &dyn Directory,
     top: &str,
-    count: Count<'_>,
+    count: Count<'_, User>,
 ) -> Result<Option<Vec<User>>> {
     let endpoint = dir.listing_names().subtree_users;
     let list = |t: Option<String>| async move { dir.subtree_users(top, t.as_deref()).await };
@@ -44,17 +72,17 @@ pub async fn everyone(
     )
 }
 
-/// Called once per page answered.
-pub type Count<'a> = &'a (dyn Fn() + Sync);
+/// Called with each page answered.
+pub type Count<'a, T> = &'a (dyn Fn(&Page<T>) + Sync);
 
 /// A page, counted once answered: a listing not offered costs nothing.
 async fn counted<T>(
-    count: Count<'_>,
-    page: impl std::future::Future<Output = Result<Option<T>>>,
-) -> Result<Option<T>> {
+    count: Count<'_, T>,
+    page: impl std::future::Future<Output = Result<Option<Page<T>>>>,
+) -> Result<Option<Page<T>>> {
     let page = page.await?;
-    if page.is_some() {
-        count();
+    if let Some(p) = &page {
+        count(p);
     }
     Ok(page)
 }
@@ -82,5 +110,30 @@ fn refused(e: &Error) -> bool {
             .status
             .is_some_and(|s| (400..500).contains(&s) && s != 429),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dept(id: &str, parent: &str) -> Dept {
+        Dept {
+            id: id.into(),
+            name: Some(id.into()),
+            parent_id: Some(parent.into()),
+            ..Dept::default()
+        }
+    }
+
+    #[test]
+    fn a_listing_of_the_first_level_only_is_not_taken_for_the_subtree() {
+        let flat = [dept("a", "0"), dept("b", "0")];
+        assert!(!goes_deeper("0", &flat));
+        let deep = [dept("a", "0"), dept("b", "0"), dept("c", "b")];
+        assert!(goes_deeper("0", &deep));
+        // A department naming the top as a listed one's parent is not depth.
+        assert!(!goes_deeper("0", &[dept("0", "0"), dept("a", "0")]));
+        assert!(!goes_deeper("0", &[]));
     }
 }

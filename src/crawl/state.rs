@@ -105,7 +105,9 @@ impl State {
             self.out.children.insert(dept_id.to_string(), ids);
         }
         self.kids.insert(dept_id.to_string(), children);
-        self.have_children.insert(dept_id.to_string());
+        if self.have_children.insert(dept_id.to_string()) {
+            progress.depts_listed.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(new)
     }
 
@@ -118,8 +120,9 @@ impl State {
     }
 
     /// The bulk user listing's people, each in the crawled departments its `dept_ids`
-    /// name, in the listing's order; a department nobody names has no members.
-    pub fn place_everyone(&mut self, everyone: &[User], progress: &Progress) {
+    /// name, in the listing's order; a department nobody names has no members. They were
+    /// counted as their pages came in.
+    pub fn place_everyone(&mut self, everyone: &[User]) {
         let by_dept = members_by_dept(everyone);
         let ids: Vec<String> = self.out.depts.keys().cloned().collect();
         for id in ids {
@@ -127,7 +130,7 @@ impl State {
                 .get(id.as_str())
                 .map(|us| us.iter().map(|&u| u.clone()).collect())
                 .unwrap_or_default();
-            self.members_found(&id, members, progress);
+            self.out.members.insert(id, members);
         }
         self.out.detailed = true;
     }

@@ -1,15 +1,21 @@
 //! Client-side rate limit: request starts are spaced 1/rate apart (no bursts), which keeps us
-//! under any server-side token bucket or window of the same rate.
+//! under any server-side token bucket or window of the same rate. Callers take their slots in
+//! turn, the urgent lane's first (`lane`): one caller at a time waits for the next slot, so an
+//! urgent request waits for at most the slot being waited for, not for every slot handed out.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
+use super::lane::Gate;
+
 #[derive(Debug)]
 pub struct RateLimiter {
     interval: Option<Duration>,
     next_slot: Mutex<Option<Instant>>,
+    turn: Arc<Gate>,
 }
 
 impl RateLimiter {
@@ -22,14 +28,17 @@ impl RateLimiter {
         RateLimiter {
             interval,
             next_slot: Mutex::new(None),
+            turn: Gate::new(1),
         }
     }
 
-    /// Wait for this caller's slot.
+    /// Wait for this caller's slot (in the running task's lane).
     pub async fn wait(&self) {
         let Some(interval) = self.interval else {
             return;
         };
+        // Held until the slot comes: whoever is next takes the one after.
+        let _turn = self.turn.acquire().await;
         let slot = {
             let mut next = self.next_slot.lock().await;
             let now = Instant::now();
@@ -73,5 +82,26 @@ mod tests {
         let took = start.elapsed();
         assert!(took >= Duration::from_millis(1000), "{took:?}");
         assert!(took < Duration::from_millis(1100), "{took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_urgent_caller_takes_the_next_slot_before_the_queue() {
+        let l = Arc::new(RateLimiter::new(Some(10.0)));
+        let start = Instant::now();
+        let mut queued = Vec::new();
+        for _ in 0..20 {
+            let l = l.clone();
+            queued.push(tokio::spawn(async move { l.wait().await }));
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        super::super::lane::urgent(l.wait()).await;
+        let took = start.elapsed();
+        // Twenty ordinary callers were queued first; the urgent one waits for the slot
+        // being waited for and its own, not for all twenty.
+        assert!(took <= Duration::from_millis(250), "{took:?}");
+        for q in queued {
+            q.await.unwrap();
+        }
+        assert!(start.elapsed() >= Duration::from_millis(2000));
     }
 }

@@ -18,11 +18,13 @@
 //! of one call with their waits share one `deadline`. Every secret the client knows (the app
 //! secret, the tokens it used) is cut out of the errors it builds from what a server said.
 
+mod lane;
 mod limit;
 mod options;
 mod outcome;
 mod token;
 
+pub use lane::{is_urgent, urgent};
 pub use limit::RateLimiter;
 pub use options::{
     DEFAULT_DEADLINE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_REQUEST_TIMEOUT, HttpOptions, RetryPolicy,
@@ -62,7 +64,7 @@ impl RawResponse {
 pub struct HttpClient {
     client: reqwest::Client,
     limiter: Arc<RateLimiter>,
-    in_flight: Arc<tokio::sync::Semaphore>,
+    in_flight: Arc<lane::Gate>,
     retry: RetryPolicy,
     request_timeout: Duration,
     max_response_bytes: u64,
@@ -90,14 +92,12 @@ impl HttpClient {
             .user_agent(concat!("orgtui/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Io(format!("cannot set up the HTTP client: {e}")))?;
-        // The semaphore panics above its maximum; config keeps concurrency far below it.
-        let permits = opts
-            .concurrency
-            .clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
+        // Config keeps concurrency far below this.
+        let permits = opts.concurrency.clamp(1, 1 << 16);
         Ok(HttpClient {
             client,
             limiter: Arc::new(RateLimiter::new(opts.rate_limit)),
-            in_flight: Arc::new(tokio::sync::Semaphore::new(permits)),
+            in_flight: lane::Gate::new(permits),
             retry: opts.retry.clone(),
             request_timeout: opts.request_timeout,
             max_response_bytes: opts.max_response_bytes,
@@ -224,7 +224,8 @@ impl HttpClient {
         C: Credentials,
         F: Fn(&reqwest::Client, &Secret) -> reqwest::RequestBuilder,
     {
-        // The permit bounds requests in flight; the limiter spaces their starts.
+        // The permit bounds requests in flight; the limiter spaces their starts. Both serve
+        // the urgent lane first (`lane`).
         let _permit = self.in_flight.acquire().await;
         self.limiter.wait().await;
         let token = creds.tokens().get(|| creds.new_token()).await?;

@@ -345,6 +345,19 @@ impl Directory for FeishuClient {
         })
     }
 
+    /// `children?fetch_child=true`: every department below, 50 a page, where the children
+    /// listings take a request per department. A server that ignores `fetch_child` answers
+    /// with the first level only, which the crawl does not take for the subtree
+    /// (`crawl::bulk::departments`).
+    async fn subtree_depts(&self, dept_id: &str, page: Option<&str>) -> Result<Option<Page<Dept>>> {
+        let (items, next_page) = self.departments_below(dept_id, true, page).await?;
+        Ok(Some(Page {
+            items,
+            next_page,
+            total: None,
+        }))
+    }
+
     async fn members(&self, dept_id: &str, page: Option<&str>) -> Result<Page<User>> {
         require_id("department", dept_id)?;
         let mut query = vec![("department_id", dept_id), ("page_size", PAGE_SIZE)];

@@ -84,10 +84,7 @@ impl App {
         self.crawl = Some(CrawlRun {
             view: ProgressView {
                 depts_known: 1,
-                depts_done: 0,
-                people: 0,
-                requests: 0,
-                elapsed: std::time::Duration::ZERO,
+                ..ProgressView::default()
             },
             background,
             paused: false,
@@ -173,9 +170,17 @@ impl App {
         Some(format!(
             "searching {} people so far — {what}{state} {}/{} departments",
             thousands(self.people.len() as u64),
-            thousands(run.view.depts_done),
+            thousands(run.view.depts_listed),
             thousands(run.view.depts_known)
         ))
+    }
+
+    /// People from the crawl's company-wide listing, before their departments are placed:
+    /// known and searchable now. Their `Found` lists them again, in their departments.
+    pub(super) fn on_crawl_people(&mut self, people: Vec<User>) -> Vec<Effect> {
+        let cands = people.iter().map(user_candidate).collect();
+        self.take_users(people);
+        vec![Effect::IndexAdd(cands)]
     }
 
     /// A department's complete listings from the crawler: they become its loaded state.
@@ -209,17 +214,4 @@ impl App {
         }
         vec![Effect::IndexAdd(cands)]
     }
-}
-
-/// `1234567` as `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len().saturating_add(digits.len() / 3));
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && digits.len().saturating_sub(i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -46,6 +46,9 @@ pub enum Loaded {
     Copied(Result<String, String>),
     /// A crawl finished one department's listings.
     CrawlFound(Found),
+    /// A page of the crawl's company-wide user listing: searchable before their
+    /// departments are placed.
+    CrawlPeople(Vec<User>),
     CrawlProgress(ProgressView),
     /// The crawl ended: how many departments and people, or why not.
     CrawlDone(Result<ProgressView, String>),
@@ -128,6 +131,7 @@ impl Loaded {
         !matches!(
             self,
             Loaded::CrawlFound(_)
+                | Loaded::CrawlPeople(_)
                 | Loaded::CrawlProgress(_)
                 | Loaded::CrawlDone(_)
                 | Loaded::SnapshotPeople(_)

@@ -17,7 +17,8 @@ mod scroll;
 mod search_view;
 mod tree_view;
 
-pub use crawl::{CrawlRun, thousands};
+pub use crate::text::thousands;
+pub use crawl::CrawlRun;
 pub use effect::{Effect, Loaded, Request};
 use jump::Jump;
 pub use search_view::{ResultRow, SearchState};
@@ -466,6 +467,7 @@ impl App {
                 Vec::new()
             }
             Loaded::CrawlFound(found) => self.on_crawl_found(found),
+            Loaded::CrawlPeople(people) => self.on_crawl_people(people),
             Loaded::CrawlProgress(view) => self.on_crawl_progress(view),
             Loaded::CrawlDone(result) => self.on_crawl_done(result),
             Loaded::Copied(Ok(report)) => {

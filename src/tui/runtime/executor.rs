@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::search_worker::{SearchCmd, SearchWorker};
 use super::throttle::Throttled;
-use crate::crawl::{CrawlOptions, Progress, crawl_with};
+use crate::crawl::{CrawlOptions, Event, Progress, crawl_events};
 use crate::directory::Directory;
 use crate::error::Error;
 use crate::model::Dept;
@@ -154,6 +154,7 @@ impl Executor {
             }
             Effect::PauseCrawl(paused) => {
                 if let Some(c) = &self.crawler {
+                    c.progress.set_paused(paused);
                     let _ = c.pause.send(paused);
                 }
             }
@@ -209,16 +210,18 @@ impl Executor {
         let _ = self.tx.send(Msg::Loaded(Box::new(loaded)));
     }
 
+    /// What the user opened or asked for: in the HTTP client's urgent lane, ahead of a
+    /// background index's queued listings.
     async fn request(&mut self, r: Request) {
         match self.schedule {
             Schedule::InOrder => {
-                let loaded = request(r, self.dir.as_ref()).await;
+                let loaded = crate::http::urgent(request(r, self.dir.as_ref())).await;
                 self.send(loaded);
             }
             Schedule::Background => {
                 let (dir, tx) = (self.dir.clone(), self.tx.clone());
                 tokio::spawn(async move {
-                    let loaded = request(r, dir.as_ref()).await;
+                    let loaded = crate::http::urgent(request(r, dir.as_ref())).await;
                     let _ = tx.send(Msg::Loaded(Box::new(loaded)));
                 });
             }
@@ -367,8 +370,12 @@ async fn crawl_to_end(
         max_depth: None,
         members: true,
     };
-    let result = crawl_with(dir, start, opts, progress, |found| {
-        let _ = tx.send(Msg::Loaded(Box::new(Loaded::CrawlFound(found.clone()))));
+    let result = crawl_events(dir, start, opts, progress, |event| {
+        let loaded = match event {
+            Event::Found(found) => Loaded::CrawlFound(found.clone()),
+            Event::People(people) => Loaded::CrawlPeople(people.to_vec()),
+        };
+        let _ = tx.send(Msg::Loaded(Box::new(loaded)));
     })
     .await;
     Loaded::CrawlDone(result.map(|_| progress.view()).map_err(|e| e.to_string()))

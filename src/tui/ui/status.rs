@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, clean, fit, spinner};
-use crate::tui::app::{App, CrawlRun, Focus, Level, thousands};
+use crate::tui::app::{App, CrawlRun, Focus, Level};
 use crate::tui::keys::Action;
 
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
@@ -74,12 +74,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
 fn crawl_status(app: &App, run: &CrawlRun) -> String {
     let v = &run.view;
     let pause = first_key(app, Action::PauseCrawl);
-    let counts = format!(
-        "{}/{} depts · {} people",
-        thousands(v.depts_done),
-        thousands(v.depts_known),
-        thousands(v.people)
-    );
+    let counts = v.counts();
     let what = if run.background {
         "indexing"
     } else {
@@ -96,11 +91,7 @@ fn crawl_status(app: &App, run: &CrawlRun) -> String {
             v.describe()
         );
     }
-    let left = v
-        .time_left()
-        .filter(|_| v.depts_done < v.depts_known)
-        .map(|t| format!(" · {} s left", t.as_secs()))
-        .unwrap_or_default();
+    let left = v.left().map(|l| format!(" · {l}")).unwrap_or_default();
     format!(
         " {} indexing: {counts}{left} · {pause} pauses ",
         spinner(app.ticks)
