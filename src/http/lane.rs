@@ -71,7 +71,7 @@ impl Gate {
         let waiting = {
             let mut q = self.lock();
             if q.free > 0 {
-                q.free -= 1;
+                q.free = q.free.saturating_sub(1);
                 return self.pass();
             }
             let (tx, rx) = oneshot::channel();
