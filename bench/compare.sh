@@ -7,6 +7,7 @@
 #   CRAWL=0 bash bench/compare.sh         # skip the crawl comparison (it takes minutes)
 #   ONLY_CRAWL=1 CRAWL_USERS=20000 CRAWL_DEPTS=1000 bash bench/compare.sh   # the crawl alone
 #   SEQUENTIAL=1 ...                      # also a crawl with one request in flight
+#   INDEXING=0 ...                        # skip the browser with its background index running
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -95,6 +96,41 @@ echo
 echo "== start offline: orgtui --org-file org.json (warm snapshot of the file)"
 start_figures "$BIN --org-file $work/org.json" \
     "peak RSS with everyone loaded, indexed, and the offline directory built"
+fi
+
+if [ "${INDEXING:-1}" = 1 ] && [ "${ONLY_CRAWL:-0}" != 1 ]; then
+    echo
+    echo "== the browser with its background index running: fake-server --latency-ms 20 --rate-limit 100, client limit 100 req/s"
+    # One address for both servers, so the snapshot the first one fills is the second's too.
+    port=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+    serve() { # $@ = extra fake-server flags; sets url
+        "$BIN" fake-server --provider wps --org "$work/org.json" --addr "127.0.0.1:$port" "$@" > "$work/is.out" &
+        spid=$!
+        for _ in $(seq 100); do grep -q listening "$work/is.out" 2>/dev/null && break; sleep 0.1; done
+        url=$(sed -n 's/^listening on //p' "$work/is.out")
+    }
+    serve
+    export ORGTUI_PROVIDER=wps ORGTUI_BASE_URL=$url ORGTUI_APP_ID=demo-app ORGTUI_APP_SECRET=demo-secret
+    ORGTUI_RATE_LIMIT=0 ORGTUI_CONCURRENCY=16 "$BIN" export > /dev/null
+    kill "$spid"; wait "$spid" 2>/dev/null || true
+    serve --latency-ms 20 --rate-limit 100
+    export ORGTUI_RATE_LIMIT=100 ORGTUI_INDEX_MAX_AGE=0
+    # The snapshot is 0 hours old, too old for index_max_age = 0: every start indexes.
+    start_figures "$BIN" "peak RSS 4 s in, the snapshot restored and the index running"
+    indexed() { # $1 = what; runs the browser until its index ends: time and peak RSS
+        local out=$work/indexed-$RANDOM t0 t1
+        t0=$(date +%s.%N)
+        ORGTUI_BENCH_EXIT=indexed script -qec "/usr/bin/time -f %M -o $out.rss $BIN" /dev/null > /dev/null
+        t1=$(date +%s.%N)
+        printf '%s: indexed everyone in %.1f s, peak RSS %s MB\n' "$1" "$(python3 -c "print($t1 - $t0)")" \
+            "$(python3 -c "print(round(int(open('$out.rss').read().split()[-1]) / 1024))")"
+    }
+    indexed "from the snapshot"
+    rm -f "$XDG_CACHE_HOME"/orgtui/snapshots/*
+    indexed "with no snapshot"
+    kill "$spid"; wait "$spid" 2>/dev/null || true
+    unset ORGTUI_PROVIDER ORGTUI_BASE_URL ORGTUI_RATE_LIMIT ORGTUI_INDEX_MAX_AGE
+    echo "keystrokes while people stream in: cargo test --release --locked --lib search::tests::keystroke_latency_while_indexing -- --ignored --nocapture"
 fi
 
 if [ "$CRAWL" = 1 ]; then

@@ -36,6 +36,8 @@ pub fn is_urgent() -> bool {
 #[derive(Debug)]
 pub struct Gate {
     inner: Mutex<Queues>,
+    /// Told each time an urgent caller starts waiting (`urgent_arrival`).
+    arrived: tokio::sync::Notify,
 }
 
 #[derive(Debug)]
@@ -59,6 +61,7 @@ impl Gate {
                 urgent: VecDeque::new(),
                 ordinary: VecDeque::new(),
             }),
+            arrived: tokio::sync::Notify::new(),
         })
     }
 
@@ -68,6 +71,16 @@ impl Gate {
     }
 
     pub async fn acquire_in(self: &Arc<Self>, urgent: bool) -> Pass {
+        self.wait_in(urgent, false).await
+    }
+
+    /// `acquire`, first in its lane: for a caller that gave its pass up to an urgent one
+    /// and should not lose its place for it.
+    pub async fn acquire_again(self: &Arc<Self>) -> Pass {
+        self.wait_in(is_urgent(), true).await
+    }
+
+    async fn wait_in(self: &Arc<Self>, urgent: bool, front: bool) -> Pass {
         let waiting = {
             let mut q = self.lock();
             if q.free > 0 {
@@ -75,12 +88,19 @@ impl Gate {
                 return self.pass();
             }
             let (tx, rx) = oneshot::channel();
-            match urgent {
-                true => q.urgent.push_back(tx),
-                false => q.ordinary.push_back(tx),
+            let lane = match urgent {
+                true => &mut q.urgent,
+                false => &mut q.ordinary,
+            };
+            match front {
+                true => lane.push_front(tx),
+                false => lane.push_back(tx),
             }
             rx
         };
+        if urgent {
+            self.arrived.notify_waiters();
+        }
         // A waiter dropped before its turn leaves a closed sender that `release` skips; one
         // dropped after being handed a pass drops the pass, which goes on to the next.
         match waiting.await {
@@ -88,6 +108,18 @@ impl Gate {
             // Only a gate dropped with waiters closes their senders, and we hold the gate.
             Err(_) => self.pass(),
         }
+    }
+
+    /// Whether an urgent caller is waiting (a closed sender left by one that gave up counts
+    /// until it is skipped, which costs the holder one more turn at most).
+    pub fn urgent_waiting(&self) -> bool {
+        self.lock().urgent.iter().any(|tx| !tx.is_closed())
+    }
+
+    /// Resolves when an urgent caller starts waiting after this was enabled; a holder
+    /// enables it, then checks `urgent_waiting`, so no arrival is missed.
+    pub fn urgent_arrival(&self) -> tokio::sync::futures::Notified<'_> {
+        self.arrived.notified()
     }
 
     fn pass(self: &Arc<Self>) -> Pass {

@@ -32,25 +32,53 @@ impl RateLimiter {
         }
     }
 
-    /// Wait for this caller's slot (in the running task's lane).
+    /// Wait for this caller's slot (in the running task's lane). An ordinary caller waiting
+    /// for its slot gives it up to an urgent one that arrives meanwhile, and takes the one
+    /// after: an urgent request then waits for no one.
     pub async fn wait(&self) {
         let Some(interval) = self.interval else {
             return;
         };
-        // Held until the slot comes: whoever is next takes the one after.
-        let _turn = self.turn.acquire().await;
-        let slot = {
-            let mut next = self.next_slot.lock().await;
-            let now = Instant::now();
-            let slot = match *next {
-                Some(t) if t > now => t,
-                _ => now,
+        let urgent = super::lane::is_urgent();
+        let mut again = false;
+        loop {
+            // Held until the slot comes: whoever is next takes the one after.
+            let turn = match again {
+                true => self.turn.acquire_again().await,
+                false => self.turn.acquire().await,
             };
-            // A slot past the clock's end (after ages of waiting) simply stays the last one.
-            *next = Some(slot.checked_add(interval).unwrap_or(slot));
-            slot
+            let slot = self.reserve(interval).await;
+            if urgent {
+                tokio::time::sleep_until(slot).await;
+                return;
+            }
+            let arrival = self.turn.urgent_arrival();
+            tokio::pin!(arrival);
+            arrival.as_mut().enable();
+            if !self.turn.urgent_waiting() {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(slot) => return,
+                    _ = &mut arrival => {}
+                }
+            }
+            // Only the holder of the turn reserves, so the slot is still the last one out.
+            *self.next_slot.lock().await = Some(slot);
+            drop(turn);
+            again = true;
+        }
+    }
+
+    /// The next slot, and the one after it for whoever comes next.
+    async fn reserve(&self, interval: Duration) -> Instant {
+        let mut next = self.next_slot.lock().await;
+        let now = Instant::now();
+        let slot = match *next {
+            Some(t) if t > now => t,
+            _ => now,
         };
-        tokio::time::sleep_until(slot).await;
+        // A slot past the clock's end (after ages of waiting) simply stays the last one.
+        *next = Some(slot.checked_add(interval).unwrap_or(slot));
+        slot
     }
 }
 
@@ -91,16 +119,29 @@ mod tests {
         let mut queued = Vec::new();
         for _ in 0..20 {
             let l = l.clone();
-            queued.push(tokio::spawn(async move { l.wait().await }));
+            queued.push(tokio::spawn(async move {
+                l.wait().await;
+                Instant::now()
+            }));
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
         super::super::lane::urgent(l.wait()).await;
-        let took = start.elapsed();
-        // Twenty ordinary callers were queued first; the urgent one waits for the slot
-        // being waited for and its own, not for all twenty.
-        assert!(took <= Duration::from_millis(250), "{took:?}");
+        let urgent_at = Instant::now();
+        // Twenty ordinary callers were queued first; the urgent one takes the slot the
+        // first of them was waiting for (the one after the one taken at once).
+        assert!(
+            urgent_at - start <= Duration::from_millis(110),
+            "{:?}",
+            urgent_at - start
+        );
+        let mut starts = vec![urgent_at];
         for q in queued {
-            q.await.unwrap();
+            starts.push(q.await.unwrap());
+        }
+        // The slot given up is not a burst: every start is still 100 ms from the next.
+        starts.sort();
+        for w in starts.windows(2) {
+            assert!(w[1] - w[0] >= Duration::from_millis(99), "{starts:?}");
         }
         assert!(start.elapsed() >= Duration::from_millis(2000));
     }

@@ -40,13 +40,18 @@ fn ids(hits: &[Hit]) -> Vec<&str> {
 
 /// The org generator's people and departments, as the TUI would index them.
 fn generated(users: usize, depts: usize) -> SearchIndex {
+    index_of(generated_candidates(users, depts))
+}
+
+/// The same as candidates, departments first.
+fn generated_candidates(users: usize, depts: usize) -> Vec<Candidate> {
     let org = generate(&GenSpec::new(users, depts, 1));
-    let mut idx = SearchIndex::new();
+    let mut out = Vec::with_capacity(users.saturating_add(depts));
     for d in org.depts {
-        idx.insert(Candidate::new(Kind::Dept, d.id, d.name.unwrap_or_default()));
+        out.push(Candidate::new(Kind::Dept, d.id, d.name.unwrap_or_default()));
     }
     for u in org.users {
-        idx.insert(Candidate {
+        out.push(Candidate {
             kind: Kind::User,
             name: u.name.unwrap_or_default(),
             id: u.id,
@@ -58,7 +63,7 @@ fn generated(users: usize, depts: usize) -> SearchIndex {
             path: None,
         });
     }
-    idx
+    out
 }
 
 /// Per-keystroke latency over 100,000 generated people in 5,000 departments while typing
@@ -111,6 +116,57 @@ fn keystroke_latency() {
         println!("round {round}: {}", percentiles(&mut times));
     }
     println!("all rounds: {}", percentiles(&mut all));
+}
+
+/// Per-keystroke latency while the background index brings people in: the index starts with
+/// every department and a tenth of the 100,000 people, and before each keystroke the people
+/// that came since the last one are inserted first, as the search worker takes them with the
+/// query. At WPS's listing pace in `bench/compare.sh` (about 30 pages of 50 a second) and a
+/// keystroke every 100 ms, that is 150 people a keystroke; a second run takes 1,500.
+/// `cargo test --release --lib search::tests::keystroke_latency_while_indexing -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn keystroke_latency_while_indexing() {
+    use std::time::{Duration, Instant};
+    let queries = [
+        "zhangxiaod",
+        "anna smith",
+        "wangfang.l",
+        "huangjunji",
+        "e000123456",
+        "liuhaiyan1",
+        "zwzwzwzwzw",
+        "sofwareeng",
+    ];
+    for per_key in [150usize, 1500] {
+        let mut cands = generated_candidates(100_000, 5_000).into_iter();
+        let mut idx = SearchIndex::new();
+        for c in cands.by_ref().take(5_000 + 10_000) {
+            idx.insert(c);
+        }
+        let mut all: Vec<Duration> = Vec::new();
+        for round in 0..3 {
+            for q in queries {
+                let mut s = Searcher::new();
+                let chars: Vec<char> = q.chars().collect();
+                for n in 1..=chars.len() {
+                    let prefix: String = chars[..n].iter().collect();
+                    let t = Instant::now();
+                    for c in cands.by_ref().take(per_key) {
+                        idx.insert(c);
+                    }
+                    let hits = s.search(&idx, &prefix, 200);
+                    all.push(t.elapsed());
+                    std::hint::black_box(hits);
+                }
+            }
+            println!(
+                "{per_key} a keystroke, round {round}: {} indexed",
+                idx.len()
+            );
+        }
+        println!("{per_key} people a keystroke: {}", percentiles(&mut all));
+    }
 }
 
 fn percentiles(times: &mut [std::time::Duration]) -> String {

@@ -12,6 +12,8 @@ pub struct CrawlRun {
     /// Started on its own at launch (the background index), not by `a`.
     pub background: bool,
     pub paused: bool,
+    /// People came as pages of a company-wide listing (`Loaded::CrawlPeople`).
+    pub streamed: bool,
 }
 
 impl App {
@@ -88,6 +90,7 @@ impl App {
             },
             background,
             paused: false,
+            streamed: false,
         });
         vec![Effect::Crawl { start, background }]
     }
@@ -178,6 +181,9 @@ impl App {
     /// People from the crawl's company-wide listing, before their departments are placed:
     /// known and searchable now. Their `Found` lists them again, in their departments.
     pub(super) fn on_crawl_people(&mut self, people: Vec<User>) -> Vec<Effect> {
+        if let Some(run) = self.crawl.as_mut() {
+            run.streamed = true;
+        }
         let cands = people.iter().map(user_candidate).collect();
         self.take_users(people);
         vec![Effect::IndexAdd(cands)]
@@ -189,8 +195,19 @@ impl App {
         let id = found.dept_id;
         self.tree.add_children(&id, found.children);
         if let Some(members) = found.members {
-            cands.extend(members.iter().map(user_candidate));
-            let ids = self.take_users(members);
+            // Streamed people come again, the same records, in their departments: those
+            // in the roster are in the index already. (A listing refused midway leaves the
+            // rest to per-department listings, whose people are taken as always.)
+            let streamed = self.crawl.as_ref().is_some_and(|r| r.streamed);
+            let mut ids = Vec::with_capacity(members.len());
+            for u in members {
+                if streamed && self.people.contains(&u.id) {
+                    ids.push(u.id);
+                } else {
+                    cands.push(user_candidate(&u));
+                    ids.push(self.people.merge_listing(u));
+                }
+            }
             self.tree.add_member_ids(&id, ids);
             if let Some(n) = self.tree.node_mut(&id)
                 && n.members_load != Load::Loading

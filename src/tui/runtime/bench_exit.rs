@@ -1,7 +1,8 @@
 //! For benchmarks only (`bench/compare.sh`): `ORGTUI_BENCH_EXIT=first-frame` quits right after
 //! the first frame is drawn (time to first frame = process time); `after-ms:N` quits at the
-//! first frame after N ms (peak memory once everything is loaded and indexed). Read once at
-//! startup; the loop only asks `done` after each frame.
+//! first frame after N ms (peak memory once everything is loaded and indexed); `indexed` quits
+//! at the first frame after the background index (or `a`) ended (peak memory with the index
+//! running, its time). Read once at startup; the loop only asks `done` after each frame.
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ pub enum BenchExit {
     Never,
     FirstFrame,
     After(Instant),
+    Indexed,
 }
 
 impl BenchExit {
@@ -23,8 +25,10 @@ impl BenchExit {
     }
 
     fn parse(v: &str, now: Instant) -> BenchExit {
-        if v == "first-frame" {
-            return BenchExit::FirstFrame;
+        match v {
+            "first-frame" => return BenchExit::FirstFrame,
+            "indexed" => return BenchExit::Indexed,
+            _ => {}
         }
         match v
             .strip_prefix("after-ms:")
@@ -39,12 +43,13 @@ impl BenchExit {
         }
     }
 
-    /// After `frames` frames: time to quit?
-    pub fn done(&self, frames: u64) -> bool {
+    /// After `frames` frames, `indexed` once a crawl has run and ended: time to quit?
+    pub fn done(&self, frames: u64, indexed: bool) -> bool {
         match self {
             BenchExit::Never => false,
             BenchExit::FirstFrame => frames >= 1,
             BenchExit::After(t) => Instant::now() >= *t,
+            BenchExit::Indexed => indexed,
         }
     }
 }
@@ -54,7 +59,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_the_two_forms_and_ignores_anything_else() {
+    fn parses_the_three_forms_and_ignores_anything_else() {
         let now = Instant::now();
         assert!(matches!(
             BenchExit::parse("first-frame", now),
@@ -69,8 +74,14 @@ mod tests {
             BenchExit::Never
         ));
         assert!(matches!(BenchExit::parse("", now), BenchExit::Never));
-        assert!(!BenchExit::FirstFrame.done(0));
-        assert!(BenchExit::FirstFrame.done(1));
-        assert!(!BenchExit::Never.done(100));
+        assert!(matches!(
+            BenchExit::parse("indexed", now),
+            BenchExit::Indexed
+        ));
+        assert!(!BenchExit::FirstFrame.done(0, false));
+        assert!(BenchExit::FirstFrame.done(1, false));
+        assert!(!BenchExit::Never.done(100, true));
+        assert!(!BenchExit::Indexed.done(100, false));
+        assert!(BenchExit::Indexed.done(1, true));
     }
 }

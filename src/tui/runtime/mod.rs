@@ -102,6 +102,7 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
     effects.extend(app.init());
 
     let mut frames = 0u64;
+    let mut crawled = false;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(1000 / TICKS_PER_SEC));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -116,7 +117,8 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
             .draw(|f| super::ui::draw(f, &app))
             .map_err(ui_err)?;
         frames = frames.saturating_add(1);
-        if bench_exit.done(frames) {
+        crawled |= app.crawl.is_some();
+        if bench_exit.done(frames, crawled && app.crawl.is_none()) {
             return Ok(());
         }
         let msg = tokio::select! {
