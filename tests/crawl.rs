@@ -105,3 +105,58 @@ async fn cancel_stops_the_crawl_and_its_requests() {
     );
     assert!(progress.view().depts_done < progress.view().depts_known);
 }
+
+#[tokio::test]
+async fn the_company_listing_streams_its_people_with_the_servers_total() {
+    let client = HttpOptions {
+        rate_limit: Some(200.0),
+        concurrency: 8,
+        ..HttpOptions::default()
+    };
+    let (_server, dir) = setup(2, None, client).await;
+    let root = dir.root().await.unwrap();
+    let progress = Progress::new();
+    let mut streamed = std::collections::HashSet::new();
+    let mut pages = 0;
+    let mut found = 0;
+    let mut last_page_at = 0;
+    let crawl = orgtui::crawl::crawl_events(dir, root, ALL, &progress, |e| match e {
+        orgtui::crawl::Event::People(page) => {
+            pages += 1;
+            last_page_at = found;
+            streamed.extend(page.iter().map(|u| u.id.clone()));
+        }
+        orgtui::crawl::Event::Found(_) => found += 1,
+    })
+    .await
+    .unwrap();
+    let org: serde_json::Value = serde_json::from_str(fake::DEMO_ORG_JSON).unwrap();
+    let listed = common::listed_on_wps(&org).count();
+    // Every page came as it was answered (50 a page), everyone listed once...
+    assert_eq!(pages, listed.div_ceil(50));
+    assert_eq!(streamed.len(), listed);
+    // ...before any department was handed on: their members wait for the whole listing.
+    assert_eq!(last_page_at, 0);
+    assert_eq!(found, crawl.depts.len());
+    let v = progress.view();
+    assert_eq!(v.people, listed as u64);
+    assert_eq!(v.people_expected, Some(listed as u64), "with_total=true");
+    // The people handed on in their departments are the ones streamed.
+    let placed: std::collections::HashSet<String> =
+        crawl.unique_users().iter().map(|u| u.id.clone()).collect();
+    assert_eq!(placed, streamed);
+}
+
+#[test]
+fn time_paused_does_not_count() {
+    let progress = Progress::new();
+    std::thread::sleep(Duration::from_millis(50));
+    progress.set_paused(true);
+    std::thread::sleep(Duration::from_millis(300));
+    // While paused, the clock stands still too.
+    assert!(progress.view().elapsed < Duration::from_millis(300));
+    progress.set_paused(false);
+    let ran = progress.view().elapsed;
+    assert!(ran >= Duration::from_millis(50), "{ran:?}");
+    assert!(ran < Duration::from_millis(300), "{ran:?}");
+}
