@@ -8,6 +8,7 @@
 #   ONLY_CRAWL=1 CRAWL_USERS=20000 CRAWL_DEPTS=1000 bash bench/compare.sh   # the crawl alone
 #   SEQUENTIAL=1 ...                      # also a crawl with one request in flight
 #   INDEXING=0 ...                        # skip the browser with its background index running
+#   ONLY_INDEXING=1 bash bench/compare.sh # that part alone
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,7 +52,7 @@ with open(sys.argv[2], "w") as f:
         f.write(f"{u.get('name') or ''} <{u.get('email') or ''}>\n")
 PY
 
-if [ "${ONLY_CRAWL:-0}" != 1 ]; then
+if [ "${ONLY_CRAWL:-0}" != 1 ] && [ "${ONLY_INDEXING:-0}" != 1 ]; then
 echo
 echo "== search: orgtui --org-file org.json search \"zhang wei\" --limit 20 (warm snapshot) vs fzf --filter"
 "$BIN" --org-file "$work/org.json" search "zhang wei" --limit 20 > /dev/null   # warms the snapshot
@@ -133,7 +134,7 @@ if [ "${INDEXING:-1}" = 1 ] && [ "${ONLY_CRAWL:-0}" != 1 ]; then
     echo "keystrokes while people stream in: cargo test --release --locked --lib search::tests::keystroke_latency_while_indexing -- --ignored --nocapture"
 fi
 
-if [ "$CRAWL" = 1 ]; then
+if [ "$CRAWL" = 1 ] && [ "${ONLY_INDEXING:-0}" != 1 ]; then
     echo
     echo "== crawl: export against fake-server --latency-ms 20 --rate-limit 100 ($CRAWL_USERS people, $CRAWL_DEPTS departments)"
     "$BIN" fake-org --users "$CRAWL_USERS" --depts "$CRAWL_DEPTS" --seed 1 > "$work/crawl.json"

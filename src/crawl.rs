@@ -356,7 +356,8 @@ pub async fn crawl_with(
     progress: &Progress,
     mut on_found: impl FnMut(&Found),
 ) -> Result<Crawl> {
-    crawl_events(dir, start, opts, progress, |e| {
+    let keep = true;
+    run(dir, start, opts, progress, keep, |e| {
         if let Event::Found(f) = e {
             on_found(f)
         }
@@ -375,11 +376,25 @@ pub async fn crawl_with(
 /// they go in the HTTP client's urgent lane (`http::urgent`), ahead of the department
 /// listings queued meanwhile, so the chain runs at the server's pace and the rest fill the
 /// rate limit around it.
+///
+/// What is handed on is the caller's: the `Crawl` returned keeps the tree, not the members
+/// handed on (at 100,000 people that would be a second copy of everyone).
 pub async fn crawl_events(
     dir: Arc<dyn Directory>,
     start: Dept,
     opts: CrawlOptions,
     progress: &Progress,
+    on_event: impl FnMut(Event<'_>),
+) -> Result<Crawl> {
+    run(dir, start, opts, progress, false, on_event).await
+}
+
+async fn run(
+    dir: Arc<dyn Directory>,
+    start: Dept,
+    opts: CrawlOptions,
+    progress: &Progress,
+    keep: bool,
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<Crawl> {
     let (pages_tx, mut pages) = tokio::sync::mpsc::unbounded_channel::<Vec<User>>();
@@ -398,7 +413,7 @@ pub async fn crawl_events(
     };
     let start_id = start.id.clone();
     let names = dir.listing_names();
-    let mut st = State::new(start, opts, members_by);
+    let mut st = State::new(start, opts, members_by, keep);
     progress.depts_known.store(1, Ordering::Relaxed);
     if bulk {
         tasks.bulk(&start_id, false);
@@ -505,7 +520,7 @@ pub async fn crawl_events(
         people_page(&page, &tasks, progress, &mut on_event);
     }
     if let Some(users) = everyone {
-        st.place_everyone(&users);
+        st.place_everyone(users);
     }
     st.hand_on(&start_id, progress, &mut |f: &Found| {
         on_event(Event::Found(f))

@@ -82,6 +82,33 @@ impl Snapshot {
     pub fn age(&self, now: SystemTime) -> Duration {
         age_of(self.saved_at, now)
     }
+
+    /// Whether it holds the whole org: every department reached from the root (walked with
+    /// a visited set) has its sub-departments and its members listed. What `export`, a
+    /// whole-org `tree`, the browser's index or an org file leave is; what the browser
+    /// saves after opening a few departments is not.
+    pub fn is_complete(&self) -> bool {
+        let Some(root) = &self.root else {
+            return false;
+        };
+        let by_id: std::collections::HashMap<&str, &SnapDept> =
+            self.depts.iter().map(|d| (d.dept.id.as_str(), d)).collect();
+        let mut seen = std::collections::HashSet::new();
+        let mut todo = vec![root.as_str()];
+        while let Some(id) = todo.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let Some(d) = by_id.get(id) else {
+                return false;
+            };
+            let (Some(kids), Some(_)) = (&d.children, &d.members) else {
+                return false;
+            };
+            todo.extend(kids.iter().map(String::as_str));
+        }
+        true
+    }
 }
 
 /// The age of something saved at `saved_at` (Unix seconds, read from a file: any value);

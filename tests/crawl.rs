@@ -117,6 +117,7 @@ async fn the_company_listing_streams_its_people_with_the_servers_total() {
     let root = dir.root().await.unwrap();
     let progress = Progress::new();
     let mut streamed = std::collections::HashSet::new();
+    let mut placed = std::collections::HashSet::new();
     let mut pages = 0;
     let mut found = 0;
     let mut last_page_at = 0;
@@ -126,7 +127,10 @@ async fn the_company_listing_streams_its_people_with_the_servers_total() {
             last_page_at = found;
             streamed.extend(page.iter().map(|u| u.id.clone()));
         }
-        orgtui::crawl::Event::Found(_) => found += 1,
+        orgtui::crawl::Event::Found(f) => {
+            found += 1;
+            placed.extend(f.members.iter().flatten().map(|u| u.id.clone()));
+        }
     })
     .await
     .unwrap();
@@ -141,10 +145,10 @@ async fn the_company_listing_streams_its_people_with_the_servers_total() {
     let v = progress.view();
     assert_eq!(v.people, listed as u64);
     assert_eq!(v.people_expected, Some(listed as u64), "with_total=true");
-    // The people handed on in their departments are the ones streamed.
-    let placed: std::collections::HashSet<String> =
-        crawl.unique_users().iter().map(|u| u.id.clone()).collect();
+    // The people handed on in their departments are the ones streamed; the crawl keeps
+    // the tree but not the members it handed on.
     assert_eq!(placed, streamed);
+    assert!(crawl.members.is_empty());
 }
 
 #[test]

@@ -1261,6 +1261,22 @@ async fn a_start_with_no_snapshot_indexes_everyone_and_saves() {
     assert!(h.index().len() >= people, "{} < {people}", h.index().len());
     let msg = &h.app.message.as_ref().unwrap().0;
     assert!(msg.starts_with("loaded "), "{msg}");
+    // The company-wide user listing, not a members listing for every department: under two
+    // requests a department (a children listing each, and a page per 50 people).
+    let depts = org["depts"].as_array().unwrap().len() as u64;
+    let requests = h
+        .server
+        .as_ref()
+        .unwrap()
+        .state
+        .stats
+        .requests
+        .load(Ordering::Relaxed);
+    let bound = depts + (people as u64).div_ceil(50) + 10;
+    assert!(
+        requests <= bound,
+        "{requests} requests for {depts} departments, {people} people"
+    );
 }
 
 #[tokio::test]

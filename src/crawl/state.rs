@@ -38,10 +38,13 @@ pub struct State {
     kids: HashMap<String, Vec<Dept>>,
     have_children: HashSet<String>,
     handed_on: HashSet<String>,
+    /// Keep each department's members in `out` once handed on (else they go with the
+    /// `Found`).
+    keep: bool,
 }
 
 impl State {
-    pub fn new(start: Dept, opts: CrawlOptions, members_by: MembersBy) -> State {
+    pub fn new(start: Dept, opts: CrawlOptions, members_by: MembersBy, keep: bool) -> State {
         let mut out = Crawl {
             start: start.id.clone(),
             ..Crawl::default()
@@ -58,6 +61,7 @@ impl State {
             kids: HashMap::new(),
             have_children: HashSet::new(),
             handed_on: HashSet::new(),
+            keep,
         }
     }
 
@@ -121,15 +125,42 @@ impl State {
 
     /// The bulk user listing's people, each in the crawled departments its `dept_ids`
     /// name, in the listing's order; a department nobody names has no members. They were
-    /// counted as their pages came in.
-    pub fn place_everyone(&mut self, everyone: &[User]) {
-        let by_dept = members_by_dept(everyone);
-        let ids: Vec<String> = self.out.depts.keys().cloned().collect();
-        for id in ids {
-            let members: Vec<User> = by_dept
-                .get(id.as_str())
-                .map(|us| us.iter().map(|&u| u.clone()).collect())
-                .unwrap_or_default();
+    /// counted as their pages came in. Each record is moved to its last place and copied
+    /// only for the others: at 100,000 people a second copy of everyone is 60 MB.
+    pub fn place_everyone(&mut self, everyone: Vec<User>) {
+        let places: Vec<(String, Vec<usize>)> = {
+            let by_dept = members_by_dept(&everyone);
+            self.out
+                .depts
+                .keys()
+                .map(|id| {
+                    (
+                        id.clone(),
+                        by_dept.get(id.as_str()).cloned().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        };
+        let mut uses = vec![0usize; everyone.len()];
+        for i in places.iter().flat_map(|(_, at)| at) {
+            if let Some(n) = uses.get_mut(*i) {
+                *n = n.saturating_add(1);
+            }
+        }
+        let mut everyone: Vec<Option<User>> = everyone.into_iter().map(Some).collect();
+        for (id, at) in places {
+            let mut members = Vec::with_capacity(at.len());
+            for i in at {
+                let (Some(left), Some(slot)) = (uses.get_mut(i), everyone.get_mut(i)) else {
+                    continue;
+                };
+                *left = left.saturating_sub(1);
+                let user = match *left {
+                    0 => slot.take(),
+                    _ => slot.clone(),
+                };
+                members.extend(user);
+            }
             self.out.members.insert(id, members);
         }
         self.out.detailed = true;
@@ -163,9 +194,10 @@ impl State {
             let found = Found {
                 dept_id: id.clone(),
                 depth: self.depth(&id),
-                members: match self.members_by {
-                    MembersBy::Off => None,
-                    _ => self.out.members.get(&id).cloned(),
+                members: match (self.members_by, self.keep) {
+                    (MembersBy::Off, _) => None,
+                    (_, true) => self.out.members.get(&id).cloned(),
+                    (_, false) => self.out.members.remove(&id),
                 },
                 children,
             };

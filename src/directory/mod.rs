@@ -283,14 +283,18 @@ pub fn children_by_parent(depts: &[Dept]) -> HashMap<&str, Vec<&Dept>> {
 }
 
 /// Each department's members from a `subtree_users` listing, by their `dept_ids`, in
-/// listing order; a person listed twice counts once, where first listed.
-pub fn members_by_dept(users: &[User]) -> HashMap<&str, Vec<&User>> {
+/// listing order, as positions in `users`; a person listed twice counts once, where first
+/// listed.
+pub fn members_by_dept(users: &[User]) -> HashMap<&str, Vec<usize>> {
     let mut seen = HashSet::new();
-    let mut out: HashMap<&str, Vec<&User>> = HashMap::new();
-    for u in users.iter().filter(|u| seen.insert(u.id.as_str())) {
+    let mut out: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, u) in users.iter().enumerate() {
+        if !seen.insert(u.id.as_str()) {
+            continue;
+        }
         let mut placed = HashSet::new();
         for d in u.dept_ids.iter().filter(|d| placed.insert(d.as_str())) {
-            out.entry(d.as_str()).or_default().push(u);
+            out.entry(d.as_str()).or_default().push(i);
         }
     }
     out

@@ -294,7 +294,10 @@ impl Directory for Recorder {
             };
             let by_dept = super::members_by_dept(&all)
                 .into_iter()
-                .map(|(d, us)| (d.to_string(), us.iter().map(|u| u.id.clone()).collect()))
+                .map(|(d, at)| {
+                    let ids = at.iter().filter_map(|&i| all.get(i)).map(|u| u.id.clone());
+                    (d.to_string(), ids.collect())
+                })
                 .collect();
             r.subtree_members = Some((dept_id.to_string(), by_dept));
         });

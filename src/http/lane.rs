@@ -110,6 +110,13 @@ impl Gate {
         }
     }
 
+    /// `n` more passes, to waiting callers first (urgent ones first).
+    pub fn add_passes(self: &Arc<Self>, n: usize) {
+        for _ in 0..n {
+            self.release();
+        }
+    }
+
     /// Whether an urgent caller is waiting (a closed sender left by one that gave up counts
     /// until it is skipped, which costs the holder one more turn at most).
     pub fn urgent_waiting(&self) -> bool {

@@ -18,7 +18,7 @@
 //! of one call with their waits share one `deadline`. Every secret the client knows (the app
 //! secret, the tokens it used) is cut out of the errors it builds from what a server said.
 
-mod lane;
+pub mod lane;
 mod limit;
 mod options;
 mod outcome;

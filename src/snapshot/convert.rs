@@ -218,6 +218,25 @@ mod tests {
     }
 
     #[test]
+    fn an_org_files_snapshot_is_complete_and_one_listing_short_is_not() {
+        let file = crate::model::generate::demo();
+        let mut snap = Snapshot::from_org_file(&file, "t");
+        assert!(snap.is_complete());
+        let last = snap.depts.len() - 1;
+        snap.depts[last].members = None;
+        assert!(!snap.is_complete(), "a department's members not listed");
+        snap.depts[last].members = Some(Vec::new());
+        snap.depts[last].children = None;
+        assert!(!snap.is_complete(), "a department's children not listed");
+        snap.depts[last].children = Some(vec![snap.depts[0].dept.id.clone()]);
+        assert!(snap.is_complete(), "a cycle back to the root ends the walk");
+        snap.depts[last].children = Some(vec!["nowhere".into()]);
+        assert!(!snap.is_complete(), "a listed child that is not there");
+        snap.root = None;
+        assert!(!snap.is_complete());
+    }
+
+    #[test]
     fn paths_survive_cycles_and_missing_parents() {
         let d = |id: &str, parent: Option<&str>| OrgDept {
             id: id.into(),

@@ -6,15 +6,22 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
+
+use crate::http::lane::{Gate, Pass};
 
 use crate::directory::{Directory, ListingNames};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{Dept, EmailMatch, Page, User};
+
+/// More than any profile's concurrency (config bounds it far lower).
+const MAX_SLOTS: usize = 1 << 16;
 
 pub struct Throttled {
     inner: Arc<dyn Directory>,
-    slots: Semaphore,
+    /// Two lanes, as the HTTP client's: a crawl's page-token chains (`http::urgent`) are not
+    /// held behind its queued department listings here either.
+    slots: Arc<Gate>,
     /// Slots given out so far (`new`, then `widen`).
     total: std::sync::atomic::AtomicUsize,
     paused: watch::Receiver<bool>,
@@ -23,10 +30,10 @@ pub struct Throttled {
 impl Throttled {
     /// `slots` at least 1; `paused` true holds back every call not yet started.
     pub fn new(inner: Arc<dyn Directory>, slots: usize, paused: watch::Receiver<bool>) -> Self {
-        let slots = slots.clamp(1, Semaphore::MAX_PERMITS);
+        let slots = slots.clamp(1, MAX_SLOTS);
         Throttled {
             inner,
-            slots: Semaphore::new(slots),
+            slots: Gate::new(slots),
             total: std::sync::atomic::AtomicUsize::new(slots),
             paused,
         }
@@ -35,17 +42,17 @@ impl Throttled {
     /// Raise the number of calls at once to `slots` (never lowers it).
     pub fn widen(&self, slots: usize) {
         use std::sync::atomic::Ordering;
-        let slots = slots.min(Semaphore::MAX_PERMITS);
+        let slots = slots.min(MAX_SLOTS);
         let before = self.total.fetch_max(slots, Ordering::SeqCst);
-        self.slots.add_permits(slots.saturating_sub(before));
+        self.slots.add_passes(slots.saturating_sub(before));
     }
 
     /// Wait while paused, then for a slot; the slot is held for the call.
-    async fn turn(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+    async fn turn(&self) -> Result<Pass> {
         let mut paused = self.paused.clone();
         // The sender gone means the crawl is over: nothing is held back any more.
         let _ = paused.wait_for(|p| !*p).await;
-        self.slots.acquire().await.map_err(|_| Error::Cancelled)
+        Ok(self.slots.acquire().await)
     }
 }
 
@@ -68,6 +75,16 @@ impl Directory for Throttled {
     async fn children(&self, dept_id: &str, page: Option<&str>) -> Result<Page<Dept>> {
         let _slot = self.turn().await?;
         self.inner.children(dept_id, page).await
+    }
+
+    async fn subtree_depts(&self, dept_id: &str, page: Option<&str>) -> Result<Option<Page<Dept>>> {
+        let _slot = self.turn().await?;
+        self.inner.subtree_depts(dept_id, page).await
+    }
+
+    async fn subtree_users(&self, dept_id: &str, page: Option<&str>) -> Result<Option<Page<User>>> {
+        let _slot = self.turn().await?;
+        self.inner.subtree_users(dept_id, page).await
     }
 
     async fn members(&self, dept_id: &str, page: Option<&str>) -> Result<Page<User>> {
