@@ -338,12 +338,14 @@ pub async fn crawl(dir: Arc<dyn Directory>, start: Dept, opts: CrawlOptions) -> 
 
 /// What a crawl hands on as it goes (`crawl_events`).
 #[derive(Debug)]
-pub enum Event<'a> {
-    /// A department's listings, complete, after the department it was listed under.
-    Found(&'a Found),
-    /// A page of the bulk user listing: full records, searchable at once, placed in their
-    /// departments (as `Found` members) when every department is known.
-    People(&'a [User]),
+pub enum Event {
+    /// A department's listings, complete, after the department it was listed under. In a
+    /// crawl that streams (`crawl_events`), members from the bulk user listing are only
+    /// ids and departments: their records came as `People`.
+    Found(Found),
+    /// A page of the bulk user listing (streaming crawls only): full records, searchable at
+    /// once, placed in their departments (as `Found` members) when every department is known.
+    People(Vec<User>),
 }
 
 /// Crawl from `start`, handing each department's listings to `on_found` as they complete
@@ -359,7 +361,7 @@ pub async fn crawl_with(
     let keep = true;
     run(dir, start, opts, progress, keep, |e| {
         if let Event::Found(f) = e {
-            on_found(f)
+            on_found(&f)
         }
     })
     .await
@@ -384,7 +386,7 @@ pub async fn crawl_events(
     start: Dept,
     opts: CrawlOptions,
     progress: &Progress,
-    on_event: impl FnMut(Event<'_>),
+    on_event: impl FnMut(Event),
 ) -> Result<Crawl> {
     run(dir, start, opts, progress, false, on_event).await
 }
@@ -395,14 +397,14 @@ async fn run(
     opts: CrawlOptions,
     progress: &Progress,
     keep: bool,
-    mut on_event: impl FnMut(Event<'_>),
+    mut on_event: impl FnMut(Event),
 ) -> Result<Crawl> {
     let (pages_tx, mut pages) = tokio::sync::mpsc::unbounded_channel::<Vec<User>>();
     let mut tasks = Tasks {
         set: JoinSet::new(),
         dir: dir.clone(),
         counter: Arc::new(AtomicU64::new(0)),
-        pages: pages_tx,
+        pages: (!keep).then_some(pages_tx),
         expected: Arc::new(AtomicU64::new(0)),
     };
     let bulk = opts.max_depth.is_none() && bulk::allowed();
@@ -429,7 +431,7 @@ async fn run(
     loop {
         let joined = tokio::select! {
             Some(page) = pages.recv() => {
-                people_page(&page, &tasks, progress, &mut on_event);
+                people_page(page, &tasks, progress, &mut on_event);
                 continue;
             }
             j = tasks.set.join_next() => match j {
@@ -485,11 +487,11 @@ async fn run(
             Done::Children(id, kids) => {
                 let new = st.children_found(names, &id, kids, progress);
                 new.and_then(|new| tasks.discovered(&mut st, names, new, progress))
-                    .map(|()| st.hand_on(&id, progress, &mut |f: &Found| on_event(Event::Found(f))))
+                    .map(|()| st.hand_on(&id, progress, &mut |f: Found| on_event(Event::Found(f))))
             }
             Done::Members(id, members) => {
                 st.members_found(&id, members, progress);
-                st.hand_on(&id, progress, &mut |f: &Found| on_event(Event::Found(f)));
+                st.hand_on(&id, progress, &mut |f: Found| on_event(Event::Found(f)));
                 Ok(())
             }
             Done::Everyone(Some(users)) => {
@@ -508,7 +510,7 @@ async fn run(
             tasks.set.abort_all();
             return Err(e);
         }
-        st.hand_on(&start_id, progress, &mut |f: &Found| {
+        st.hand_on(&start_id, progress, &mut |f: Found| {
             on_event(Event::Found(f))
         });
         if progress.is_cancelled() {
@@ -517,12 +519,12 @@ async fn run(
         }
     }
     while let Ok(page) = pages.try_recv() {
-        people_page(&page, &tasks, progress, &mut on_event);
+        people_page(page, &tasks, progress, &mut on_event);
     }
     if let Some(users) = everyone {
         st.place_everyone(users);
     }
-    st.hand_on(&start_id, progress, &mut |f: &Found| {
+    st.hand_on(&start_id, progress, &mut |f: Found| {
         on_event(Event::Found(f))
     });
     if progress.is_cancelled() {
@@ -531,12 +533,21 @@ async fn run(
     Ok(st.out)
 }
 
+/// What a streaming crawl keeps of a person from the bulk listing: where they go.
+fn placement(u: &User) -> User {
+    User {
+        id: u.id.clone(),
+        dept_ids: u.dept_ids.clone(),
+        ..User::default()
+    }
+}
+
 /// A page of the bulk user listing: counted, the server's total noted, handed on.
 fn people_page(
-    page: &[User],
+    page: Vec<User>,
     tasks: &Tasks,
     progress: &Progress,
-    on_event: &mut impl FnMut(Event<'_>),
+    on_event: &mut impl FnMut(Event),
 ) {
     progress
         .people
@@ -564,8 +575,8 @@ struct Tasks {
     set: JoinSet<Result<Done>>,
     dir: Arc<dyn Directory>,
     counter: Arc<AtomicU64>,
-    /// The bulk user listing's pages, as they come.
-    pages: tokio::sync::mpsc::UnboundedSender<Vec<User>>,
+    /// The bulk user listing's pages, as they come, when the crawl streams (`crawl_events`).
+    pages: Option<tokio::sync::mpsc::UnboundedSender<Vec<User>>>,
     /// The bulk user listing's total, as its server gave it (0: not given).
     expected: Arc<AtomicU64>,
 }
@@ -594,14 +605,21 @@ impl Tasks {
                         Done::Subtree(bulk::departments(dir, &top, &count).await?)
                     }
                     true => {
-                        let count = |p: &Page<User>| {
+                        let take = |p: Page<User>| {
                             counter.fetch_add(1, Ordering::Relaxed);
                             if let Some(total) = p.total {
                                 expected.store(total, Ordering::Relaxed);
                             }
-                            let _ = pages.send(p.items.clone());
+                            let Some(pages) = &pages else {
+                                return p;
+                            };
+                            // The records go on; the crawl places people by id and
+                            // departments.
+                            let kept = p.items.iter().map(placement).collect();
+                            let _ = pages.send(p.items);
+                            Page { items: kept, ..p }
                         };
-                        Done::Everyone(bulk::everyone(dir, &top, &count).await?)
+                        Done::Everyone(bulk::everyone(dir, &top, &take).await?)
                     }
                 })
             })

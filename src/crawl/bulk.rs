@@ -57,20 +57,20 @@ fn goes_deeper(top: &str, depts: &[Dept]) -> bool {
         .any(|d| d.parent_id.as_deref().is_some_and(|p| listed.contains(p)))
 }
 
-/// Everyone in `top`'s subtree (and maybe others), full records, or `None`. Each page goes
-/// to `count` as it comes, for the people to be searchable before the listing ends.
-pub async fn everyone(
-    dir: &dyn Directory,
-    top: &str,
-    count: Count<'_, User>,
-) -> Result<Option<Vec<User>>> {
+/// Everyone in `top`'s subtree (and maybe others), or `None`. Each page goes through `take`
+/// as it comes, which keeps what the crawl needs of it (for the people to be searchable
+/// before the listing ends, the full records can go on and only ids and departments stay).
+pub async fn everyone(dir: &dyn Directory, top: &str, take: Take<'_>) -> Result<Option<Vec<User>>> {
     let endpoint = dir.listing_names().subtree_users;
-    let list = |t: Option<String>| async move { dir.subtree_users(top, t.as_deref()).await };
-    fall_back(
-        endpoint,
-        offered_pages(endpoint, |t| counted(count, list(t))).await,
-    )
+    let list = |t: Option<String>| async move {
+        let page = dir.subtree_users(top, t.as_deref()).await?;
+        Ok(page.map(take))
+    };
+    fall_back(endpoint, offered_pages(endpoint, list).await)
 }
+
+/// Called with each page of people answered; returns what the listing keeps of it.
+pub type Take<'a> = &'a (dyn Fn(Page<User>) -> Page<User> + Sync);
 
 /// Called with each page answered.
 pub type Count<'a, T> = &'a (dyn Fn(&Page<T>) + Sync);

@@ -176,7 +176,7 @@ impl State {
 
     /// Hand on `id` if it is complete and its parent was handed on, then any of its
     /// children that were only waiting for it.
-    pub fn hand_on(&mut self, id: &str, progress: &Progress, on_found: &mut impl FnMut(&Found)) {
+    pub fn hand_on(&mut self, id: &str, progress: &Progress, on_found: &mut impl FnMut(Found)) {
         let mut stack = vec![id.to_string()];
         while let Some(id) = stack.pop() {
             // Whoever cancelled from `on_found` gets no more.
@@ -201,7 +201,7 @@ impl State {
                 },
                 children,
             };
-            on_found(&found);
+            on_found(found);
             progress.depts_done.fetch_add(1, Ordering::Relaxed);
             self.handed_on.insert(id.clone());
             for c in self.out.children.get(&id).into_iter().flatten() {

@@ -372,8 +372,8 @@ async fn crawl_to_end(
     };
     let result = crawl_events(dir, start, opts, progress, |event| {
         let loaded = match event {
-            Event::Found(found) => Loaded::CrawlFound(found.clone()),
-            Event::People(people) => Loaded::CrawlPeople(people.to_vec()),
+            Event::Found(found) => Loaded::CrawlFound(found),
+            Event::People(people) => Loaded::CrawlPeople(people),
         };
         let _ = tx.send(Msg::Loaded(Box::new(loaded)));
     })
