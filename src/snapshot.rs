@@ -31,6 +31,7 @@
 
 mod convert;
 mod format;
+mod outgoing;
 mod people;
 mod search_records;
 
@@ -43,6 +44,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Dept, User};
 
 use format::{check, decode_checked, encode, payload_in};
+pub use outgoing::{Outgoing, OutgoingSnapshot, save_outgoing};
 pub use people::{People, SnapshotHead, open};
 pub use search_records::{SearchRecord, SearchRecords};
 

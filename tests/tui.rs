@@ -61,7 +61,11 @@ impl CopyTarget for Recorder {
 struct SaveCount(Arc<AtomicUsize>);
 
 impl SaveTarget for SaveCount {
-    fn save(&self, _snap: orgtui::snapshot::Snapshot, _now: bool) {
+    fn save(
+        &self,
+        _snap: orgtui::snapshot::OutgoingSnapshot<orgtui::tui::roster::SavedPerson>,
+        _now: bool,
+    ) {
         self.0.fetch_add(1, Ordering::SeqCst);
     }
 }

@@ -115,20 +115,51 @@ fn encode_parts<T: Serialize>(items: &[T]) -> std::io::Result<Vec<BlobOut>> {
 /// each part of the people (in tree order, see `Snapshot::people_tree_first`).
 pub(super) fn encode(snap: &Snapshot) -> std::io::Result<Vec<Vec<u8>>> {
     let people = snap.people_tree_first();
-    let (first, rest) = people.split_at(people.len().min(FIRST_PART_LEN));
-    let user_parts: Vec<Vec<u8>> = std::iter::once(first)
-        .filter(|p| !p.is_empty())
-        .chain(rest.chunks(PART_LEN))
-        .map(|part| postcard::to_allocvec(part).map_err(std::io::Error::other))
-        .collect::<std::io::Result<_>>()?;
-    let head = HeadOut {
+    let parts = part_ranges(people.len())
+        .map(|r| postcard::to_allocvec(people.get(r).unwrap_or_default()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(std::io::Error::other)?;
+    let head = Head {
         profile: &snap.profile,
         provider: &snap.provider,
         saved_at: snap.saved_at,
         root: snap.root.as_deref(),
-        dept_count: snap.depts.len() as u64,
+        depts: &snap.depts,
         user_count: snap.users.len() as u64,
-        depts: encode_parts(&snap.depts)?,
+    };
+    assemble(&head, parts)
+}
+
+/// The people's parts: a small first one, then `PART_LEN` each.
+pub(super) fn part_ranges(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    let first = n.min(FIRST_PART_LEN);
+    std::iter::once(0..first).filter(|r| !r.is_empty()).chain(
+        (first..n)
+            .step_by(PART_LEN)
+            .map(move |at| at..at.saturating_add(PART_LEN).min(n)),
+    )
+}
+
+/// What the head holds besides the parts' table.
+pub(super) struct Head<'a> {
+    pub(super) profile: &'a str,
+    pub(super) provider: &'a str,
+    pub(super) saved_at: u64,
+    pub(super) root: Option<&'a str>,
+    pub(super) depts: &'a [super::SnapDept],
+    pub(super) user_count: u64,
+}
+
+/// The header and head, then the people's parts as encoded.
+pub(super) fn assemble(head: &Head<'_>, user_parts: Vec<Vec<u8>>) -> std::io::Result<Vec<Vec<u8>>> {
+    let head = HeadOut {
+        profile: head.profile,
+        provider: head.provider,
+        saved_at: head.saved_at,
+        root: head.root,
+        dept_count: head.depts.len() as u64,
+        user_count: head.user_count,
+        depts: encode_parts(head.depts)?,
         parts: user_parts
             .iter()
             .map(|p| PartInfo {

@@ -171,32 +171,43 @@ impl Snapshot {
     /// anyone in no complete listing. The browser opens on the root, so the first part read
     /// back holds the people on its first screen.
     pub(super) fn people_tree_first(&self) -> Vec<&SnapUser> {
-        let by_id: HashMap<&str, &SnapUser> =
-            self.users.iter().map(|u| (u.user.id.as_str(), u)).collect();
-        let depts: HashMap<&str, &SnapDept> =
-            self.depts.iter().map(|d| (d.dept.id.as_str(), d)).collect();
-        let mut out = Vec::with_capacity(self.users.len());
-        let mut placed: HashSet<&str> = HashSet::with_capacity(self.users.len());
-        let mut visited: HashSet<&str> = HashSet::new();
-        let mut queue: VecDeque<&str> = self.root.as_deref().into_iter().collect();
-        while let Some(id) = queue.pop_front() {
-            let Some(d) = depts.get(id).filter(|_| visited.insert(id)) else {
-                continue;
-            };
-            for m in d.members.iter().flatten() {
-                if let Some(u) = by_id.get(m.as_str())
-                    && placed.insert(m)
-                {
-                    out.push(*u);
-                }
-            }
-            queue.extend(d.children.iter().flatten().map(String::as_str));
-        }
-        out.extend(
-            self.users
-                .iter()
-                .filter(|u| !placed.contains(u.user.id.as_str())),
-        );
-        out
+        let order = tree_order(self.root.as_deref(), &self.depts, self.users.len(), |i| {
+            self.users.get(i).map(|u| u.user.id.as_str())
+        });
+        order
+            .into_iter()
+            .filter_map(|i| self.users.get(i))
+            .collect()
     }
+}
+
+/// The order people are saved in (see `Snapshot::people_tree_first`), as positions among
+/// `n` people whose ids `id_of` gives.
+pub(super) fn tree_order<'a>(
+    root: Option<&'a str>,
+    depts: &'a [SnapDept],
+    n: usize,
+    id_of: impl Fn(usize) -> Option<&'a str>,
+) -> Vec<usize> {
+    let by_id: HashMap<&str, usize> = (0..n).filter_map(|i| Some((id_of(i)?, i))).collect();
+    let depts: HashMap<&str, &SnapDept> = depts.iter().map(|d| (d.dept.id.as_str(), d)).collect();
+    let mut out = Vec::with_capacity(n);
+    let mut placed: HashSet<&str> = HashSet::with_capacity(n);
+    let mut visited: HashSet<&str> = HashSet::new();
+    let mut queue: VecDeque<&str> = root.into_iter().collect();
+    while let Some(id) = queue.pop_front() {
+        let Some(d) = depts.get(id).filter(|_| visited.insert(id)) else {
+            continue;
+        };
+        for m in d.members.iter().flatten() {
+            if let Some(&i) = by_id.get(m.as_str())
+                && placed.insert(m)
+            {
+                out.push(i);
+            }
+        }
+        queue.extend(d.children.iter().flatten().map(String::as_str));
+    }
+    out.extend((0..n).filter(|&i| id_of(i).is_some_and(|id| !placed.contains(id))));
+    out
 }

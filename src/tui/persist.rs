@@ -10,9 +10,9 @@ use std::time::SystemTime;
 
 use super::app::{App, Effect, dept_candidate, user_candidate};
 pub use super::roster::PeopleRecords;
-use super::roster::Record;
+use super::roster::{Record, SavedPerson};
 use super::tree_model::{Load, Tree};
-use crate::snapshot::{SnapDept, SnapUser, Snapshot, SnapshotHead};
+use crate::snapshot::{OutgoingSnapshot, SnapDept, SnapUser, Snapshot, SnapshotHead};
 
 /// The most people room is made for in advance.
 const MAX_RESERVE: usize = 4_000_000;
@@ -102,9 +102,43 @@ pub fn restore(app: &mut App, snap: Snapshot) -> Vec<Effect> {
 /// complete); people are saved with their most detailed record (in tree order, see
 /// `snapshot::save`).
 pub fn capture(app: &App, profile: &str, provider: &str) -> Snapshot {
+    let users = app
+        .people
+        .iter()
+        .map(|(user, detailed)| SnapUser { user, detailed })
+        .collect();
+    Snapshot {
+        profile: profile.to_string(),
+        provider: provider.to_string(),
+        saved_at: unix_now(),
+        root: app.tree.root.clone(),
+        depts: captured_depts(app),
+        users,
+    }
+}
+
+/// What `capture` holds, with the people still encoded: what the browser saves (decoding
+/// 100,000 people at once would take 100 MB more for the moment of the save).
+pub fn capture_outgoing(app: &App, profile: &str, provider: &str) -> OutgoingSnapshot<SavedPerson> {
+    OutgoingSnapshot {
+        profile: profile.to_string(),
+        provider: provider.to_string(),
+        saved_at: unix_now(),
+        root: app.tree.root.clone(),
+        depts: captured_depts(app),
+        people: app.people.to_save(),
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn captured_depts(app: &App) -> Vec<SnapDept> {
     let done = |load: &Load, list: &Vec<String>| load.is_done().then(|| list.clone());
-    let depts = app
-        .tree
+    app.tree
         .depts
         .values()
         .map(|n| SnapDept {
@@ -115,20 +149,5 @@ pub fn capture(app: &App, profile: &str, provider: &str) -> Snapshot {
             members: done(&n.members_load, &n.members)
                 .filter(|m| m.iter().all(|id| app.people.contains(id))),
         })
-        .collect();
-    let users = app
-        .people
-        .iter()
-        .map(|(user, detailed)| SnapUser { user, detailed })
-        .collect();
-    Snapshot {
-        profile: profile.to_string(),
-        provider: provider.to_string(),
-        saved_at: SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
-        root: app.tree.root.clone(),
-        depts,
-        users,
-    }
+        .collect()
 }

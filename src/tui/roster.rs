@@ -15,7 +15,8 @@ use crate::model::merge::merge_newer;
 /// get-user or a batch read: departments with paths) or as a listing gave it.
 #[derive(Debug, Clone)]
 pub struct Record {
-    bytes: Box<[u8]>,
+    /// Shared, so a save can take everyone's records to its thread without copying them.
+    bytes: std::sync::Arc<[u8]>,
     full: bool,
     /// A full record fetched this session (not one from the snapshot): shown without
     /// fetching it again. A flag here rather than a set of ids, so that a start from a
@@ -36,7 +37,7 @@ impl Record {
             })
             .unwrap_or_default();
         Record {
-            bytes: bytes.into_boxed_slice(),
+            bytes: bytes.into(),
             full,
             fetched: false,
         }
@@ -69,6 +70,26 @@ pub enum Restored {
 #[derive(Debug, Clone)]
 pub struct PeopleRecords {
     pub people: Vec<(String, Record, crate::search::Candidate)>,
+}
+
+/// One person on their way to the snapshot file: decoded only when their part is written.
+#[derive(Debug, Clone)]
+pub struct SavedPerson {
+    id: Box<str>,
+    record: Record,
+}
+
+impl crate::snapshot::Outgoing for SavedPerson {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn decode(&self) -> Option<crate::snapshot::SnapUser> {
+        Some(crate::snapshot::SnapUser {
+            user: self.record.user()?,
+            detailed: self.record.full,
+        })
+    }
 }
 
 #[derive(Debug, Default)]
@@ -175,6 +196,17 @@ impl Roster {
     /// Forget everyone (the server turned out to be another org).
     pub fn clear(&mut self) {
         self.records.clear();
+    }
+
+    /// Everyone as stored, for a save to decode on its own thread (`SavedPerson`).
+    pub fn to_save(&self) -> Vec<SavedPerson> {
+        self.records
+            .iter()
+            .map(|(id, r)| SavedPerson {
+                id: id.clone(),
+                record: r.clone(),
+            })
+            .collect()
     }
 
     /// Everyone, decoded one at a time, with whether the record is full.

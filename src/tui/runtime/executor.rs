@@ -21,9 +21,10 @@ use crate::directory::Directory;
 use crate::error::Error;
 use crate::model::Dept;
 use crate::search::SearchIndex;
-use crate::snapshot::Snapshot;
+use crate::snapshot::OutgoingSnapshot;
 use crate::tui::app::{App, Effect, Loaded, Msg, Request};
 use crate::tui::clipboard::CopyTarget;
+use crate::tui::roster::SavedPerson;
 
 /// When the work for an effect is done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,17 +46,17 @@ pub enum Flow {
 /// Where a snapshot of what is loaded goes.
 pub trait SaveTarget: Send + Sync {
     /// `now`: before returning (the process is about to end); otherwise whenever.
-    fn save(&self, snap: Snapshot, now: bool);
+    fn save(&self, snap: OutgoingSnapshot<SavedPerson>, now: bool);
 }
 
 /// The on-disk snapshot file, written atomically.
 pub struct SnapshotFile(pub PathBuf);
 
 impl SaveTarget for SnapshotFile {
-    fn save(&self, snap: Snapshot, now: bool) {
+    fn save(&self, snap: OutgoingSnapshot<SavedPerson>, now: bool) {
         let path = self.0.clone();
         let write = move || {
-            if let Err(e) = crate::snapshot::save(&path, &snap) {
+            if let Err(e) = crate::snapshot::save_outgoing(&path, &snap) {
                 crate::log::warn(&format!("cannot save the snapshot {}: {e}", path.display()));
             }
         };
@@ -335,7 +336,7 @@ impl Executor {
             crate::log::warn("snapshot not saved: still reading the previous one");
             return;
         }
-        let snap = crate::tui::persist::capture(app, &store.profile, &store.provider);
+        let snap = crate::tui::persist::capture_outgoing(app, &store.profile, &store.provider);
         store.target.save(snap, now);
     }
 }
