@@ -73,6 +73,7 @@ pub fn restore_head(app: &mut App, head: SnapshotHead) -> Vec<Effect> {
 /// A part of the snapshot's people as the app stores them, with their search candidates:
 /// built off the UI thread.
 pub fn people_records(part: Vec<SnapUser>) -> PeopleRecords {
+    let leaders = part.iter().map(|u| u.user.leader_id.clone()).collect();
     let people = part
         .into_iter()
         .map(|u| {
@@ -80,7 +81,7 @@ pub fn people_records(part: Vec<SnapUser>) -> PeopleRecords {
             (u.user.id.clone(), Record::new(&u.user, u.detailed), cand)
         })
         .collect();
-    PeopleRecords { people }
+    PeopleRecords { people, leaders }
 }
 
 /// Add a part of the snapshot's people (see `App::restore_people`).

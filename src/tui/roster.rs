@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use crate::model::User;
 use crate::model::merge::merge_newer;
+use crate::reporting::Reporting;
 
 /// One person as stored: their encoded record, and whether it is a full record (from
 /// get-user or a batch read: departments with paths) or as a listing gave it.
@@ -70,6 +71,8 @@ pub enum Restored {
 #[derive(Debug, Clone)]
 pub struct PeopleRecords {
     pub people: Vec<(String, Record, crate::search::Candidate)>,
+    /// Each one's leader, in the same order (the records stay encoded on the UI thread).
+    pub leaders: Vec<Option<String>>,
 }
 
 /// One person on their way to the snapshot file: decoded only when their part is written.
@@ -95,9 +98,21 @@ impl crate::snapshot::Outgoing for SavedPerson {
 #[derive(Debug, Default)]
 pub struct Roster {
     records: HashMap<Box<str>, Record>,
+    /// Who reports to whom, kept in step with every record stored here.
+    reporting: Reporting,
 }
 
 impl Roster {
+    /// The leader links of everyone known.
+    pub fn reporting(&self) -> &Reporting {
+        &self.reporting
+    }
+
+    fn link(&mut self, user: &User) {
+        self.reporting
+            .set(&user.id, user.name.as_deref(), user.leader_id.as_deref());
+    }
+
     pub fn len(&self) -> usize {
         self.records.len()
     }
@@ -144,40 +159,64 @@ impl Roster {
             fetched: true,
             ..Record::new(user, true)
         };
+        self.link(user);
         self.records.insert(user.id.as_str().into(), record);
     }
 
     /// A record from a listing: merged into what we had (a full record keeps the paths its
     /// departments have), or added. Returns the id.
     pub fn merge_listing(&mut self, user: User) -> String {
+        self.merge_changed(user).0
+    }
+
+    /// `merge_listing`, and whether what is stored changed (a listing that only repeats
+    /// what is known changes nothing, and need not be indexed again).
+    pub fn merge_changed(&mut self, user: User) -> (String, bool) {
         let id = user.id.clone();
         let merged = match self.records.get(id.as_str()) {
             Some(old) => {
                 let full = old.full;
                 let Some(mut known) = old.user() else {
+                    self.link(&user);
                     self.records
                         .insert(id.as_str().into(), Record::new(&user, false));
-                    return id;
+                    return (id, true);
                 };
                 let fetched = old.fetched;
                 merge_newer(&mut known, full, user);
-                Record {
+                let merged = Record {
                     fetched,
                     ..Record::new(&known, full)
+                };
+                if merged.bytes == old.bytes {
+                    return (id, false);
                 }
+                self.link(&known);
+                merged
             }
-            None => Record::new(&user, false),
+            None => {
+                self.link(&user);
+                Record::new(&user, false)
+            }
         };
         self.records.insert(id.as_str().into(), merged);
-        id
+        (id, true)
     }
 
     /// A record from the snapshot: older than anything this session loaded, which wins
     /// where it has values; the snapshot's record fills in the rest. A full record fetched
     /// this session is kept as it is. Returns the person as now stored when this changed
     /// them, for the search index (which must not get the snapshot's older values back).
-    pub fn restore(&mut self, id: &str, record: Record) -> Restored {
+    /// `name` and `leader` are the record's, known without decoding it.
+    pub fn restore(
+        &mut self,
+        id: &str,
+        record: Record,
+        name: Option<&str>,
+        leader: Option<&str>,
+    ) -> Restored {
         let Some(now) = self.records.get(id) else {
+            self.reporting.set(id, name, leader);
             self.records.insert(id.into(), record);
             return Restored::Added;
         };
@@ -188,6 +227,7 @@ impl Roster {
             return Restored::Kept;
         };
         merge_newer(&mut merged, record.full, newer);
+        self.link(&merged);
         self.records
             .insert(id.into(), Record::new(&merged, record.full));
         Restored::Merged(Box::new(merged))
@@ -196,6 +236,7 @@ impl Roster {
     /// Forget everyone (the server turned out to be another org).
     pub fn clear(&mut self) {
         self.records.clear();
+        self.reporting = Reporting::default();
     }
 
     /// Everyone as stored, for a save to decode on its own thread (`SavedPerson`).
@@ -279,14 +320,14 @@ mod tests {
         r.merge_listing(user("u1", "Anna B"));
         assert!(r.is_fetched("u1") && r.is_full("u1"));
         assert_eq!(
-            r.restore("u1", Record::new(&user("u1", "Old"), true)),
+            r.restore("u1", Record::new(&user("u1", "Old"), true), None, None),
             Restored::Kept
         );
         assert!(r.is_fetched("u1"));
         r.mark_stale("u1");
         assert!(!r.is_fetched("u1") && r.is_full("u1"));
         assert_eq!(r.get("u1").unwrap().name.as_deref(), Some("Anna B"));
-        r.restore("u2", Record::new(&user("u2", "Snap"), true));
+        r.restore("u2", Record::new(&user("u2", "Snap"), true), None, None);
         assert!(r.is_full("u2") && !r.is_fetched("u2"));
         r.clear();
         assert!(!r.is_fetched("u1"));
@@ -307,11 +348,14 @@ mod tests {
             )
         };
         assert!(matches!(
-            r.restore("u1", old("u1", true)),
+            r.restore("u1", old("u1", true), None, None),
             Restored::Merged(_)
         ));
-        assert_eq!(r.restore("u2", old("u2", true)), Restored::Kept);
-        assert_eq!(r.restore("u3", old("u3", false)), Restored::Added);
+        assert_eq!(r.restore("u2", old("u2", true), None, None), Restored::Kept);
+        assert_eq!(
+            r.restore("u3", old("u3", false), None, None),
+            Restored::Added
+        );
         // A listing this session and an older listing: combined, this session's values
         // first, the departments of both (a listing of one department names only that one).
         r.merge_listing(User {
@@ -326,7 +370,7 @@ mod tests {
             },
             false,
         );
-        let Restored::Merged(u4) = r.restore("u4", older) else {
+        let Restored::Merged(u4) = r.restore("u4", older, None, None) else {
             panic!("u4 is combined");
         };
         assert_eq!(u4.name.as_deref(), Some("New"));
@@ -353,5 +397,28 @@ mod tests {
                 ("u4".into(), false)
             ]
         );
+    }
+    #[test]
+    fn leader_links_follow_every_record_stored() {
+        let mut r = Roster::default();
+        let led = |id: &str, leader: &str| User {
+            leader_id: Some(leader.into()),
+            ..user(id, id)
+        };
+        r.merge_listing(led("a", "boss"));
+        r.restore(
+            "b",
+            Record::new(&led("b", "boss"), true),
+            Some("b"),
+            Some("boss"),
+        );
+        assert_eq!(r.reporting().direct("boss"), ["a", "b"]);
+        // A full record with another leader moves them; a listing repeating it changes nothing.
+        r.set_full(&led("a", "b"));
+        assert_eq!(r.reporting().direct("boss"), ["b"]);
+        assert_eq!(r.reporting().direct("b"), ["a"]);
+        assert!(!r.merge_changed(led("a", "b")).1);
+        r.clear();
+        assert!(r.reporting().direct("b").is_empty());
     }
 }

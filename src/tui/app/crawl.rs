@@ -184,8 +184,15 @@ impl App {
         if let Some(run) = self.crawl.as_mut() {
             run.streamed = true;
         }
-        let cands = people.iter().map(user_candidate).collect();
-        self.take_users(people);
+        // Known people the listing only repeats (a start from a snapshot) are not indexed
+        // again: at 100,000 people that is the whole index rebuilt for nothing.
+        let mut cands = Vec::new();
+        for u in people {
+            let cand = user_candidate(&u);
+            if self.people.merge_changed(u).1 {
+                cands.push(cand);
+            }
+        }
         vec![Effect::IndexAdd(cands)]
     }
 

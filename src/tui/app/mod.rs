@@ -494,8 +494,11 @@ impl App {
     /// as now stored, never the snapshot's older values over newer ones.
     pub fn restore_people(&mut self, part: PeopleRecords) -> Vec<Effect> {
         let mut cands = Vec::with_capacity(part.people.len());
+        let mut leaders = part.leaders.into_iter();
         for (id, record, cand) in part.people {
-            match self.people.restore(&id, record) {
+            let leader = leaders.next().flatten();
+            let name = Some(cand.name.as_str()).filter(|n| !n.is_empty());
+            match self.people.restore(&id, record, name, leader.as_deref()) {
                 Restored::Added => cands.push(cand),
                 Restored::Merged(user) => cands.push(user_candidate(&user)),
                 Restored::Kept => {}
