@@ -41,7 +41,9 @@ pub fn escape(s: &str) -> String {
             '&' => out.push_str("#amp;"),
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
-            c if c.is_alphanumeric() || matches!(c, ' ' | '.' | ',' | ':' | '+' | '-' | '_') => {
+            c if c.is_alphanumeric()
+                || matches!(c, ' ' | '.' | ',' | ':' | '+' | '-' | '_' | '(' | ')') =>
+            {
                 out.push(c)
             }
             // Never reaches here from the model (sanitized), but a raw control character
