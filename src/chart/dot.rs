@@ -35,16 +35,7 @@ pub fn write(chart: &Chart) -> String {
 
 /// Text for inside a DOT quoted string.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '&' => out.push_str("&amp;"),
-            // The model never holds one; a raw line break must not reach the output anyway.
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    super::escape_each(s, &[('\\', "\\\\"), ('"', "\\\""), ('&', "&amp;")], |_| {
+        None
+    })
 }

@@ -34,25 +34,16 @@ pub fn write(chart: &Chart) -> String {
 
 /// Text for inside `["..."]`. Mermaid decodes `#name;` and `#NNN;` codes in labels.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("#quot;"),
-            '&' => out.push_str("#amp;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            c if c.is_alphanumeric()
-                || matches!(c, ' ' | '.' | ',' | ':' | '+' | '-' | '_' | '(' | ')') =>
-            {
-                out.push(c)
-            }
-            // Never reaches here from the model (sanitized), but a raw control character
-            // must not reach the output either.
-            c if c.is_control() => {}
-            c if c.is_ascii() => out.push_str(&format!("#{};", u32::from(c))),
-            // Other marks (CJK punctuation, emoji, U+FFFD) are inert in a quoted label.
-            c => out.push(c),
-        }
-    }
-    out
+    let table = [
+        ('"', "#quot;"),
+        ('&', "#amp;"),
+        ('<', "#lt;"),
+        ('>', "#gt;"),
+    ];
+    super::escape_each(s, &table, |c| {
+        let inert = c.is_alphanumeric() || " .,:+-_()".contains(c) || !c.is_ascii();
+        // Other ASCII marks (`#`, `;`, brackets, backticks...) as numeric codes; the rest
+        // (CJK punctuation, emoji, U+FFFD) are inert in a quoted label.
+        (!inert).then(|| format!("#{};", u32::from(c)))
+    })
 }

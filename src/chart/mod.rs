@@ -276,6 +276,27 @@ fn dept_box(
     }
 }
 
+/// `s` with each character in `table` replaced by its escape, any other by what `other` gives
+/// for it (`None`: kept as it is). Control characters, and the two XML forbids (U+FFFE,
+/// U+FFFF), are dropped: the model has replaced them already, but none may reach any output
+/// raw.
+fn escape_each(s: &str, table: &[(char, &str)], other: impl Fn(char) -> Option<String>) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}') {
+            continue;
+        }
+        match table.iter().find(|(t, _)| *t == c) {
+            Some((_, e)) => out.push_str(e),
+            None => match other(c) {
+                Some(e) => out.push_str(&e),
+                None => out.push(c),
+            },
+        }
+    }
+    out
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
