@@ -349,3 +349,96 @@ fn bad_input_is_one_line_and_exit_2() {
         assert!(out.stdout.is_empty());
     }
 }
+
+/// The rectangles of an SVG: (x, y, width, height).
+fn svg_rects(svg: &str) -> Vec<[f64; 4]> {
+    let doc = roxmltree::Document::parse(svg).expect("the SVG is well-formed XML");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("rect"))
+        .map(|n| ["x", "y", "width", "height"].map(|a| n.attribute(a).unwrap().parse().unwrap()))
+        .collect()
+}
+
+#[test]
+fn svg_boxes_never_overlap_and_many_teams_hang_in_a_column() {
+    let home = scratch();
+    // A root with two departments: one with 12 teams (leaves), one with 2 teams of 3.
+    let mut depts = vec![
+        serde_json::json!({"id": "r", "name": "Root", "parent_id": null, "order": 0, "leader_ids": []}),
+        serde_json::json!({"id": "wide", "name": "Wide", "parent_id": "r", "order": 1, "leader_ids": []}),
+        serde_json::json!({"id": "tree", "name": "Tree", "parent_id": "r", "order": 2, "leader_ids": []}),
+    ];
+    for i in 0..12 {
+        depts.push(
+            serde_json::json!({"id": format!("w{i}"), "name": format!("Team {i}"),
+            "parent_id": "wide", "order": i, "leader_ids": []}),
+        );
+    }
+    for (i, parent) in ["tree", "t0", "t0", "t0", "tree", "t4", "t4"]
+        .iter()
+        .enumerate()
+    {
+        if i == 0 || i == 4 {
+            depts.push(
+                serde_json::json!({"id": format!("t{i}"), "name": format!("Group {i}"),
+                "parent_id": parent, "order": i, "leader_ids": []}),
+            );
+        } else {
+            depts.push(
+                serde_json::json!({"id": format!("t{i}"), "name": format!("Unit {i}"),
+                "parent_id": parent, "order": i, "leader_ids": []}),
+            );
+        }
+    }
+    let file = home.path().join("wide.json");
+    let org = serde_json::json!({"depts": depts, "users": []});
+    std::fs::write(&file, org.to_string()).unwrap();
+    let mut cmd = base_cmd(home.path());
+    cmd.arg("--org-file").arg(&file);
+    let out = cmd
+        .args(["chart", "--format", "svg", "--depth", "3"])
+        .output()
+        .unwrap();
+    let svg = ok(&out);
+    let rects = svg_rects(&svg);
+    assert_eq!(rects.len(), 3 + 12 + 7, "one box per department");
+    for (i, a) in rects.iter().enumerate() {
+        for b in &rects[i + 1..] {
+            let apart = a[0] + a[2] <= b[0]
+                || b[0] + b[2] <= a[0]
+                || a[1] + a[3] <= b[1]
+                || b[1] + b[3] <= a[1];
+            assert!(apart, "boxes overlap: {a:?} {b:?}");
+        }
+    }
+    // Boxes come in pre-order: Root, Wide, its 12 teams, then Tree's. The teams stand in one
+    // column below Wide, indented; Tree's units (3 and 2, fewer than 4) stand in rows.
+    let teams = &rects[2..14];
+    assert!(
+        teams
+            .iter()
+            .all(|r| r[0] == teams[0][0] && r[0] > rects[1][0])
+    );
+    assert!(teams.windows(2).all(|w| w[0][1] + w[0][3] < w[1][1]));
+    let units = &rects[16..19];
+    assert!(units.iter().all(|r| r[1] == units[0][1]), "{units:?}");
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let width: f64 = doc
+        .root_element()
+        .attribute("width")
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Everything fits inside the drawing.
+    let height: f64 = doc
+        .root_element()
+        .attribute("height")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        rects
+            .iter()
+            .all(|r| r[0] + r[2] <= width && r[1] + r[3] <= height)
+    );
+}

@@ -1,7 +1,9 @@
 //! The chart as a standalone SVG, laid out here: an org chart is a tree, and a top-down tree
 //! layout needs no general graph layout engine (nor Graphviz). Each subtree gets a span as
 //! wide as its box or its children's spans side by side, whichever is wider; a box is
-//! centered over its span, and each level sits below the tallest box of the level above.
+//! centered over its span, its children a gap below it. Children that are all leaves, more
+//! than `STACK_FROM` of them, hang in one column under their parent instead of a row, so a
+//! department with forty teams is not forty boxes wide.
 //!
 //! All text is XML-escaped character data of `<text>` elements; the document has no script,
 //! no style sheet, no link and no external reference.
@@ -19,6 +21,12 @@ const MIN_BOX_WIDTH: f64 = 120.0;
 const H_GAP: f64 = 24.0;
 const V_GAP: f64 = 40.0;
 const MARGIN: f64 = 16.0;
+/// Leaf children beyond this many are stacked in a column.
+const STACK_FROM: usize = 3;
+/// How far a stacked column sits right of its parent's left edge (its trunk halfway).
+const INDENT: f64 = 24.0;
+/// Vertical gap between stacked boxes.
+const STACK_GAP: f64 = 12.0;
 
 struct Placed {
     lines: Vec<String>,
@@ -28,6 +36,8 @@ struct Placed {
     h: f64,
     x: f64,
     y: f64,
+    /// The children hang in a column (see `STACK_FROM`).
+    stacked: bool,
 }
 
 pub fn write(chart: &Chart) -> String {
@@ -49,62 +59,76 @@ pub fn write(chart: &Chart) -> String {
                 h,
                 x: 0.0,
                 y: 0.0,
+                stacked: false,
             }
         })
         .collect();
-    // Spans, children first: in pre-order every child comes after its parent.
+    let none: &[usize] = &[];
+    let kids_of = |i: usize| children.get(i).map_or(none, Vec::as_slice);
+    let is_leaf = |k: &usize| kids_of(*k).is_empty();
+    // Spans and heights of subtrees, children first: in pre-order a child follows its parent.
     let mut span = vec![0.0f64; boxes.len()];
+    let mut extent = vec![0.0f64; boxes.len()];
     for i in (0..boxes.len()).rev() {
-        let kids = children.get(i).map_or(&[][..], Vec::as_slice);
-        let kids_w = kids_width(kids, &span);
-        let own = boxes.get(i).map_or(0.0, |b| b.w);
-        if let Some(s) = span.get_mut(i) {
-            *s = own.max(kids_w);
+        let kids = kids_of(i);
+        let Some(b) = boxes.get_mut(i) else {
+            continue;
+        };
+        b.stacked = kids.len() > STACK_FROM && kids.iter().all(is_leaf);
+        let get = |v: &[f64], k: usize| v.get(k).copied().unwrap_or(0.0);
+        let (w, h) = if kids.is_empty() {
+            (0.0, 0.0)
+        } else if b.stacked {
+            let col = kids.iter().map(|&k| get(&span, k)).fold(0.0, f64::max);
+            let tall: f64 = kids.iter().map(|&k| get(&extent, k) + STACK_GAP).sum();
+            (INDENT + col, tall - STACK_GAP + V_GAP / 2.0)
+        } else {
+            let tall = kids.iter().map(|&k| get(&extent, k)).fold(0.0, f64::max);
+            (kids_width(kids, &span), V_GAP + tall)
+        };
+        if let (Some(s), Some(e)) = (span.get_mut(i), extent.get_mut(i)) {
+            *s = b.w.max(w);
+            *e = b.h + h;
         }
     }
-    // Row tops: each level below the tallest box of the one above.
-    let levels = chart
-        .boxes
-        .iter()
-        .map(|b| b.depth)
-        .max()
-        .map_or(0, |d| d.saturating_add(1));
-    let mut row_h = vec![0.0f64; levels];
-    for (b, p) in chart.boxes.iter().zip(&boxes) {
-        if let Some(r) = row_h.get_mut(b.depth) {
-            *r = r.max(p.h);
-        }
-    }
-    let mut row_y = Vec::with_capacity(levels);
-    let mut y = MARGIN;
-    for h in &row_h {
-        row_y.push(y);
-        y += h + V_GAP;
-    }
-    // Left edges of spans, parents first, from the start's (box 0).
+    // Places, parents first, from the start's (box 0) at the top left.
     let mut left = vec![MARGIN; boxes.len()];
+    let mut top = vec![MARGIN; boxes.len()];
     for i in 0..boxes.len() {
-        let kids = children.get(i).map_or(&[][..], Vec::as_slice);
+        let kids = kids_of(i);
+        let l = left.get(i).copied().unwrap_or(MARGIN);
+        let t = top.get(i).copied().unwrap_or(MARGIN);
         let s = span.get(i).copied().unwrap_or(0.0);
-        let l = left.get(i).copied().unwrap_or(0.0);
-        let mut kx = l + (s - kids_width(kids, &span)) / 2.0;
-        for &k in kids {
-            if let Some(kl) = left.get_mut(k) {
-                *kl = kx;
+        let Some(b) = boxes.get_mut(i) else {
+            continue;
+        };
+        if b.stacked {
+            b.x = l;
+            let mut ky = t + b.h + V_GAP / 2.0;
+            for &k in kids {
+                if let (Some(kl), Some(kt)) = (left.get_mut(k), top.get_mut(k)) {
+                    (*kl, *kt) = (l + INDENT, ky);
+                }
+                ky += extent.get(k).copied().unwrap_or(0.0) + STACK_GAP;
             }
-            kx += span.get(k).copied().unwrap_or(0.0) + H_GAP;
+        } else {
+            b.x = l + (s - b.w) / 2.0;
+            let mut kx = l + (s - kids_width(kids, &span)) / 2.0;
+            for &k in kids {
+                if let (Some(kl), Some(kt)) = (left.get_mut(k), top.get_mut(k)) {
+                    (*kl, *kt) = (kx, t + b.h + V_GAP);
+                }
+                kx += span.get(k).copied().unwrap_or(0.0) + H_GAP;
+            }
         }
-        if let (Some(p), Some(b)) = (boxes.get_mut(i), chart.boxes.get(i)) {
-            p.x = l + (s - p.w) / 2.0;
-            p.y = row_y.get(b.depth).copied().unwrap_or(MARGIN);
-        }
+        b.y = t;
     }
     let note = chart.cut_note();
     let note_w = note
         .as_deref()
         .map_or(0.0, |n| n.width() as f64 * COLUMN_WIDTH);
     let width = span.first().copied().unwrap_or(0.0).max(note_w) + 2.0 * MARGIN;
-    let bottom = (y - V_GAP).max(MARGIN);
+    let bottom = MARGIN + extent.first().copied().unwrap_or(0.0);
     let note_y = bottom + PAD;
     let height = match note {
         Some(_) => note_y + LINE_HEIGHT + MARGIN,
@@ -141,12 +165,22 @@ fn render(
         let (Some(p), Some(c)) = (boxes.get(p), boxes.get(c)) else {
             continue;
         };
-        let (x1, y1) = (p.x + p.w / 2.0, p.y + p.h);
-        let (x2, y2) = (c.x + c.w / 2.0, c.y);
-        let mid = c.y - V_GAP / 2.0;
-        out.push_str(&format!(
-            "<path d=\"M{x1:.1} {y1:.1} V{mid:.1} H{x2:.1} V{y2:.1}\"/>\n"
-        ));
+        let d = if p.stacked {
+            // Down the trunk, then right into the child's side.
+            let x1 = p.x + INDENT / 2.0;
+            format!(
+                "M{x1:.1} {:.1} V{:.1} H{:.1}",
+                p.y + p.h,
+                c.y + c.h / 2.0,
+                c.x
+            )
+        } else {
+            let (x1, y1) = (p.x + p.w / 2.0, p.y + p.h);
+            let (x2, y2) = (c.x + c.w / 2.0, c.y);
+            let mid = c.y - V_GAP / 2.0;
+            format!("M{x1:.1} {y1:.1} V{mid:.1} H{x2:.1} V{y2:.1}")
+        };
+        out.push_str(&format!("<path d=\"{d}\"/>\n"));
     }
     out.push_str("</g>\n");
     for (i, b) in boxes.iter().enumerate() {
