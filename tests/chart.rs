@@ -442,3 +442,53 @@ fn svg_boxes_never_overlap_and_many_teams_hang_in_a_column() {
             .all(|r| r[0] + r[2] <= width && r[1] + r[3] <= height)
     );
 }
+
+#[test]
+fn works_on_the_demo_server_and_on_a_contact_range() {
+    let home = scratch();
+    // --demo crawls the in-process fake server: the online path.
+    let out = base_cmd(home.path())
+        .args(["--demo", "chart", "--format", "mermaid", "--depth", "1"])
+        .output()
+        .unwrap();
+    let (labels, edges) = parse_mermaid(&ok(&out));
+    assert_eq!(labels[0][0], "Acme 集团");
+    assert!(
+        edges.len() > 3 && edges.iter().all(|&(p, _)| p == 0),
+        "{edges:?}"
+    );
+
+    // A contact range of two granted tops: the stand-in root above them, and their levels
+    // count from the tops, as in `orgtui tree`.
+    let org = serde_json::json!({
+        "roots": ["a", "b"],
+        "depts": [
+            {"id": "a", "name": "Top A", "parent_id": null, "order": 1, "leader_ids": []},
+            {"id": "b", "name": "Top B", "parent_id": null, "order": 2, "leader_ids": []},
+            {"id": "c", "name": "Below A", "parent_id": "a", "order": 1, "leader_ids": []},
+            {"id": "d", "name": "Deeper", "parent_id": "c", "order": 1, "leader_ids": []}
+        ],
+        "users": [user("u1", "Granted One", &["elsewhere"]), user("u2", "In D", &["d"])]
+    });
+    let file = home.path().join("range.json");
+    std::fs::write(&file, org.to_string()).unwrap();
+    let out = base_cmd(home.path())
+        .arg("--org-file")
+        .arg(&file)
+        .args(["chart", "--format", "mermaid", "--depth", "1", "--people"])
+        .output()
+        .unwrap();
+    let (labels, edges) = parse_mermaid(&ok(&out));
+    let names: Vec<&str> = labels.iter().map(|l| l[0].as_str()).collect();
+    assert_eq!(
+        names[..4],
+        ["Contact range", "Top A", "Below A", "Top B"],
+        "{labels:?}"
+    );
+    assert_eq!(edges, [(0, 1), (1, 2), (0, 3)]);
+    assert!(
+        labels[0].contains(&"· Granted One".to_string()),
+        "{labels:?}"
+    );
+    assert!(names[4].starts_with("Cut at depth 1: 1 department and 1 person"));
+}
