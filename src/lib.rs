@@ -19,6 +19,7 @@
 )]
 
 pub mod addresses;
+pub mod chart;
 pub mod cli;
 pub mod config;
 pub mod crawl;

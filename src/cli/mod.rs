@@ -1,6 +1,7 @@
 //! The command line: parse, set up the directory client (a profile, or the in-process demo
 //! server), run one subcommand, and turn errors into one line on stderr and an exit status.
 
+mod chart;
 mod completions;
 mod doctor;
 mod export;
@@ -101,6 +102,22 @@ pub enum Command {
         members: bool,
         #[arg(long)]
         json: bool,
+    },
+    /// A subtree as a chart: Mermaid (`flowchart TD`), Graphviz DOT, or SVG (laid out by
+    /// orgtui, no Graphviz needed). Each box has the department's name, leaders and head
+    /// count; what the depth limit leaves out is counted in the chart.
+    Chart {
+        /// Start here instead of the root.
+        #[arg(long, value_name = "ID")]
+        dept: Option<String>,
+        /// Levels below the start to draw, 0 to 254 (default 2).
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        depth: Option<String>,
+        /// List each department's direct members in its box.
+        #[arg(long)]
+        people: bool,
+        #[arg(long, value_name = "mermaid|dot|svg")]
+        format: String,
     },
     /// The whole org (or a subtree) as an org file (JSON) or its users as CSV.
     Export {
@@ -235,6 +252,12 @@ async fn dispatch(cli: Cli) -> Result<i32> {
             members,
             json,
         } => tree::run(dir, dept.as_deref(), *depth, *members, *json).await,
+        Command::Chart {
+            dept,
+            depth,
+            people,
+            format,
+        } => chart::run(dir, dept.as_deref(), depth.as_deref(), *people, format).await,
         Command::Export { format, dept } => export::run(dir, format, dept.as_deref()).await,
         Command::Search { .. }
         | Command::FakeServer(_)
