@@ -186,7 +186,6 @@ pub fn save(path: &Path, snap: &Snapshot) -> std::io::Result<()> {
     crate::private_file::write_private(path, &chunks)
 }
 
-
 /// Where the previous generation of the snapshot at `path` is kept: `<stem>.prev.snap`
 /// beside it.
 pub fn previous_path(path: &Path) -> PathBuf {
@@ -271,10 +270,8 @@ fn keep_as_previous(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let prev = previous_path(path);
     let temp = prev.with_file_name(format!(
         ".{}.{}.{:016x}.tmp",
-        prev.file_name().map_or_else(
-            || "prev".into(),
-            |n| n.to_string_lossy().into_owned()
-        ),
+        prev.file_name()
+            .map_or_else(|| "prev".into(), |n| n.to_string_lossy().into_owned()),
         std::process::id(),
         fastrand::u64(..)
     ));
@@ -374,6 +371,63 @@ mod tests {
         let evil = file_name_for("../../etc/pass wd\u{1b}", "wps", "x");
         assert!(evil.starts_with("______etc_pass_wd_-"), "{evil}");
         assert!(!file_name_for("", "wps", "x").starts_with('-'));
+    }
+
+    /// The previous generation through a run of saves: complete A, a different complete B,
+    /// B again, a partial P, P again. Each time it is the last complete org that differed
+    /// from the one saved, with that org's own date, private.
+    #[test]
+    fn the_previous_generation_is_the_last_complete_org_that_differed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("s/work-1.snap");
+        let prev = previous_path(&path);
+        assert_eq!(prev, tmp.path().join("s/work-1.prev.snap"));
+        let kept = || load(&prev).ok().map(|s| s.saved_at);
+
+        let mut a = Snapshot::from_org_file(&crate::model::generate::demo(), "t");
+        a.saved_at = 1_796_000_000;
+        let mut b = a.clone();
+        b.users[3].user.title = Some("Chief of Everything".into());
+        b.saved_at = a.saved_at + 100;
+        let mut p = b.clone();
+        p.depts.last_mut().unwrap().members = None;
+        p.saved_at = b.saved_at + 100;
+        assert!(a.is_complete() && !p.is_complete());
+
+        save(&path, &a).unwrap();
+        assert_eq!(kept(), None, "nothing before the first save");
+        save(&path, &b).unwrap();
+        assert_eq!(kept(), Some(a.saved_at), "A kept when B replaced it");
+        assert!(same_org(&load(&prev).unwrap(), &a));
+        let mut b_again = b.clone();
+        b_again.saved_at += 50;
+        b_again.users.reverse();
+        save(&path, &b_again).unwrap();
+        assert_eq!(kept(), Some(a.saved_at), "the same org again keeps A");
+        save(&path, &p).unwrap();
+        assert_eq!(
+            kept(),
+            Some(b_again.saved_at),
+            "B kept when a partial one replaced it"
+        );
+        save(&path, &p).unwrap();
+        assert_eq!(
+            kept(),
+            Some(b_again.saved_at),
+            "a partial one replaced leaves it alone"
+        );
+        assert_eq!(load(&path).unwrap().saved_at, p.saved_at);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&prev).unwrap().permissions().mode() & 0o7777;
+            assert_eq!(mode, 0o600);
+        }
+        let names: Vec<String> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "no temp file left: {names:?}");
     }
 
     #[test]

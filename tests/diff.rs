@@ -110,9 +110,7 @@ fn planted_changes_in_json_exactly() {
     let frank = json!({"id": "u6", "name": "Frank", "email": "frank@acme.test", "mobile": null,
         "title": "Rep", "employee_id": null, "status": "active", "leader_id": "u3",
         "dept_ids": ["y"], "depts": [{"id": "y", "name": "New Team", "path": "Acme/New Team"}]});
-    let changed = |id: &str, name: &str, field: &str, from: &str, to: &str| {
-        json!({"id": id, "name": name, "field": field, "from": from, "to": to})
-    };
+    let changed = |id: &str, name: &str, field: &str, from: &str, to: &str| json!({"id": id, "name": name, "field": field, "from": from, "to": to});
     let expected = json!({
         "from": "2026-12-01T10:00:00Z",
         "to": "2026-12-02T10:00:00Z",
@@ -180,7 +178,11 @@ fn identical_files_exit_0() {
     let b = write_org(home.path(), "b.json", &old_org(), NEW_TIME);
     let out = diff(home.path(), &a, &b, false);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).ends_with("no differences\n"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).ends_with("no differences\n"),
+        "{}",
+        stdout(&out)
+    );
     let out = diff(home.path(), &a, &b, true);
     assert_eq!(out.status.code(), Some(0));
     let v = json(&out);
@@ -208,7 +210,10 @@ fn bad_input_exits_2_naming_the_file() {
         let out = diff(h, old, new, true);
         assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
         let err = stderr(&out);
-        assert!(err.contains(named) && err.starts_with("orgtui: diff: "), "{err}");
+        assert!(
+            err.contains(named) && err.starts_with("orgtui: diff: "),
+            "{err}"
+        );
         assert_eq!(err.trim_end().lines().count(), 1, "{err}");
         assert!(out.stdout.is_empty());
     }
@@ -231,12 +236,17 @@ fn names_are_sanitized_in_text() {
     let text = stdout(&out);
     assert!(text.contains("renamed [a]"), "{text}");
     assert!(
-        !text.chars().any(|c| c != '\n' && (c.is_control() || c == '\u{202e}')),
+        !text
+            .chars()
+            .any(|c| c != '\n' && (c.is_control() || c == '\u{202e}')),
         "{text:?}"
     );
     let out = diff(home.path(), &old, &new, true);
     let raw = stdout(&out);
-    assert!(!raw.contains('\u{1b}') && !raw.contains('\u{202e}'), "{raw}");
+    assert!(
+        !raw.contains('\u{1b}') && !raw.contains('\u{202e}'),
+        "{raw}"
+    );
     assert_eq!(json(&out)["depts"]["renamed"][0]["to"], "E\u{7}ng");
 }
 
@@ -313,7 +323,10 @@ fn snapshot_diff_after_two_exports() {
     let out = offline(&["diff"]);
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
-    assert!(text.contains("left (2)\n  Bob <bob@acme.test> [u2]\n  Dave <dave@acme.test> [u4]\n"), "{text}");
+    assert!(
+        text.contains("left (2)\n  Bob <bob@acme.test> [u2]\n  Dave <dave@acme.test> [u4]\n"),
+        "{text}"
+    );
 }
 
 /// A fake server started on the address an earlier one had (`common::fake_server` always

@@ -227,9 +227,8 @@ fn render(d: &OrgDiff) -> String {
             })
             .collect(),
     );
-    let dept = |x: &crate::model::Dept| {
-        format!("{} [{}]", field(x.path.as_deref()), sanitize(&x.id))
-    };
+    let dept =
+        |x: &crate::model::Dept| format!("{} [{}]", field(x.path.as_deref()), sanitize(&x.id));
     let depts = &d.depts;
     let mut lines: Vec<String> = Vec::new();
     lines.extend(depts.added.iter().map(|x| format!("added {}", dept(x))));

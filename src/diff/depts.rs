@@ -53,7 +53,9 @@ pub(super) fn compare(old: &DeptIndex, new: &DeptIndex) -> DeptChanges {
             .filter_map(|id| a.get(id))
             .map(|d| with_path(a, d))
             .collect();
-        v.sort_by(|x, y| sort_key(x.name.as_deref(), &x.id).cmp(&sort_key(y.name.as_deref(), &y.id)));
+        v.sort_by(|x, y| {
+            sort_key(x.name.as_deref(), &x.id).cmp(&sort_key(y.name.as_deref(), &y.id))
+        });
         v
     };
     let mut renamed = Vec::new();
