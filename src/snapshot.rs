@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Dept, User};
 
-use format::{check, decode_checked, encode, payload_in};
+use format::{HEADER_LEN, check, check_header, decode_checked, encode, payload_in};
 pub use people::{People, SnapshotHead, open};
 pub use search_records::{SearchRecord, SearchRecords};
 
@@ -182,7 +182,7 @@ pub(crate) use crate::fnv::fnv1a;
 pub fn save(path: &Path, snap: &Snapshot) -> std::io::Result<()> {
     let chunks = encode(snap)?;
     let chunks: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
-    keep_previous(path, snap);
+    keep_previous(path, snap, &chunks);
     crate::private_file::write_private(path, &chunks)
 }
 
@@ -206,7 +206,7 @@ pub fn previous_path(path: &Path) -> PathBuf {
 /// Cost: the old file is decoded only after its departments show it complete, and the orgs
 /// compared once (sorted by id when their order differs); at 100,000 people that is a
 /// fraction of the save itself (`cargo bench --bench snapshot`, `save_100k`).
-fn keep_previous(path: &Path, new: &Snapshot) {
+fn keep_previous(path: &Path, new: &Snapshot, new_chunks: &[&[u8]]) {
     // Only a regular file: a symlink or anything else at `path` is not ours to keep.
     if !fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
         return;
@@ -227,6 +227,14 @@ fn keep_previous(path: &Path, new: &Snapshot) {
     let Ok(bytes) = SnapshotBytes::read(path) else {
         return;
     };
+    // The usual re-save of an unchanged org: the same departments and, people being
+    // written in tree order, byte for byte the same people. Decoding everyone is left to
+    // the case where those bytes differ.
+    let same_depts =
+        shape.root == new.root && same_records(&shape.depts, &new.depts, |d| d.dept.id.as_str());
+    if same_depts && same_people_bytes(&bytes.0, new_chunks.get(1..).unwrap_or_default()) {
+        return;
+    }
     match bytes.decode() {
         Ok(old) if !same_org(&old, new) => {}
         _ => return,
@@ -237,6 +245,28 @@ fn keep_previous(path: &Path, new: &Snapshot) {
             path.display()
         ));
     }
+}
+
+/// Whether the people's parts of the snapshot file `old` (checked) are exactly `parts`, the
+/// people's parts `encode` made for the new one.
+fn same_people_bytes(old: &[u8], parts: &[&[u8]]) -> bool {
+    let Some(Ok((head_len, _))) = old.get(..HEADER_LEN).map(check_header) else {
+        return false;
+    };
+    let Some(mut rest) = usize::try_from(head_len)
+        .ok()
+        .and_then(|n| n.checked_add(HEADER_LEN))
+        .and_then(|start| old.get(start..))
+    else {
+        return false;
+    };
+    for part in parts {
+        match rest.split_at_checked(part.len()) {
+            Some((here, after)) if here == *part => rest = after,
+            _ => return false,
+        }
+    }
+    rest.is_empty()
 }
 
 /// The same org apart from when it was saved and in which order it lists its records.
