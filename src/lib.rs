@@ -24,6 +24,7 @@ pub mod cli;
 pub mod config;
 pub mod crawl;
 pub mod dept_path;
+pub mod diff;
 pub mod directory;
 pub mod error;
 pub mod fake;

@@ -43,7 +43,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Dept, User};
 
-use format::{check, decode_checked, encode, payload_in};
+use format::{HEADER_LEN, check, check_header, decode_checked, encode, payload_in};
 pub use outgoing::{Outgoing, OutgoingSnapshot, save_outgoing};
 pub use people::{People, SnapshotHead, open};
 pub use search_records::{SearchRecord, SearchRecords};
@@ -177,10 +177,152 @@ pub(crate) use crate::fnv::fnv1a;
 /// never leaves a broken snapshot; the old one survives a failed write). Creates the
 /// directory. The file is 0600 in a 0700 directory: it holds everyone's email and mobile. People are written in tree order (see `Snapshot::people_tree_first`), not in
 /// the order `snap` holds them.
+///
+/// The previous generation: when the file at `path` is a complete snapshot whose org differs
+/// from `snap`'s, it is kept first at `previous_path(path)` (see `keep_previous`), so
+/// `orgtui diff` can say what changed.
 pub fn save(path: &Path, snap: &Snapshot) -> std::io::Result<()> {
     let chunks = encode(snap)?;
     let chunks: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+    keep_previous(path, snap, &chunks);
     crate::private_file::write_private(path, &chunks)
+}
+
+/// Where the previous generation of the snapshot at `path` is kept: `<stem>.prev.snap`
+/// beside it.
+pub fn previous_path(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "snapshot".into());
+    path.with_file_name(format!("{stem}.prev.snap"))
+}
+
+/// Before `path` is replaced by `new`: keep the file there as the previous generation when
+/// it is a complete snapshot of an org other than `new`'s, so the previous generation is
+/// always the last whole org that differs from the current one, with its own `saved_at`. A
+/// partial snapshot (the browser after a few departments), an unreadable one or one of the
+/// same org leaves the previous generation as it is. Best effort: failing to keep it never
+/// fails the save.
+///
+/// Cost: the old file is decoded only after its departments show it complete, and the orgs
+/// compared once (sorted by id when their order differs); at 100,000 people that is a
+/// fraction of the save itself (`cargo bench --bench snapshot`, `save_100k`).
+fn keep_previous(path: &Path, new: &Snapshot, new_chunks: &[&[u8]]) {
+    // Only a regular file: a symlink or anything else at `path` is not ours to keep.
+    if !fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        return;
+    }
+    // The head alone (a small read) says whether it is complete: the browser's partial
+    // snapshots are never decoded whole here.
+    let Ok((head, _)) = open(path) else {
+        return;
+    };
+    let shape = Snapshot {
+        root: head.root,
+        depts: head.depts,
+        ..Snapshot::default()
+    };
+    if !shape.is_complete() {
+        return;
+    }
+    let Ok(bytes) = SnapshotBytes::read(path) else {
+        return;
+    };
+    // The usual re-save of an unchanged org: the same departments and, people being
+    // written in tree order, byte for byte the same people. Decoding everyone is left to
+    // the case where those bytes differ.
+    let same_depts =
+        shape.root == new.root && same_records(&shape.depts, &new.depts, |d| d.dept.id.as_str());
+    if same_depts && same_people_bytes(&bytes.0, new_chunks.get(1..).unwrap_or_default()) {
+        return;
+    }
+    match bytes.decode() {
+        Ok(old) if !same_org(&old, new) => {}
+        _ => return,
+    }
+    if let Err(e) = keep_as_previous(path, &bytes.0) {
+        crate::log::warn(&format!(
+            "cannot keep the previous snapshot of {}: {e}",
+            path.display()
+        ));
+    }
+}
+
+/// Whether the people's parts of the snapshot file `old` (checked) are exactly `parts`, the
+/// people's parts `encode` made for the new one.
+fn same_people_bytes(old: &[u8], parts: &[&[u8]]) -> bool {
+    let Some(Ok((head_len, _))) = old.get(..HEADER_LEN).map(check_header) else {
+        return false;
+    };
+    let Some(mut rest) = usize::try_from(head_len)
+        .ok()
+        .and_then(|n| n.checked_add(HEADER_LEN))
+        .and_then(|start| old.get(start..))
+    else {
+        return false;
+    };
+    for part in parts {
+        match rest.split_at_checked(part.len()) {
+            Some((here, after)) if here == *part => rest = after,
+            _ => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+/// The same org apart from when it was saved and in which order it lists its records.
+fn same_org(a: &Snapshot, b: &Snapshot) -> bool {
+    a.root == b.root
+        && same_records(&a.depts, &b.depts, |d| d.dept.id.as_str())
+        && same_records(&a.users, &b.users, |u| u.user.id.as_str())
+}
+
+fn same_records<T: PartialEq>(a: &[T], b: &[T], id: impl Fn(&T) -> &str) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    // People come back from a file in tree order, not in the order they were recorded.
+    by_id(a, &id) == by_id(b, &id)
+}
+
+fn by_id<'a, T>(v: &'a [T], id: &impl Fn(&T) -> &str) -> Vec<&'a T> {
+    let mut refs: Vec<&T> = v.iter().collect();
+    refs.sort_by(|x, y| id(x).cmp(id(y)));
+    refs
+}
+
+/// `bytes` (the file at `path`) kept at `previous_path(path)`, atomically and 0600: a hard
+/// link to the file under a temp name renamed into place (no copy, and `path` never goes
+/// missing), or, where hard links are not available, the bytes written anew.
+fn keep_as_previous(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let prev = previous_path(path);
+    let temp = prev.with_file_name(format!(
+        ".{}.{}.{:016x}.tmp",
+        prev.file_name()
+            .map_or_else(|| "prev".into(), |n| n.to_string_lossy().into_owned()),
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    if fs::hard_link(path, &temp).is_err() {
+        return crate::private_file::write_private(&prev, &[bytes]);
+    }
+    if let Err(e) = fs::rename(&temp, &prev) {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = crate::private_file::FILE_MODE;
+        if fs::metadata(&prev)?.permissions().mode() & 0o7777 != mode {
+            fs::set_permissions(&prev, fs::Permissions::from_mode(mode))?;
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug)]
@@ -261,6 +403,63 @@ mod tests {
         let evil = file_name_for("../../etc/pass wd\u{1b}", "wps", "x");
         assert!(evil.starts_with("______etc_pass_wd_-"), "{evil}");
         assert!(!file_name_for("", "wps", "x").starts_with('-'));
+    }
+
+    /// The previous generation through a run of saves: complete A, a different complete B,
+    /// B again, a partial P, P again. Each time it is the last complete org that differed
+    /// from the one saved, with that org's own date, private.
+    #[test]
+    fn the_previous_generation_is_the_last_complete_org_that_differed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("s/work-1.snap");
+        let prev = previous_path(&path);
+        assert_eq!(prev, tmp.path().join("s/work-1.prev.snap"));
+        let kept = || load(&prev).ok().map(|s| s.saved_at);
+
+        let mut a = Snapshot::from_org_file(&crate::model::generate::demo(), "t");
+        a.saved_at = 1_796_000_000;
+        let mut b = a.clone();
+        b.users[3].user.title = Some("Chief of Everything".into());
+        b.saved_at = a.saved_at + 100;
+        let mut p = b.clone();
+        p.depts.last_mut().unwrap().members = None;
+        p.saved_at = b.saved_at + 100;
+        assert!(a.is_complete() && !p.is_complete());
+
+        save(&path, &a).unwrap();
+        assert_eq!(kept(), None, "nothing before the first save");
+        save(&path, &b).unwrap();
+        assert_eq!(kept(), Some(a.saved_at), "A kept when B replaced it");
+        assert!(same_org(&load(&prev).unwrap(), &a));
+        let mut b_again = b.clone();
+        b_again.saved_at += 50;
+        b_again.users.reverse();
+        save(&path, &b_again).unwrap();
+        assert_eq!(kept(), Some(a.saved_at), "the same org again keeps A");
+        save(&path, &p).unwrap();
+        assert_eq!(
+            kept(),
+            Some(b_again.saved_at),
+            "B kept when a partial one replaced it"
+        );
+        save(&path, &p).unwrap();
+        assert_eq!(
+            kept(),
+            Some(b_again.saved_at),
+            "a partial one replaced leaves it alone"
+        );
+        assert_eq!(load(&path).unwrap().saved_at, p.saved_at);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&prev).unwrap().permissions().mode() & 0o7777;
+            assert_eq!(mode, 0o600);
+        }
+        let names: Vec<String> = fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "no temp file left: {names:?}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod chart;
 mod completions;
+mod diff;
 mod doctor;
 mod export;
 mod fake_org;
@@ -147,6 +148,21 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What changed between two org files (OLD NEW), or between the profile's previous and
+    /// current snapshots (--snapshot, the default): people who joined, left, moved or whose
+    /// title, leader, status or email changed; departments added, removed, renamed, moved.
+    /// Exit status 0 when nothing differs, 1 when something does, 2 on bad input.
+    Diff {
+        #[arg(value_name = "OLD", requires = "new", conflicts_with = "snapshot")]
+        old: Option<PathBuf>,
+        #[arg(value_name = "NEW")]
+        new: Option<PathBuf>,
+        /// The profile's previous and current snapshots (no server, no credentials).
+        #[arg(long)]
+        snapshot: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve an org file over the WPS or Feishu wire protocol (for tests and demos).
     // Boxed: its many knobs would otherwise make every `Command` that large.
     FakeServer(Box<fake_server::Args>),
@@ -215,6 +231,9 @@ async fn dispatch(cli: Cli) -> Result<i32> {
         Command::FakeOrg(args) => return fake_org::run(args),
         Command::Completions { shell } => return completions::run(*shell),
         Command::Doctor { json } => return doctor::run(&cli, *json).await,
+        Command::Diff { old, new, json, .. } => {
+            return diff::run(&cli, old.as_deref(), new.as_deref(), *json);
+        }
         Command::Search { query, limit, json } => {
             return search::run(&cli, &query.join(" "), *limit, *json);
         }
@@ -263,7 +282,8 @@ async fn dispatch(cli: Cli) -> Result<i32> {
         | Command::FakeServer(_)
         | Command::FakeOrg(_)
         | Command::Completions { .. }
-        | Command::Doctor { .. } => Ok(exit::OK),
+        | Command::Doctor { .. }
+        | Command::Diff { .. } => Ok(exit::OK),
     }?;
     if let (Some(r), Some(path)) = (recorder, &session.snapshot_path) {
         let snap = r.snapshot(&session.profile.name, session.profile.provider.as_str());
@@ -426,7 +446,11 @@ fn config_file(cli: &Cli) -> Result<(config::ConfigFile, String)> {
 /// app id or secret is no error, and `app_secret_cmd` (a password manager prompt, say) is
 /// never run.
 fn resolve_profile(cli: &Cli, file: &config::ConfigFile, file_name: &str) -> Result<Profile> {
-    let offline = cli.offline || matches!(cli.command, Some(Command::Search { .. }));
+    let offline = cli.offline
+        || matches!(
+            cli.command,
+            Some(Command::Search { .. } | Command::Diff { .. })
+        );
     let env = move |key: &str| {
         let real = config::process_env(key);
         match key {
