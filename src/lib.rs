@@ -33,6 +33,7 @@ pub mod model;
 pub mod paths;
 pub mod private_file;
 pub mod providers;
+pub mod reporting;
 pub mod search;
 pub mod secret;
 pub mod snapshot;
