@@ -141,7 +141,7 @@ pub fn warn_cycle(cycle: &Cycle) {
         shown.push(first);
     }
     let line = format!(
-        "leader links loop: {}{more}; not followed",
+        "leader links loop: {}{more} (each led by the next); not followed",
         shown.join(" → ")
     );
     eprintln!("warning: {}", crate::text::sanitize_line(&line, 2_000));
