@@ -185,13 +185,33 @@ impl Expected {
     }
 }
 
-fn plain(home: &Path, org: &Path, args: &[&str]) -> Output {
-    base_cmd(home)
-        .arg("--org-file")
-        .arg(org)
-        .args(args)
-        .output()
-        .expect("run orgtui")
+/// A scratch home with the org file in it, and what to expect of it.
+struct Setup {
+    home: tempfile::TempDir,
+    org: PathBuf,
+    want: Expected,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let home = scratch();
+        let org = org_file(home.path());
+        Setup {
+            home,
+            org,
+            want: Expected::new(),
+        }
+    }
+
+    /// `orgtui --org-file ORG ARGS`, with no server and no config.
+    fn cmd(&self, args: &[&str]) -> Output {
+        base_cmd(self.home.path())
+            .arg("--org-file")
+            .arg(&self.org)
+            .args(args)
+            .output()
+            .expect("run orgtui")
+    }
 }
 
 fn ok(out: &Output) -> String {
@@ -201,10 +221,9 @@ fn ok(out: &Output) -> String {
 
 #[test]
 fn chain_of_seven_levels_in_json_and_text() {
-    let home = scratch();
-    let org = org_file(home.path());
-    let want = Expected::new();
-    let out = plain(home.path(), &org, &["chain", "c7", "--json"]);
+    let s = Setup::new();
+    let want = &s.want;
+    let out = s.cmd(&["chain", "c7", "--json"]);
     ok(&out);
     let chain: Vec<Value> = (0..7)
         .rev()
@@ -216,7 +235,7 @@ fn chain_of_seven_levels_in_json_and_text() {
     );
     assert_eq!(stderr(&out), "");
 
-    let text = ok(&plain(home.path(), &org, &["chain", "c7"]));
+    let text = ok(&s.cmd(&["chain", "c7"]));
     let lines: String = (0..7)
         .rev()
         .enumerate()
@@ -226,7 +245,7 @@ fn chain_of_seven_levels_in_json_and_text() {
     assert!(text.starts_with("1  Level 6  (c6)  Lead\n") && text.ends_with("7  王芳  (c0)  CEO\n"));
 
     // A report of m goes up through m and c3.
-    let text = ok(&plain(home.path(), &org, &["chain", "r005"]));
+    let text = ok(&s.cmd(&["chain", "r005"]));
     assert_eq!(
         text,
         "1  Manager  (m)  Head of Support\n2  Level 3  (c3)  Lead\n3  Level 2  (c2)  Lead\n\
@@ -236,33 +255,31 @@ fn chain_of_seven_levels_in_json_and_text() {
 
 #[test]
 fn a_person_without_a_leader_and_one_with_an_unknown_leader() {
-    let home = scratch();
-    let org = org_file(home.path());
-    let want = Expected::new();
-    let out = plain(home.path(), &org, &["chain", "solo", "--json"]);
+    let s = Setup::new();
+    let want = &s.want;
+    let out = s.cmd(&["chain", "solo", "--json"]);
     assert_eq!(
         json(&out),
         json!({"user": user_json(&want.by_id["solo"]), "chain": []})
     );
-    assert_eq!(ok(&plain(home.path(), &org, &["chain", "solo"])), "");
-    let out = plain(home.path(), &org, &["reports", "solo"]);
+    assert_eq!(ok(&s.cmd(&["chain", "solo"])), "");
+    let out = s.cmd(&["reports", "solo"]);
     assert_eq!(ok(&out), "Solo Person  (solo)  Advisor  (0 below)\n");
 
-    let out = plain(home.path(), &org, &["chain", "g1", "--json"]);
+    let out = s.cmd(&["chain", "g1", "--json"]);
     assert_eq!(
         json(&out),
         json!({"user": user_json(&want.by_id["g1"]), "chain": [unknown_json("ghost")]})
     );
-    let text = ok(&plain(home.path(), &org, &["chain", "g1"]));
+    let text = ok(&s.cmd(&["chain", "g1"]));
     assert_eq!(text, "1  -  (ghost)  not in the org\n");
 }
 
 #[test]
 fn a_cycle_is_named_once_and_not_followed() {
-    let home = scratch();
-    let org = org_file(home.path());
-    let want = Expected::new();
-    let out = plain(home.path(), &org, &["chain", "y4", "--json"]);
+    let s = Setup::new();
+    let want = &s.want;
+    let out = s.cmd(&["chain", "y4", "--json"]);
     ok(&out);
     let chain: Vec<Value> = ["y1", "y2", "y3"]
         .iter()
@@ -276,7 +293,7 @@ fn a_cycle_is_named_once_and_not_followed() {
         stderr(&out),
         "warning: leader links loop: y1 → y2 → y3 → y1 (each led by the next); not followed\n"
     );
-    let out = plain(home.path(), &org, &["chain", "y2"]);
+    let out = s.cmd(&["chain", "y2"]);
     assert_eq!(ok(&out), "1  Yves  (y3)\n2  Yara  (y1)\n");
     assert_eq!(
         stderr(&out),
@@ -285,7 +302,7 @@ fn a_cycle_is_named_once_and_not_followed() {
 
     // Down from y1: Yoko and Yves report to y1 (name order), Yusuf to Yves, and y1 to
     // Yusuf again, which is not followed. Everyone on the loop has all three others below.
-    let out = plain(home.path(), &org, &["reports", "y1", "--all"]);
+    let out = s.cmd(&["reports", "y1", "--all"]);
     assert_eq!(
         ok(&out),
         "Yara  (y1)  (3 below)\n  Yoko  (y4)  (0 below)\n  Yves  (y3)  (3 below)\n    \
@@ -295,7 +312,7 @@ fn a_cycle_is_named_once_and_not_followed() {
         stderr(&out),
         "warning: leader links loop: y1 → y2 → y3 → y1 (each led by the next); not followed\n"
     );
-    let out = plain(home.path(), &org, &["reports", "y1", "--all", "--json"]);
+    let out = s.cmd(&["reports", "y1", "--all", "--json"]);
     let node = |id: &str, reports: Vec<Value>| json!({"user": user_json(&want.by_id[id]), "reports": reports});
     assert_eq!(
         json(&out),
@@ -309,10 +326,9 @@ fn a_cycle_is_named_once_and_not_followed() {
 
 #[test]
 fn a_hundred_and_twenty_direct_reports_in_name_order() {
-    let home = scratch();
-    let org = org_file(home.path());
-    let want = Expected::new();
-    let out = plain(home.path(), &org, &["reports", "m", "--json"]);
+    let s = Setup::new();
+    let want = &s.want;
+    let out = s.cmd(&["reports", "m", "--json"]);
     let got = json(&out);
     assert_eq!(got, want.tree_json("m", 1));
     let names: Vec<&str> = got["reports"]
@@ -327,15 +343,14 @@ fn a_hundred_and_twenty_direct_reports_in_name_order() {
 
     let mut text = String::new();
     want.tree_text("m", 1, 0, &mut text);
-    assert_eq!(ok(&plain(home.path(), &org, &["reports", "m"])), text);
+    assert_eq!(ok(&s.cmd(&["reports", "m"])), text);
     assert!(text.starts_with("Manager  (m)  Head of Support  (120 below)\n  Rep 000  (r000)"));
 }
 
 #[test]
 fn reporting_trees_to_a_depth_and_whole() {
-    let home = scratch();
-    let org = org_file(home.path());
-    let want = Expected::new();
+    let s = Setup::new();
+    let want = &s.want;
     for (args, depth) in [
         (&["--depth", "2"][..], 2),
         (&["--depth", "5"][..], 5),
@@ -345,13 +360,13 @@ fn reporting_trees_to_a_depth_and_whole() {
         cmd.extend_from_slice(args);
         let mut text = String::new();
         want.tree_text("c0", depth, 0, &mut text);
-        assert_eq!(ok(&plain(home.path(), &org, &cmd)), text, "{args:?}");
+        assert_eq!(ok(&s.cmd(&cmd)), text, "{args:?}");
         cmd.push("--json");
-        let out = plain(home.path(), &org, &cmd);
+        let out = s.cmd(&cmd);
         assert_eq!(json(&out), want.tree_json("c0", depth), "{args:?}");
     }
     // c0 has the rest of the ladder, m and m's reports below: 7 + 1 + 120.
-    let text = ok(&plain(home.path(), &org, &["reports", "c0"]));
+    let text = ok(&s.cmd(&["reports", "c0"]));
     assert_eq!(
         text,
         "王芳  (c0)  CEO  (128 below)\n  Level 1  (c1)  Lead  (127 below)\n"
@@ -360,14 +375,13 @@ fn reporting_trees_to_a_depth_and_whole() {
 
 #[test]
 fn unknown_users_and_bad_arguments() {
-    let home = scratch();
-    let org = org_file(home.path());
+    let s = Setup::new();
     for cmd in [
         &["chain", "nobody"][..],
         &["reports", "nobody", "--json"],
         &["chain", "ghost"],
     ] {
-        let out = plain(home.path(), &org, cmd);
+        let out = s.cmd(cmd);
         assert_eq!(out.status.code(), Some(1), "{cmd:?}");
         assert_eq!(stdout(&out), "");
         let err = stderr(&out);
@@ -381,18 +395,14 @@ fn unknown_users_and_bad_arguments() {
         &["chain", "a/b"],
         &["reports", ""],
     ] {
-        let out = plain(home.path(), &org, cmd);
+        let out = s.cmd(cmd);
         assert_eq!(out.status.code(), Some(2), "{cmd:?}: {}", stderr(&out));
         assert_eq!(stdout(&out), "");
     }
     assert_eq!(
-        ok(&plain(
-            home.path(),
-            &org,
-            &["reports", "m", "--depth", "256"]
-        ))
-        .lines()
-        .count(),
+        ok(&s.cmd(&["reports", "m", "--depth", "256"]))
+            .lines()
+            .count(),
         1 + MANY
     );
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::output::{self, UserJson};
 use super::whole_org::{self, Org, WholeOrg};
 use crate::directory::Directory;
-use crate::error::{Result, exit};
+use crate::error::Result;
 use crate::model::User;
 use crate::reporting::Link;
 use crate::text::sanitize;
@@ -29,8 +29,7 @@ pub async fn run(
     id: &str,
     json: bool,
 ) -> Result<i32> {
-    crate::directory::check_arg_id("user id", id)?;
-    let org = Org::new(whole_org::people(dir, org).await?);
+    let org = Org::for_user(dir, org, id).await?;
     let user = org.user(id)?;
     let chain = org.links.chain(id);
     let records: Vec<User> = chain.links.iter().map(|l| org.record(l.id())).collect();
@@ -50,17 +49,13 @@ pub async fn run(
         }
         out
     };
-    output::emit(&text)?;
-    if let Some(cycle) = &chain.cycle {
-        whole_org::warn_cycle(cycle);
-    }
-    if chain.cut {
-        eprintln!(
-            "warning: the chain is longer than {} levels: cut there",
+    let cut = chain.cut.then(|| {
+        format!(
+            "the chain is longer than {} levels: cut there",
             crate::reporting::MAX_CHAIN
-        );
-    }
-    Ok(exit::OK)
+        )
+    });
+    whole_org::emit(&text, chain.cycle.as_ref(), cut)
 }
 
 /// A person on one line: `王芳  (u123)  CTO` (the title left out when there is none).

@@ -14,7 +14,7 @@ use super::chain::person;
 use super::output::{self, UserJson};
 use super::whole_org::{self, Org, WholeOrg};
 use crate::directory::Directory;
-use crate::error::{Result, exit};
+use crate::error::Result;
 use crate::model::User;
 use crate::reporting::{MAX_TREE_DEPTH, TreeRow};
 
@@ -32,9 +32,7 @@ pub async fn run(
     depth: Option<usize>,
     json: bool,
 ) -> Result<i32> {
-    crate::directory::check_arg_id("user id", id)?;
-    let org = Org::new(whole_org::people(dir, org).await?);
-    org.user(id)?;
+    let org = Org::for_user(dir, org, id).await?;
     let tree = org.links.tree(id, depth);
     let records: Vec<User> = tree.rows.iter().map(|r| org.record(&r.id)).collect();
     let text = if json {
@@ -47,16 +45,12 @@ pub async fn run(
         }
         out
     };
-    output::emit(&text)?;
-    if let Some(cycle) = &tree.cycle {
-        whole_org::warn_cycle(cycle);
-    }
-    if tree.cut {
-        eprintln!(
-            "warning: the reporting tree is deeper than {MAX_TREE_DEPTH} levels, or too large: cut there"
-        );
-    }
-    Ok(exit::OK)
+    let cut = tree.cut.then(|| {
+        format!(
+            "the reporting tree is deeper than {MAX_TREE_DEPTH} levels, or too large: cut there"
+        )
+    });
+    whole_org::emit(&text, tree.cycle.as_ref(), cut)
 }
 
 /// The nested JSON of rows given depth first (`rows[0]` at level 0), without recursion: a

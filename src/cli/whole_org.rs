@@ -99,6 +99,15 @@ pub struct Org {
 }
 
 impl Org {
+    /// For a command on one person: the id checked (exit 2) before anything is read, then
+    /// everyone, then that person looked up (not in the org: exit 1).
+    pub async fn for_user(dir: Arc<dyn Directory>, org: Option<WholeOrg>, id: &str) -> Result<Org> {
+        crate::directory::check_arg_id("user id", id)?;
+        let org = Org::new(people(dir, org).await?);
+        org.user(id)?;
+        Ok(org)
+    }
+
     pub fn new(people: Vec<User>) -> Org {
         let mut links = Reporting::default();
         let mut users = HashMap::with_capacity(people.len());
@@ -128,9 +137,22 @@ impl Org {
 /// The most members a cycle warning names; the rest are counted.
 const CYCLE_SHOWN: usize = 20;
 
+/// Print a command's output, then on stderr the loop it did not follow and where it was cut,
+/// if so: warnings that leave the exit status 0.
+pub fn emit(text: &str, cycle: Option<&Cycle>, cut: Option<String>) -> Result<i32> {
+    super::output::emit(text)?;
+    if let Some(cycle) = cycle {
+        warn_cycle(cycle);
+    }
+    if let Some(cut) = cut {
+        eprintln!("warning: {cut}");
+    }
+    Ok(crate::error::exit::OK)
+}
+
 /// One warning line on stderr for a loop in the leader links (the output shows each person
 /// once, so the loop is said here, once).
-pub fn warn_cycle(cycle: &Cycle) {
+fn warn_cycle(cycle: &Cycle) {
     let ids = &cycle.ids;
     let mut shown: Vec<&str> = ids.iter().take(CYCLE_SHOWN).map(String::as_str).collect();
     let more = match ids.len() > CYCLE_SHOWN {
