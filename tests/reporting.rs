@@ -449,13 +449,9 @@ fn online_chain_crawls_first_then_reads_the_saved_snapshot() {
     assert_eq!(requests(&server) - before, 0, "{}", server.stats());
 }
 
-#[test]
-fn offline_on_a_partial_snapshot_says_it_does_not_hold_everyone() {
-    let home = scratch();
-    let org = org_file(home.path());
-    let server = fake_server("wps", &org, &[]);
-    ok(&run(&server, home.path(), &["chain", "c1"]));
-    let dir = home.path().join("cache").join("orgtui").join("snapshots");
+/// The one snapshot in `home`.
+fn snapshot_file(home: &Path) -> PathBuf {
+    let dir = home.join("cache").join("orgtui").join("snapshots");
     let files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -463,14 +459,52 @@ fn offline_on_a_partial_snapshot_says_it_does_not_hold_everyone() {
     let [file] = files.as_slice() else {
         panic!("one snapshot expected: {files:?}")
     };
-    // As the browser saves it after opening only the top: Support's members not listed.
-    let mut snap = orgtui::snapshot::load(file).unwrap();
+    file.clone()
+}
+
+/// Rewrite the snapshot in `home` with `change`.
+fn change_snapshot(home: &Path, change: impl FnOnce(&mut orgtui::snapshot::Snapshot)) {
+    let file = snapshot_file(home);
+    let mut snap = orgtui::snapshot::load(&file).unwrap();
     assert!(snap.is_complete());
-    for d in snap.depts.iter_mut().filter(|d| d.dept.id == "d1") {
-        d.members = None;
-    }
-    orgtui::snapshot::save(file, &snap).unwrap();
-    let out = run(&server, home.path(), &["--offline", "reports", "m"]);
+    change(&mut snap);
+    orgtui::snapshot::save(&file, &snap).unwrap();
+}
+
+#[test]
+fn snapshots_without_everyone_or_without_full_records() {
+    let home = scratch();
+    let h = home.path();
+    let org = org_file(h);
+    let server = fake_server("wps", &org, &[]);
+    ok(&run(&server, h, &["chain", "c1"]));
+
+    // A person known only from a member listing (which on WPS has no leader): offline it
+    // is said once and the answer still given; online the org is crawled again.
+    change_snapshot(h, |snap| {
+        let r = snap.users.iter_mut().find(|u| u.user.id == "r042").unwrap();
+        r.detailed = false;
+        r.user.leader_id = None;
+    });
+    let out = run(&server, h, &["--offline", "chain", "c2"]);
+    assert_eq!(ok(&out), "1  Level 1  (c1)  Lead\n2  王芳  (c0)  CEO\n");
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("1 people in the snapshot have only a listing's record"));
+    let before = requests(&server);
+    let out = run(&server, h, &["chain", "r042"]);
+    assert!(ok(&out).starts_with("1  Manager  (m)"), "{}", stdout(&out));
+    assert!(requests(&server) > before);
+    let out = run(&server, h, &["--offline", "chain", "r042"]);
+    assert!(ok(&out).starts_with("1  Manager  (m)"));
+    assert_eq!(stderr(&out), "");
+
+    // As the browser saves it after opening only the top: Support's members not listed.
+    change_snapshot(h, |snap| {
+        for d in snap.depts.iter_mut().filter(|d| d.dept.id == "d1") {
+            d.members = None;
+        }
+    });
+    let out = run(&server, h, &["--offline", "reports", "m"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(stdout(&out), "");
     let err = stderr(&out);

@@ -3,7 +3,8 @@
 //!
 //! Offline (`--org-file`, `--offline`, `--demo --offline`) the people are those the session
 //! answers from. Online the profile's snapshot is used when it holds the whole org
-//! (`Snapshot::is_complete`); otherwise the whole org is crawled first, with the progress
+//! (`Snapshot::is_complete`) with everyone's full record (a member listing's record lacks the
+//! leader on WPS); otherwise the whole org is crawled first, with the progress
 //! line, and `dispatch` records and saves it as for a whole-org `export`, so the next run
 //! reads the snapshot. The demo online is always crawled: its server is in-process.
 
@@ -61,20 +62,35 @@ pub fn prepare(cli: &Cli, session: &mut Session) -> Result<WholeOrg> {
                 "{shown} does not hold everyone; run `orgtui export` online once to save the whole org"
             )));
         }
+        let partial = partial_records(&snap);
+        if cli.org_file.is_none() && partial > 0 {
+            eprintln!(
+                "warning: {partial} people in the snapshot have only a listing's record, which may lack their leader; `orgtui export` online saves full records"
+            );
+        }
         return Ok(WholeOrg::Ready(people_of(snap)));
     }
     if cli.demo {
         return Ok(WholeOrg::Crawl);
     }
-    // A missing or unreadable snapshot is replaced by the crawl.
+    // A missing or unreadable snapshot is replaced by the crawl, and so is one with records
+    // from member listings only, which on WPS carry no leader.
     Ok(match session.snapshot_path.as_deref().map(snapshot::load) {
-        Some(Ok(snap)) if snap.is_complete() => WholeOrg::Ready(people_of(snap)),
+        Some(Ok(snap)) if snap.is_complete() && partial_records(&snap) == 0 => {
+            WholeOrg::Ready(people_of(snap))
+        }
         Some(Err(e)) if !matches!(e, snapshot::LoadError::Missing) => {
             crate::log::warn(&format!("snapshot not used, crawling: {e}"));
             WholeOrg::Crawl
         }
         _ => WholeOrg::Crawl,
     })
+}
+
+/// How many people have only a listing's record (`SnapUser::detailed` false): WPS member
+/// listings leave out `leader_id`, so their leader links cannot be trusted to be there.
+fn partial_records(snap: &Snapshot) -> usize {
+    snap.users.iter().filter(|u| !u.detailed).count()
 }
 
 fn people_of(snap: Snapshot) -> Vec<User> {
