@@ -46,6 +46,8 @@ struct Slot {
 pub struct Reporting {
     slots: Vec<Slot>,
     by_id: HashMap<Arc<str>, u32>,
+    /// How many slots are people (not placeholders).
+    known: usize,
 }
 
 /// One level of a chain.
@@ -95,7 +97,9 @@ impl Reporting {
         };
         if let Some(slot) = self.slots.get_mut(me as usize) {
             slot.name = name.map(str::to_string);
-            slot.known = true;
+            if !std::mem::replace(&mut slot.known, true) {
+                self.known = self.known.saturating_add(1);
+            }
         }
         self.relink(me, new_leader);
     }
@@ -108,7 +112,9 @@ impl Reporting {
         };
         self.relink(me, None);
         if let Some(slot) = self.slots.get_mut(me as usize) {
-            slot.known = false;
+            if std::mem::replace(&mut slot.known, false) {
+                self.known = self.known.saturating_sub(1);
+            }
             slot.name = None;
         }
     }
@@ -119,7 +125,7 @@ impl Reporting {
 
     /// How many people are known.
     pub fn len(&self) -> usize {
-        self.slots.iter().filter(|s| s.known).count()
+        self.known
     }
 
     pub fn is_empty(&self) -> bool {
