@@ -1,6 +1,7 @@
 //! The command line: parse, set up the directory client (a profile, or the in-process demo
 //! server), run one subcommand, and turn errors into one line on stderr and an exit status.
 
+mod chain;
 mod chart;
 mod completions;
 mod diff;
@@ -11,9 +12,11 @@ mod fake_server;
 mod lookup;
 mod members;
 pub mod output;
+mod reports;
 mod search;
 mod tree;
 mod user;
+mod whole_org;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -119,6 +122,27 @@ pub enum Command {
         people: bool,
         #[arg(long, value_name = "mermaid|dot|svg")]
         format: String,
+    },
+    /// The chain of leaders from the user's leader up to the top, nearest first. Reads the
+    /// whole org (the snapshot when it holds everyone, else a crawl first). Unknown user:
+    /// exit status 1.
+    Chain {
+        user_id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The user's direct reports, or the reporting tree below them, with head counts. Reads
+    /// the whole org like `chain`. Unknown user: exit status 1.
+    Reports {
+        user_id: String,
+        /// Levels below the user to show (1 to 256; default 1, the direct reports).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+        depth: Option<u16>,
+        /// The whole tree below the user (at most 256 levels).
+        #[arg(long, conflicts_with = "depth")]
+        all: bool,
+        #[arg(long)]
+        json: bool,
     },
     /// The whole org (or a subtree) as an org file (JSON) or its users as CSV.
     Export {
@@ -239,7 +263,13 @@ async fn dispatch(cli: Cli) -> Result<i32> {
         }
         _ => {}
     }
-    let session = Session::open(&cli).await?;
+    let mut session = Session::open(&cli).await?;
+    let org = match command {
+        Command::Chain { .. } | Command::Reports { .. } => {
+            Some(whole_org::prepare(&cli, &mut session)?)
+        }
+        _ => None,
+    };
     // A crawl of the whole org online is a complete snapshot: record it on the way through
     // and save it afterwards, so `--offline` and `orgtui search` have something to read.
     let whole_org = matches!(
@@ -250,7 +280,7 @@ async fn dispatch(cli: Cli) -> Result<i32> {
                 depth: None,
                 ..
             }
-    );
+    ) || org.as_ref().is_some_and(whole_org::WholeOrg::crawls);
     let recorder = match (&session.snapshot_path, session.offline, whole_org) {
         (Some(_), false, true) => Some(Arc::new(crate::directory::Recorder::new(
             session.dir.clone(),
@@ -278,6 +308,16 @@ async fn dispatch(cli: Cli) -> Result<i32> {
             format,
         } => chart::run(dir, dept.as_deref(), depth.as_deref(), *people, format).await,
         Command::Export { format, dept } => export::run(dir, format, dept.as_deref()).await,
+        Command::Chain { user_id, json } => chain::run(dir, org, user_id, *json).await,
+        Command::Reports {
+            user_id,
+            depth,
+            all,
+            json,
+        } => {
+            let depth = (!*all).then(|| depth.map_or(1, usize::from));
+            reports::run(dir, org, user_id, depth, *json).await
+        }
         Command::Search { .. }
         | Command::FakeServer(_)
         | Command::FakeOrg(_)
@@ -402,8 +442,9 @@ impl Session {
         let mut session = Session::of(source.open(browser).await?);
         session.file = file;
         session.file_name = file_name;
-        if cli.command.is_some() {
-            // Only the browser starts from it; a subcommand needs the directory alone.
+        if cli.command.is_some() && !needs_everyone(cli) {
+            // Only the browser starts from it, and the commands that read everyone (offline,
+            // it is what they read); others need the directory alone.
             session.snapshot = None;
         }
         Ok(session)
@@ -426,6 +467,13 @@ impl Session {
             _demo: opened.demo,
         }
     }
+}
+
+fn needs_everyone(cli: &Cli) -> bool {
+    matches!(
+        cli.command,
+        Some(Command::Chain { .. } | Command::Reports { .. })
+    )
 }
 
 /// The config file (`--config`, `$ORGTUI_CONFIG` or the default place; empty when there is

@@ -17,6 +17,7 @@ mod tree;
 pub use tree::{ReportTree, TreeRow};
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// The longest chain `chain` walks: far beyond any real org's depth, small enough to print.
 pub const MAX_CHAIN: usize = 10_000;
@@ -27,9 +28,10 @@ pub const MAX_TREE_ROWS: usize = 1_000_000;
 
 /// One person, or a placeholder for an id that is named as a leader but not (or no longer)
 /// known: it still holds the people who name it, so they are found when it arrives.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Slot {
-    id: String,
+    /// Shared with the key of `by_id`: one allocation per id.
+    id: Arc<str>,
     name: Option<String>,
     known: bool,
     leader: Option<u32>,
@@ -43,7 +45,9 @@ struct Slot {
 #[derive(Debug, Default)]
 pub struct Reporting {
     slots: Vec<Slot>,
-    by_id: HashMap<String, u32>,
+    by_id: HashMap<Arc<str>, u32>,
+    /// How many slots are people (not placeholders).
+    known: usize,
 }
 
 /// One level of a chain.
@@ -93,7 +97,9 @@ impl Reporting {
         };
         if let Some(slot) = self.slots.get_mut(me as usize) {
             slot.name = name.map(str::to_string);
-            slot.known = true;
+            if !std::mem::replace(&mut slot.known, true) {
+                self.known = self.known.saturating_add(1);
+            }
         }
         self.relink(me, new_leader);
     }
@@ -106,7 +112,9 @@ impl Reporting {
         };
         self.relink(me, None);
         if let Some(slot) = self.slots.get_mut(me as usize) {
-            slot.known = false;
+            if std::mem::replace(&mut slot.known, false) {
+                self.known = self.known.saturating_sub(1);
+            }
             slot.name = None;
         }
     }
@@ -117,7 +125,7 @@ impl Reporting {
 
     /// How many people are known.
     pub fn len(&self) -> usize {
-        self.slots.iter().filter(|s| s.known).count()
+        self.known
     }
 
     pub fn is_empty(&self) -> bool {
@@ -132,7 +140,7 @@ impl Reporting {
     /// A known person's leader id, as given (it may name nobody known, or themselves).
     pub fn leader(&self, id: &str) -> Option<&str> {
         let slot = self.get(id).filter(|s| s.known)?;
-        Some(self.slot(slot.leader?)?.id.as_str())
+        Some(&*self.slot(slot.leader?)?.id)
     }
 
     /// The chain from `id`'s leader up, nearest first; stops at the top, at a leader not
@@ -162,10 +170,10 @@ impl Reporting {
                 break;
             }
             if !slot.known {
-                out.links.push(Link::Unknown(slot.id.clone()));
+                out.links.push(Link::Unknown(slot.id.to_string()));
                 break;
             }
-            out.links.push(Link::Known(slot.id.clone()));
+            out.links.push(Link::Known(slot.id.to_string()));
             seen.insert(at);
             path.push(at);
             cur = slot.leader;
@@ -181,7 +189,7 @@ impl Reporting {
         };
         self.sorted_reports(me)
             .into_iter()
-            .filter_map(|s| self.slot(s).map(|s| s.id.as_str()))
+            .filter_map(|s| self.slot(s).map(|s| &*s.id))
             .collect()
     }
 
@@ -198,7 +206,7 @@ impl Reporting {
     }
 
     fn id_of(&self, at: u32) -> Option<String> {
-        self.slot(at).map(|s| s.id.clone())
+        self.slot(at).map(|s| s.id.to_string())
     }
 
     /// `me`'s reports in name order, then id; unnamed last.
@@ -207,7 +215,7 @@ impl Reporting {
         list.sort_by(|&a, &b| {
             let key = |at: u32| {
                 self.slot(at)
-                    .map(|s| (s.name.is_none(), s.name.as_deref(), s.id.as_str()))
+                    .map(|s| (s.name.is_none(), s.name.as_deref(), &*s.id))
             };
             key(a).cmp(&key(b))
         });
@@ -220,11 +228,16 @@ impl Reporting {
             return Some(at);
         }
         let at = u32::try_from(self.slots.len()).ok()?;
+        let id: Arc<str> = Arc::from(id);
         self.slots.push(Slot {
-            id: id.to_string(),
-            ..Slot::default()
+            id: id.clone(),
+            name: None,
+            known: false,
+            leader: None,
+            pos: 0,
+            reports: Vec::new(),
         });
-        self.by_id.insert(id.to_string(), at);
+        self.by_id.insert(id, at);
         Some(at)
     }
 

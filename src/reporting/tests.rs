@@ -240,3 +240,53 @@ fn a_hundred_thousand_people_build_quickly() {
     let limit = if cfg!(debug_assertions) { 2_000 } else { 100 };
     assert!(built.as_millis() < limit, "built in {built:?}");
 }
+
+#[test]
+fn the_count_of_people_follows_sets_and_removes() {
+    let mut r = Reporting::default();
+    assert!(r.is_empty());
+    r.set("a", None, Some("ghost"));
+    r.set("a", Some("A"), Some("ghost"));
+    r.set("b", None, None);
+    assert_eq!(r.len(), 2);
+    r.remove("ghost");
+    r.remove("a");
+    r.remove("a");
+    assert_eq!(r.len(), 1);
+    r.set("ghost", None, None);
+    assert_eq!(r.len(), 2);
+}
+
+#[test]
+fn deep_and_looping_graphs_are_bounded() {
+    let mut r = Reporting::default();
+    // A ladder of 20,000 below "top", and a loop of 20,000.
+    r.set("top", None, None);
+    for i in 0..20_000 {
+        let leader = if i == 0 {
+            "top".to_string()
+        } else {
+            format!("l{}", i - 1)
+        };
+        r.set(&format!("l{i}"), None, Some(&leader));
+        r.set(
+            &format!("o{i}"),
+            None,
+            Some(&format!("o{}", (i + 1) % 20_000)),
+        );
+    }
+    let chain = r.chain("l19999");
+    assert!(chain.cut && chain.links.len() == MAX_CHAIN && chain.cycle.is_none());
+    let tree = r.tree("top", None);
+    assert!(tree.cut);
+    assert_eq!(tree.rows.len(), MAX_TREE_DEPTH + 1);
+    assert_eq!(tree.rows[0].below, 20_000);
+    assert!(!r.tree("top", Some(3)).cut);
+    let tree = r.tree("o0", None);
+    assert_eq!(tree.cycle.unwrap().ids.len(), 20_000);
+    assert!(tree.rows.iter().all(|row| row.below == 19_999));
+    // Longer than a chain may be: cut before the loop closes, so it is not named.
+    let chain = r.chain("o5");
+    assert!(chain.cut && chain.cycle.is_none());
+    assert_eq!(chain.links.len(), MAX_CHAIN);
+}

@@ -140,10 +140,10 @@ impl Reporting {
         let slot = self.slot(root)?;
         if slot.leader == Some(root) {
             return Some(Cycle {
-                ids: vec![slot.id.clone()],
+                ids: vec![slot.id.to_string()],
             });
         }
-        let mut ids = vec![slot.id.clone()];
+        let mut ids = vec![slot.id.to_string()];
         let mut at = counts.back?;
         while at != root {
             ids.push(self.id_of(at)?);
