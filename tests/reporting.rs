@@ -449,12 +449,13 @@ fn online_chain_crawls_first_then_reads_the_saved_snapshot() {
     assert_eq!(requests(&server) - before, 0, "{}", server.stats());
 }
 
-/// The one snapshot in `home`.
+/// The one current snapshot in `home` (a previous generation, `*.prev.snap`, may sit beside it).
 fn snapshot_file(home: &Path) -> PathBuf {
     let dir = home.join("cache").join("orgtui").join("snapshots");
     let files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| !p.to_string_lossy().ends_with(".prev.snap"))
         .collect();
     let [file] = files.as_slice() else {
         panic!("one snapshot expected: {files:?}")
