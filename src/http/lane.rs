@@ -31,6 +31,10 @@ pub fn is_urgent() -> bool {
     URGENT.try_with(|_| ()).is_ok()
 }
 
+/// The most passes a gate is given: far above any profile's concurrency (config bounds it),
+/// so a misread number cannot ask for an absurd pool.
+pub const MAX_PASSES: usize = 1 << 16;
+
 /// A counting semaphore with two FIFO queues; a released pass goes to the urgent queue's
 /// first waiter, else the ordinary one's, else back to the pool.
 #[derive(Debug)]

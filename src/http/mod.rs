@@ -92,8 +92,7 @@ impl HttpClient {
             .user_agent(concat!("orgtui/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| Error::Io(format!("cannot set up the HTTP client: {e}")))?;
-        // Config keeps concurrency far below this.
-        let permits = opts.concurrency.clamp(1, 1 << 16);
+        let permits = opts.concurrency.clamp(1, lane::MAX_PASSES);
         Ok(HttpClient {
             client,
             limiter: Arc::new(RateLimiter::new(opts.rate_limit)),

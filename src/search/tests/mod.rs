@@ -66,6 +66,18 @@ fn generated_candidates(users: usize, depts: usize) -> Vec<Candidate> {
     out
 }
 
+/// The 10-character queries the keystroke timings type, one character at a time.
+const TYPED: [&str; 8] = [
+    "zhangxiaod",
+    "anna smith",
+    "wangfang.l",
+    "huangjunji",
+    "e000123456",
+    "liuhaiyan1",
+    "zwzwzwzwzw",
+    "sofwareeng",
+];
+
 /// Per-keystroke latency over 100,000 generated people in 5,000 departments while typing
 /// 10-character queries, three rounds.
 /// `cargo test --release --lib search::tests::keystroke_latency -- --ignored --nocapture`
@@ -80,16 +92,7 @@ fn keystroke_latency() {
         idx.len(),
         start.elapsed()
     );
-    let queries = [
-        "zhangxiaod",
-        "anna smith",
-        "wangfang.l",
-        "huangjunji",
-        "e000123456",
-        "liuhaiyan1",
-        "zwzwzwzwzw",
-        "sofwareeng",
-    ];
+    let queries = TYPED;
     let mut all: Vec<Duration> = Vec::new();
     for round in 0..3 {
         let mut times: Vec<Duration> = Vec::new();
@@ -129,16 +132,7 @@ fn keystroke_latency() {
 #[ignore]
 fn keystroke_latency_while_indexing() {
     use std::time::{Duration, Instant};
-    let queries = [
-        "zhangxiaod",
-        "anna smith",
-        "wangfang.l",
-        "huangjunji",
-        "e000123456",
-        "liuhaiyan1",
-        "zwzwzwzwzw",
-        "sofwareeng",
-    ];
+    let queries = TYPED;
     // Rounds of 80 keystrokes, as many as the 100,000 people last.
     for (per_key, rounds) in [(150usize, 3), (500, 2)] {
         let mut cands = generated_candidates(100_000, 5_000).into_iter();

@@ -8,14 +8,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use crate::http::lane::{Gate, Pass};
+use crate::http::lane::{Gate, MAX_PASSES, Pass};
 
 use crate::directory::{Directory, ListingNames};
 use crate::error::Result;
 use crate::model::{Dept, EmailMatch, Page, User};
-
-/// More than any profile's concurrency (config bounds it far lower).
-const MAX_SLOTS: usize = 1 << 16;
 
 pub struct Throttled {
     inner: Arc<dyn Directory>,
@@ -30,7 +27,7 @@ pub struct Throttled {
 impl Throttled {
     /// `slots` at least 1; `paused` true holds back every call not yet started.
     pub fn new(inner: Arc<dyn Directory>, slots: usize, paused: watch::Receiver<bool>) -> Self {
-        let slots = slots.clamp(1, MAX_SLOTS);
+        let slots = slots.clamp(1, MAX_PASSES);
         Throttled {
             inner,
             slots: Gate::new(slots),
@@ -42,7 +39,7 @@ impl Throttled {
     /// Raise the number of calls at once to `slots` (never lowers it).
     pub fn widen(&self, slots: usize) {
         use std::sync::atomic::Ordering;
-        let slots = slots.min(MAX_SLOTS);
+        let slots = slots.min(MAX_PASSES);
         let before = self.total.fetch_max(slots, Ordering::SeqCst);
         self.slots.add_passes(slots.saturating_sub(before));
     }
