@@ -16,10 +16,13 @@ use crate::error::{Error, Result};
 use crate::model::{Dept, Page, User};
 
 mod bulk;
+mod members;
 mod progress;
 mod state;
 
 pub use bulk::MODE_ENV;
+use members::Everyone;
+pub use members::{Members, Placement};
 pub use progress::{Progress, ProgressView};
 use state::{MembersBy, State};
 
@@ -165,7 +168,7 @@ pub struct Found {
     pub dept_id: String,
     pub depth: usize,
     pub children: Vec<Dept>,
-    pub members: Option<Vec<User>>,
+    pub members: Option<Members>,
 }
 
 /// Crawl from `start`, collecting everything. Any failed listing fails the crawl (a partial
@@ -178,11 +181,11 @@ pub async fn crawl(dir: Arc<dyn Directory>, start: Dept, opts: CrawlOptions) -> 
 #[derive(Debug)]
 pub enum Event {
     /// A department's listings, complete, after the department it was listed under. In a
-    /// crawl that streams (`crawl_events`), members from the bulk user listing are only
-    /// ids and departments: their records came as `People`.
+    /// crawl that streams (`crawl_events`), members from the bulk user listing are
+    /// `Members::Ids`: their records came as `People`.
     Found(Found),
     /// A page of the bulk user listing (streaming crawls only): full records, searchable at
-    /// once, placed in their departments (as `Found` members) when every department is known.
+    /// once, placed in their departments (as `Found` member ids) when every department is known.
     People(Vec<User>),
 }
 
@@ -263,7 +266,7 @@ async fn run(
     } else {
         tasks.discovered(&mut st, names, vec![(start_id.clone(), 0)], progress)?;
     }
-    let mut everyone: Option<Vec<User>> = None;
+    let mut everyone: Option<Everyone> = None;
     // Poll for cancellation even while every request is slow.
     let mut tick = tokio::time::interval(Duration::from_millis(50));
     loop {
@@ -371,15 +374,6 @@ async fn run(
     Ok(st.out)
 }
 
-/// What a streaming crawl keeps of a person from the bulk listing: where they go.
-fn placement(u: &User) -> User {
-    User {
-        id: u.id.clone(),
-        dept_ids: u.dept_ids.clone(),
-        ..User::default()
-    }
-}
-
 /// A page of the bulk user listing: counted, the server's total noted, handed on.
 fn people_page(
     page: Vec<User>,
@@ -404,7 +398,7 @@ enum Done {
     /// One department's members, all pages.
     Members(String, Vec<User>),
     /// Everyone below the start; `None`: list each department's members.
-    Everyone(Option<Vec<User>>),
+    Everyone(Option<Everyone>),
 }
 
 /// The crawl's requests in flight, each page counted as it is asked for (for the
@@ -443,21 +437,34 @@ impl Tasks {
                         Done::Subtree(bulk::departments(dir, &top, &count).await?)
                     }
                     true => {
-                        let take = |p: Page<User>| {
+                        let count = |p: &Page<User>| {
                             counter.fetch_add(1, Ordering::Relaxed);
                             if let Some(total) = p.total {
                                 expected.store(total, Ordering::Relaxed);
                             }
-                            let Some(pages) = &pages else {
-                                return p;
-                            };
-                            // The records go on; the crawl places people by id and
-                            // departments.
-                            let kept = p.items.iter().map(placement).collect();
-                            let _ = pages.send(p.items);
-                            Page { items: kept, ..p }
                         };
-                        Done::Everyone(bulk::everyone(dir, &top, &take).await?)
+                        let Some(pages) = pages else {
+                            let take = |p: Page<User>| {
+                                count(&p);
+                                p
+                            };
+                            let got = bulk::everyone(dir, &top, &take).await?;
+                            return Ok(Done::Everyone(got.map(Everyone::Records)));
+                        };
+                        // The records go on; the crawl places people by id and
+                        // departments.
+                        let take = |p: Page<User>| {
+                            count(&p);
+                            let kept = p.items.iter().map(Placement::of).collect();
+                            let _ = pages.send(p.items);
+                            Page {
+                                items: kept,
+                                next_page: p.next_page,
+                                total: p.total,
+                            }
+                        };
+                        let got = bulk::everyone(dir, &top, &take).await?;
+                        Done::Everyone(got.map(Everyone::Placements))
                     }
                 })
             })

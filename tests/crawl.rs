@@ -129,7 +129,11 @@ async fn the_company_listing_streams_its_people_with_the_servers_total() {
         }
         orgtui::crawl::Event::Found(f) => {
             found += 1;
-            placed.extend(f.members.iter().flatten().map(|u| u.id.clone()));
+            // Their records came as `People`: the departments hand on ids only.
+            match &f.members {
+                Some(orgtui::crawl::Members::Ids(ids)) => placed.extend(ids.iter().cloned()),
+                other => panic!("members of {} handed on as {other:?}", f.dept_id),
+            }
         }
     })
     .await

@@ -60,7 +60,11 @@ fn goes_deeper(top: &str, depts: &[Dept]) -> bool {
 /// Everyone in `top`'s subtree (and maybe others), or `None`. Each page goes through `take`
 /// as it comes, which keeps what the crawl needs of it (for the people to be searchable
 /// before the listing ends, the full records can go on and only ids and departments stay).
-pub async fn everyone(dir: &dyn Directory, top: &str, take: Take<'_>) -> Result<Option<Vec<User>>> {
+pub async fn everyone<T>(
+    dir: &dyn Directory,
+    top: &str,
+    take: Take<'_, T>,
+) -> Result<Option<Vec<T>>> {
     let endpoint = dir.listing_names().subtree_users;
     let list = |t: Option<String>| async move {
         let page = dir.subtree_users(top, t.as_deref()).await?;
@@ -70,7 +74,7 @@ pub async fn everyone(dir: &dyn Directory, top: &str, take: Take<'_>) -> Result<
 }
 
 /// Called with each page of people answered; returns what the listing keeps of it.
-pub type Take<'a> = &'a (dyn Fn(Page<User>) -> Page<User> + Sync);
+pub type Take<'a, T> = &'a (dyn Fn(Page<User>) -> Page<T> + Sync);
 
 /// Called with each page answered.
 pub type Count<'a, T> = &'a (dyn Fn(&Page<T>) + Sync);

@@ -9,8 +9,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 
+use super::members::{Everyone, Members};
 use super::{Crawl, CrawlOptions, Found, MAX_TREE_DEPTH, Progress};
-use crate::directory::{ListingNames, children_listing, members_by_dept};
+use crate::directory::{ListingNames, Placed, children_listing, members_by_dept};
 use crate::error::{Error, Result};
 use crate::model::{Dept, User};
 
@@ -38,6 +39,8 @@ pub struct State {
     kids: HashMap<String, Vec<Dept>>,
     have_children: HashSet<String>,
     handed_on: HashSet<String>,
+    /// Members placed by id, not yet handed on (`place_everyone` in a crawl that streams).
+    ids: HashMap<String, Vec<String>>,
     /// Keep each department's members in `out` once handed on (else they go with the
     /// `Found`).
     keep: bool,
@@ -61,6 +64,7 @@ impl State {
             kids: HashMap::new(),
             have_children: HashSet::new(),
             handed_on: HashSet::new(),
+            ids: HashMap::new(),
             keep,
         }
     }
@@ -125,43 +129,18 @@ impl State {
 
     /// The bulk user listing's people, each in the crawled departments its `dept_ids`
     /// name, in the listing's order; a department nobody names has no members. They were
-    /// counted as their pages came in. Each record is moved to its last place and copied
-    /// only for the others: at 100,000 people a second copy of everyone is 60 MB.
-    pub fn place_everyone(&mut self, everyone: Vec<User>) {
-        let places: Vec<(String, Vec<usize>)> = {
-            let by_dept = members_by_dept(&everyone);
-            self.out
-                .depts
-                .keys()
-                .map(|id| {
-                    (
-                        id.clone(),
-                        by_dept.get(id.as_str()).cloned().unwrap_or_default(),
-                    )
-                })
-                .collect()
-        };
-        let mut uses = vec![0usize; everyone.len()];
-        for i in places.iter().flat_map(|(_, at)| at) {
-            if let Some(n) = uses.get_mut(*i) {
-                *n = n.saturating_add(1);
+    /// counted as their pages came in. Records go to `out.members`, placements (a crawl
+    /// that streams: the records went on already) to member ids.
+    pub fn place_everyone(&mut self, everyone: Everyone) {
+        match everyone {
+            Everyone::Records(users) => {
+                let placed = place(users, self.out.depts.keys(), |u| u);
+                self.out.members.extend(placed);
             }
-        }
-        let mut everyone: Vec<Option<User>> = everyone.into_iter().map(Some).collect();
-        for (id, at) in places {
-            let mut members = Vec::with_capacity(at.len());
-            for i in at {
-                let (Some(left), Some(slot)) = (uses.get_mut(i), everyone.get_mut(i)) else {
-                    continue;
-                };
-                *left = left.saturating_sub(1);
-                let user = match *left {
-                    0 => slot.take(),
-                    _ => slot.clone(),
-                };
-                members.extend(user);
+            Everyone::Placements(people) => {
+                let placed = place(people, self.out.depts.keys(), |p| p.id);
+                self.ids.extend(placed);
             }
-            self.out.members.insert(id, members);
         }
         self.out.detailed = true;
     }
@@ -169,7 +148,7 @@ impl State {
     fn ready(&self, id: &str) -> bool {
         let members = match self.members_by {
             MembersBy::Off => true,
-            _ => self.out.members.contains_key(id),
+            _ => self.out.members.contains_key(id) || self.ids.contains_key(id),
         };
         members && self.have_children.contains(id)
     }
@@ -196,8 +175,9 @@ impl State {
                 depth: self.depth(&id),
                 members: match (self.members_by, self.keep) {
                     (MembersBy::Off, _) => None,
-                    (_, true) => self.out.members.get(&id).cloned(),
-                    (_, false) => self.out.members.remove(&id),
+                    _ if self.ids.contains_key(&id) => self.ids.remove(&id).map(Members::Ids),
+                    (_, true) => self.out.members.get(&id).cloned().map(Members::Records),
+                    (_, false) => self.out.members.remove(&id).map(Members::Records),
                 },
                 children,
             };
@@ -211,4 +191,49 @@ impl State {
             }
         }
     }
+}
+
+/// `everyone` in each of `depts` their `dept_ids` name, in listing order, as `keep` makes of
+/// them. Each one is moved to its last place and copied only for the others: at 100,000
+/// people a second copy of everyone is tens of MB.
+fn place<'a, T: Placed + Clone, K>(
+    everyone: Vec<T>,
+    depts: impl Iterator<Item = &'a String>,
+    keep: impl Fn(T) -> K,
+) -> Vec<(String, Vec<K>)> {
+    let places: Vec<(String, Vec<usize>)> = {
+        let by_dept = members_by_dept(&everyone);
+        depts
+            .map(|id| {
+                (
+                    id.clone(),
+                    by_dept.get(id.as_str()).cloned().unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let mut uses = vec![0usize; everyone.len()];
+    for i in places.iter().flat_map(|(_, at)| at) {
+        if let Some(n) = uses.get_mut(*i) {
+            *n = n.saturating_add(1);
+        }
+    }
+    let mut everyone: Vec<Option<T>> = everyone.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(places.len());
+    for (id, at) in places {
+        let mut members = Vec::with_capacity(at.len());
+        for i in at {
+            let (Some(left), Some(slot)) = (uses.get_mut(i), everyone.get_mut(i)) else {
+                continue;
+            };
+            *left = left.saturating_sub(1);
+            let one = match *left {
+                0 => slot.take(),
+                _ => slot.clone(),
+            };
+            members.extend(one.map(&keep));
+        }
+        out.push((id, members));
+    }
+    out
 }

@@ -282,18 +282,33 @@ pub fn children_by_parent(depts: &[Dept]) -> HashMap<&str, Vec<&Dept>> {
     out
 }
 
+/// A listing record that says who and in which departments (`members_by_dept`).
+pub trait Placed {
+    fn id(&self) -> &str;
+    fn dept_ids(&self) -> &[String];
+}
+
+impl Placed for User {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn dept_ids(&self) -> &[String] {
+        &self.dept_ids
+    }
+}
+
 /// Each department's members from a `subtree_users` listing, by their `dept_ids`, in
 /// listing order, as positions in `users`; a person listed twice counts once, where first
 /// listed.
-pub fn members_by_dept(users: &[User]) -> HashMap<&str, Vec<usize>> {
+pub fn members_by_dept<T: Placed>(users: &[T]) -> HashMap<&str, Vec<usize>> {
     let mut seen = HashSet::new();
     let mut out: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, u) in users.iter().enumerate() {
-        if !seen.insert(u.id.as_str()) {
+        if !seen.insert(u.id()) {
             continue;
         }
         let mut placed = HashSet::new();
-        for d in u.dept_ids.iter().filter(|d| placed.insert(d.as_str())) {
+        for d in u.dept_ids().iter().filter(|d| placed.insert(d.as_str())) {
             out.entry(d.as_str()).or_default().push(i);
         }
     }

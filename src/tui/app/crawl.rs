@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::config::IndexSettings;
+use crate::crawl::Members;
 
 /// A crawl in progress, and how far it got.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,8 +13,6 @@ pub struct CrawlRun {
     /// Started on its own at launch (the background index), not by `a`.
     pub background: bool,
     pub paused: bool,
-    /// People came as pages of a company-wide listing (`Loaded::CrawlPeople`).
-    pub streamed: bool,
 }
 
 impl App {
@@ -90,7 +89,6 @@ impl App {
             },
             background,
             paused: false,
-            streamed: false,
         });
         vec![Effect::Crawl { start, background }]
     }
@@ -181,9 +179,6 @@ impl App {
     /// People from the crawl's company-wide listing, before their departments are placed:
     /// known and searchable now. Their `Found` lists them again, in their departments.
     pub(super) fn on_crawl_people(&mut self, people: Vec<User>) -> Vec<Effect> {
-        if let Some(run) = self.crawl.as_mut() {
-            run.streamed = true;
-        }
         // Known people the listing only repeats (a start from a snapshot) are not indexed
         // again: at 100,000 people that is the whole index rebuilt for nothing.
         let mut cands = Vec::new();
@@ -202,19 +197,20 @@ impl App {
         let id = found.dept_id;
         self.tree.add_children(&id, found.children);
         if let Some(members) = found.members {
-            // Streamed people come again, the same records, in their departments: those
-            // in the roster are in the index already. (A listing refused midway leaves the
-            // rest to per-department listings, whose people are taken as always.)
-            let streamed = self.crawl.as_ref().is_some_and(|r| r.streamed);
-            let mut ids = Vec::with_capacity(members.len());
-            for u in members {
-                if streamed && self.people.contains(&u.id) {
-                    ids.push(u.id);
-                } else {
-                    cands.push(user_candidate(&u));
-                    ids.push(self.people.merge_listing(u));
+            // Streamed people come again in their departments, as ids: their records are
+            // in the roster and the index already. Listing records (per-department
+            // listings, or a bulk listing refused midway) are taken as always.
+            let ids = match members {
+                Members::Ids(ids) => ids,
+                Members::Records(users) => {
+                    let mut ids = Vec::with_capacity(users.len());
+                    for u in users {
+                        cands.push(user_candidate(&u));
+                        ids.push(self.people.merge_listing(u));
+                    }
+                    ids
                 }
-            }
+            };
             self.tree.add_member_ids(&id, ids);
             if let Some(n) = self.tree.node_mut(&id)
                 && n.members_load != Load::Loading
