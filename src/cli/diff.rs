@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::output::{self, DeptJson, UserJson, field, user_line};
 use super::{Cli, config_file, resolve_profile};
-use crate::diff::{OrgDiff, compare, rfc3339};
+use crate::diff::{NoDiff, OrgDiff, compare, rfc3339, since_previous};
 use crate::error::{Error, Result, exit};
 use crate::snapshot::{self, Snapshot};
 use crate::source::{org_file_cache, snapshot_error, snapshot_file};
@@ -23,12 +23,11 @@ pub fn run(cli: &Cli, old: Option<&Path>, new: Option<&Path>, json: bool) -> Res
             "diff: give the two org files as OLD NEW (not --org-file or --demo)".into(),
         ));
     }
-    let (old, new) = match (old, new) {
-        (Some(old), Some(new)) => (org_file(old)?, org_file(new)?),
+    let diff = match (old, new) {
+        (Some(old), Some(new)) => compare(&org_file(old)?, &org_file(new)?),
         (None, None) => snapshots(cli)?,
         _ => return Err(Error::Usage("diff: give two org files, or none".into())),
     };
-    let diff = compare(&old, &new);
     let text = if json {
         output::to_json(&DiffJson::from(&diff))?
     } else {
@@ -52,32 +51,24 @@ fn org_file(path: &Path) -> Result<Snapshot> {
 }
 
 /// The profile's previous and current snapshots: no server, no credentials (see
-/// `resolve_profile`). Both must hold the whole org, or the diff would report everyone not
-/// loaded yet as gone.
-fn snapshots(cli: &Cli) -> Result<(Snapshot, Snapshot)> {
+/// `resolve_profile`). The rule (the current one holds the whole org, a previous one was
+/// kept) is `diff::since_previous`'s; this says it for the command line.
+fn snapshots(cli: &Cli) -> Result<OrgDiff> {
     let (file, file_name) = config_file(cli)?;
     let profile = resolve_profile(cli, &file, &file_name)?;
     let path = snapshot::path_for(&profile.name, profile.provider.as_str(), &profile.base_url);
     let path = snapshot_file(path.as_deref())?;
-    let current = snapshot::load(path).map_err(|e| snapshot_error(&e, &profile.name, path))?;
-    if !current.is_complete() {
-        return Err(Error::Usage(format!(
+    since_previous(path).map_err(|e| match e {
+        NoDiff::Current(p, e) | NoDiff::Previous(p, e) => snapshot_error(&e, &profile.name, &p),
+        NoDiff::Incomplete(p) => Error::Usage(format!(
             "diff: the snapshot {} does not hold the whole org; run `orgtui export` (or load everything in the browser with `a`) first",
-            path.display()
-        )));
-    }
-    let prev_path = snapshot::previous_path(path);
-    let previous = match snapshot::load(&prev_path) {
-        Ok(s) => s,
-        Err(snapshot::LoadError::Missing) => {
-            return Err(Error::Usage(format!(
-                "diff: no previous snapshot yet ({}): one is kept when a save finds the org changed; run `orgtui export` again later",
-                prev_path.display()
-            )));
-        }
-        Err(e) => return Err(snapshot_error(&e, &profile.name, &prev_path)),
-    };
-    Ok((previous, current))
+            p.display()
+        )),
+        NoDiff::NoPrevious(p) => Error::Usage(format!(
+            "diff: no previous snapshot yet ({}): one is kept when a save finds the org changed; run `orgtui export` again later",
+            p.display()
+        )),
+    })
 }
 
 #[derive(Serialize)]

@@ -9,6 +9,7 @@
 
 mod depts;
 mod paths;
+mod previous;
 #[cfg(test)]
 mod tests;
 
@@ -19,6 +20,7 @@ use crate::snapshot::Snapshot;
 
 pub use depts::{DeptChanges, DeptMoved, Renamed};
 use paths::DeptIndex;
+pub use previous::{NoDiff, since_previous};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrgDiff {

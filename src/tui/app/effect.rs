@@ -56,6 +56,8 @@ pub enum Loaded {
     SnapshotPeople(PeopleRecords),
     /// Every part of the snapshot's people has arrived, or the rest cannot be read.
     SnapshotDone(Result<(), String>),
+    /// What changed since the snapshot's previous generation, or why that is not known.
+    Changes(Result<crate::diff::OrgDiff, String>),
 }
 
 /// What the app asks the event loop to do.
@@ -136,6 +138,7 @@ impl Loaded {
                 | Loaded::CrawlDone(_)
                 | Loaded::SnapshotPeople(_)
                 | Loaded::SnapshotDone(_)
+                | Loaded::Changes(_)
         )
     }
 }

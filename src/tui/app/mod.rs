@@ -10,6 +10,7 @@ use ratatui::crossterm::event::{
 };
 use ratatui::layout::{Position, Rect};
 
+mod changes_view;
 mod crawl;
 mod effect;
 mod jump;
@@ -18,6 +19,7 @@ mod search_view;
 mod tree_view;
 
 pub use crate::text::thousands;
+pub use changes_view::{ChangeRow, Changes, ChangesView, NO_PREVIOUS};
 pub use crawl::CrawlRun;
 pub use effect::{Effect, Loaded, Request};
 use jump::Jump;
@@ -100,6 +102,10 @@ pub struct App {
     pub crawl: Option<CrawlRun>,
     /// Background indexing as configured (`crawl.rs`); off unless the runtime sets it.
     pub index: crate::config::IndexSettings,
+    /// What changed since the snapshot's previous generation (`changes_view`), once known.
+    pub changes: Option<Changes>,
+    /// The changes view, while open (`C`).
+    pub changes_view: Option<ChangesView>,
     /// This start indexes once the root is known (decided in `init`).
     index_wanted: bool,
     requested_users: HashSet<String>,
@@ -133,6 +139,8 @@ impl App {
             crawl: None,
             index: App::no_index(),
             index_wanted: false,
+            changes: None,
+            changes_view: None,
             requested_users: HashSet::new(),
             detail_wanted: None,
             jump: None,
@@ -209,6 +217,7 @@ impl App {
         match self.focus {
             Focus::Search => self.on_search_key(key, action),
             Focus::Tree => match action {
+                Some(a) if self.changes_view.is_some() => self.on_changes_action(a),
                 Some(a) => self.on_tree_action(a),
                 None => Vec::new(),
             },
@@ -245,6 +254,7 @@ impl App {
             Action::Quit => return vec![Effect::Quit],
             Action::CrawlAll => return self.start_crawl(),
             Action::PauseCrawl => return self.toggle_crawl_pause(),
+            Action::Changes => return self.open_changes(),
         }
         self.note_selection()
     }
@@ -466,6 +476,7 @@ impl App {
                 }
                 Vec::new()
             }
+            Loaded::Changes(result) => self.on_changes(result),
             Loaded::CrawlFound(found) => self.on_crawl_found(found),
             Loaded::CrawlPeople(people) => self.on_crawl_people(people),
             Loaded::CrawlProgress(view) => self.on_crawl_progress(view),

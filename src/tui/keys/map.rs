@@ -33,6 +33,7 @@ impl Default for KeyMap {
             (Action::Quit, &["q", "Ctrl-c"]),
             (Action::CrawlAll, &["a"]),
             (Action::PauseCrawl, &["p"]),
+            (Action::Changes, &["C"]),
         ];
         let bindings = DEFAULTS
             .iter()

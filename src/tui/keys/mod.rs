@@ -44,11 +44,13 @@ pub enum Action {
     CrawlAll,
     /// Pause or resume the crawl (`a` or the background index).
     PauseCrawl,
+    /// The changes since the snapshot's previous generation.
+    Changes,
 }
 
 impl Action {
     /// All actions, in the order the help overlay lists them.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::Up,
         Action::Down,
         Action::Expand,
@@ -66,6 +68,7 @@ impl Action {
         Action::Reload,
         Action::CrawlAll,
         Action::PauseCrawl,
+        Action::Changes,
         Action::Help,
         Action::Quit,
     ];
@@ -92,6 +95,7 @@ impl Action {
             Action::Quit => "quit",
             Action::CrawlAll => "crawl_all",
             Action::PauseCrawl => "pause_crawl",
+            Action::Changes => "changes",
         }
     }
 
@@ -121,6 +125,7 @@ impl Action {
             Action::Quit => "quit",
             Action::CrawlAll => "load whole directory",
             Action::PauseCrawl => "pause / resume loading",
+            Action::Changes => "changes since the previous snapshot",
         }
     }
 }

@@ -76,7 +76,8 @@ fn person<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
     let mut lines = vec![
         Line::styled(clean(u.name.as_deref().unwrap_or(id)), theme.accent()),
         Line::styled(clean(u.title.as_deref().unwrap_or("")), theme.dim()),
-        Line::raw(""),
+        // A blank line, or the mark of someone new.
+        new_since(app, theme, id),
         field(theme, "Email", opt(u.email.as_deref())),
         field(theme, "Mobile", opt(u.mobile.as_deref())),
         field(theme, "Employee", opt(u.employee_id.as_deref())),
@@ -107,6 +108,20 @@ fn person<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
         }
     }
     lines
+}
+
+/// `+ new since 2026-11-25 10:00` for someone who joined since the previous snapshot.
+fn new_since<'a>(app: &App, theme: &Theme, id: &str) -> Line<'a> {
+    match app.changes.as_ref().filter(|_| app.is_new(id)) {
+        Some(c) => Line::styled(
+            format!(
+                "+ new since {}",
+                clean(c.since.as_deref().unwrap_or("the previous snapshot"))
+            ),
+            theme.ok(),
+        ),
+        None => Line::raw(""),
+    }
 }
 
 fn leader(app: &App, u: &User) -> Option<String> {

@@ -2,6 +2,7 @@
 //! `clean`, so no control or escape character reaches the terminal; widths are display widths
 //! (CJK characters take two cells).
 
+mod changes;
 mod detail;
 mod help;
 mod search;
@@ -21,7 +22,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let areas = layout(frame.area());
     let theme = Theme::new(app.no_color);
     search::draw_box(frame, app, &theme, areas.search);
-    if app.showing_results() {
+    if app.changes_view.is_some() {
+        changes::draw(frame, app, &theme, areas.tree);
+    } else if app.showing_results() {
         search::draw_results(frame, app, &theme, areas.tree);
     } else {
         tree::draw(frame, app, &theme, areas.tree);

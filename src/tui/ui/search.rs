@@ -199,7 +199,9 @@ fn hit_line<'a>(app: &App, theme: &Theme, h: &Hit, width: usize) -> Line<'a> {
                 (None, Some(p)) => dept_path::tail(&p, 2),
                 (None, None) => String::new(),
             };
-            ("• ", name, extra)
+            // New since the previous snapshot: `+` in the icon's place.
+            let icon = if app.is_new(&h.id) { "+ " } else { "• " };
+            (icon, name, extra)
         }
         Kind::Dept => {
             let n = app.tree.node(&h.id);
@@ -215,7 +217,12 @@ fn hit_line<'a>(app: &App, theme: &Theme, h: &Hit, width: usize) -> Line<'a> {
         }
     };
     let name = clean(&name);
-    let mut spans = vec![Span::styled(icon, theme.dim())];
+    let icon_style = if icon == "+ " {
+        theme.ok()
+    } else {
+        theme.dim()
+    };
+    let mut spans = vec![Span::styled(icon, icon_style)];
     let mut used: usize = 2;
     for (i, c) in name.chars().enumerate() {
         let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);

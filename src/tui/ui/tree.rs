@@ -84,8 +84,16 @@ fn row_line<'a>(app: &App, theme: &Theme, row: &Row, width: usize) -> Line<'a> {
                 .tree
                 .node(dept)
                 .is_some_and(|n| n.dept.leader_ids.contains(id));
-            let mark = if leader { "★ " } else { "  " };
-            spans.push(Span::styled(mark, theme.warn()));
+            // Leaders are starred; people new since the previous snapshot get a `+`.
+            let new = app.is_new(id);
+            let mark = match (leader, new) {
+                (true, true) => "★+",
+                (true, false) => "★ ",
+                (false, true) => "+ ",
+                (false, false) => "  ",
+            };
+            let style = if new { theme.ok() } else { theme.warn() };
+            spans.push(Span::styled(mark, style));
             room = room.saturating_sub(2);
             let name = clean(user.and_then(|u| u.name.as_deref()).unwrap_or(id));
             let name = fit(&name, room);
