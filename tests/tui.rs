@@ -1311,3 +1311,70 @@ async fn search_words_in_any_order_with_filters_and_rows_that_say_where() {
     assert!(screen.contains("✗ unknown status is:gone"), "{screen}");
     assert!(h.app.search.hits.is_empty());
 }
+
+/// Issue 12: the previous snapshot lacked 张伟 (u000192) and had Anna Brown (u000015) under
+/// another title; the browser, started from the current one, lists both changes under `C`,
+/// marks 张伟 as new, and Enter on the join jumps to him in the tree.
+#[tokio::test]
+async fn changes_since_the_previous_snapshot_list_and_jump() {
+    let mut h = Harness::demo().await;
+    h.keys("a").await;
+    let mut current = orgtui::tui::persist::capture(&h.app, "test", "wps");
+    assert!(current.is_complete());
+    current.saved_at = 1_764_669_600; // 2025-12-02 10:00 UTC
+    let mut previous = current.clone();
+    previous.saved_at = 1_764_064_800; // 2025-11-25 10:00 UTC
+    previous.users.retain(|u| u.user.id != "u000192");
+    for d in &mut previous.depts {
+        if let Some(m) = d.members.as_mut() {
+            m.retain(|id| id != "u000192");
+        }
+    }
+    for u in &mut previous.users {
+        if u.user.id == "u000015" {
+            u.user.title = Some("主管".into());
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.snap");
+    orgtui::snapshot::save(&orgtui::snapshot::previous_path(&path), &previous).unwrap();
+    orgtui::snapshot::save(&path, &current).unwrap();
+    let diff = orgtui::diff::since_previous(&path).unwrap();
+    assert_eq!(diff.joined.len(), 1);
+    assert_eq!(diff.changed.len(), 1);
+
+    let snap = orgtui::snapshot::load(&path).unwrap();
+    let org = Org::from_json(fake::DEMO_ORG_JSON).unwrap();
+    let mut h = Harness::start(org, ProviderKind::Wps, Some(snap)).await;
+    // Before the diff arrives the view says there is nothing to compare with.
+    h.keys("C").await;
+    assert!(h.render(100, 30).contains("no previous snapshot"));
+    h.keys("<Esc>").await;
+    h.send(Msg::Loaded(Box::new(Loaded::Changes(Ok(diff)))))
+        .await;
+    h.keys("C").await;
+    let screen = h.render(100, 30);
+    insta::assert_snapshot!("changes", screen);
+    assert!(
+        screen.contains("Changes since 2025-11-25 10:00 UTC"),
+        "{screen}"
+    );
+    assert!(screen.contains("张伟 · 销售经理"), "{screen}");
+    assert!(screen.contains("Anna Brown title: 主管 → 经理"), "{screen}");
+    // Enter on the join: the view closes and 张伟 is selected in the tree, marked new.
+    h.keys("<Enter>").await;
+    assert!(h.app.changes_view.is_none());
+    assert!(
+        matches!(h.selected(), Some(RowKind::User { ref id, .. }) if id == "u000192"),
+        "{:?}",
+        h.selected()
+    );
+    let screen = h.render(100, 30);
+    assert!(
+        screen.lines().any(|l| l.contains("+ 张伟")),
+        "the tree marks the newcomer: {screen}"
+    );
+    assert!(screen.contains("+ new since 2025-11-25 10:00"), "{screen}");
+    // Someone long there has no mark.
+    assert!(!h.app.is_new("u000015"));
+}

@@ -11,13 +11,12 @@ use crate::tui::app::{App, NO_PREVIOUS};
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let changes = app.changes.as_ref();
     let title = match changes.and_then(|c| c.since.as_deref()) {
-        Some(since) => format!(
-            " Changes since {} UTC · Enter jumps · Esc closes ",
-            clean(since)
-        ),
-        None => " Changes · Esc closes ".to_string(),
+        Some(since) => format!(" Changes since {} UTC ", clean(since)),
+        None => " Changes ".to_string(),
     };
-    let block = theme.block(title, true);
+    let block = theme
+        .block(title, true)
+        .title_bottom(" Enter: go to · Esc: close ");
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);

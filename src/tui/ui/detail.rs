@@ -28,8 +28,17 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     );
 }
 
-/// The tree's selection, or the highlighted search result while searching.
+/// The tree's selection, the highlighted change in the changes view, or the highlighted
+/// search result while searching.
 fn selected(app: &App) -> Option<RowKind> {
+    if let Some(view) = app.changes_view.as_ref() {
+        let rows = app
+            .changes
+            .as_ref()
+            .map(|c| &c.rows[..])
+            .unwrap_or_default();
+        return rows.get(view.selected)?.target.clone();
+    }
     if app.showing_results() {
         use crate::search::Kind;
         use crate::tui::app::ResultRow;
