@@ -184,12 +184,12 @@ impl App {
 
     /// Keys while the changes view is open: move, Enter to jump, Esc (or `C` again) closes.
     pub(super) fn on_changes_action(&mut self, action: Action) -> Vec<Effect> {
-        let page = self.tree_height().max(1) as isize;
+        let page = isize::try_from(self.tree_height().max(1)).unwrap_or(isize::MAX);
         match action {
             Action::Down => self.move_change(1),
             Action::Up => self.move_change(-1),
             Action::PageDown => self.move_change(page),
-            Action::PageUp => self.move_change(-page),
+            Action::PageUp => self.move_change(page.saturating_neg()),
             Action::Top => self.move_change(isize::MIN),
             Action::Bottom => self.move_change(isize::MAX),
             Action::Activate | Action::Expand => return self.activate_change(),
@@ -213,21 +213,21 @@ impl App {
             *view = ChangesView::default();
             return;
         }
-        let last = rows.len() - 1;
+        let last = rows.len().saturating_sub(1);
         let mut at = view.selected.saturating_add_signed(by).min(last);
         // Headings are not selectable: step on in the direction of travel.
         let down = by >= 0;
         while rows.get(at).is_some_and(|r| r.heading) {
             match (down, at) {
-                (true, a) if a < last => at += 1,
-                (false, a) if a > 0 => at -= 1,
+                (true, a) if a < last => at = a.saturating_add(1),
+                (false, a) if a > 0 => at = a.saturating_sub(1),
                 _ => break,
             }
         }
         if rows.get(at).is_some_and(|r| r.heading) {
             // Nothing selectable that way: the other way.
             while rows.get(at).is_some_and(|r| r.heading) && at < last {
-                at += 1;
+                at = at.saturating_add(1);
             }
         }
         view.selected = at;
