@@ -178,3 +178,62 @@ fn dates_are_rfc3339_utc() {
     assert_eq!(rfc3339(0).as_deref(), Some("1970-01-01T00:00:00Z"));
     assert_eq!(rfc3339(u64::MAX), None);
 }
+
+/// `since_previous` reads the two files a part at a time and keeps only who changed; what it
+/// finds is what `compare` finds on both decoded whole, across parts (1,500 people).
+#[test]
+fn since_previous_streams_to_the_same_diff_as_compare() {
+    let depts = || {
+        let mut r = dept("r", "Acme", None);
+        r.children = Some(vec!["a".into(), "b".into()]);
+        vec![
+            r,
+            dept("a", "Eng", Some("r")),
+            dept("b", "Sales", Some("r")),
+        ]
+    };
+    let everyone: Vec<SnapUser> = (0..1500)
+        .map(|i| {
+            let mut p = person(&format!("u{i:04}"), &format!("P{i}"), &["a"]);
+            p.user.title = Some("Engineer".into());
+            p
+        })
+        .collect();
+    let (t0, t1) = (1_764_064_800, 1_764_669_600);
+    let old = snap(depts(), everyone.clone(), t0);
+    let mut users = everyone;
+    users.retain(|u| u.user.id != "u0007" && u.user.id != "u1400");
+    users.push(person("u9000", "Newcomer", &["b"]));
+    for u in &mut users {
+        match u.user.id.as_str() {
+            "u0600" => u.user.dept_ids = vec!["b".into()],
+            "u1100" => u.user.title = Some("Lead".into()),
+            "u1499" => u.user.status = Some(UserStatus::Dimission),
+            // A change compare does not report: no entry either way.
+            "u0002" => u.user.mobile = Some("+1 555".into()),
+            _ => {}
+        }
+    }
+    // The first of a duplicate id wins in both.
+    users.push(person("u0003", "Shadow", &["b"]));
+    let new = snap(depts(), users, t1);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.snap");
+    let prev = crate::snapshot::previous_path(&path);
+    assert!(matches!(since_previous(&path), Err(NoDiff::NoPrevious(_))));
+    crate::snapshot::save(&prev, &old).unwrap();
+    crate::snapshot::save(&path, &new).unwrap();
+    let streamed = since_previous(&path).unwrap();
+    let whole = compare(
+        &crate::snapshot::load(&prev).unwrap(),
+        &crate::snapshot::load(&path).unwrap(),
+    );
+    assert_eq!(streamed, whole);
+    let ids = |v: &[User]| v.iter().map(|u| u.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&streamed.joined), ["u9000"]);
+    // By name: "P1400" before "P7".
+    assert_eq!(ids(&streamed.left), ["u1400", "u0007"]);
+    assert_eq!(streamed.moved.len(), 1);
+    assert_eq!(streamed.changed.len(), 2);
+    assert_eq!((streamed.from, streamed.to), (Some(t0), Some(t1)));
+}

@@ -97,10 +97,7 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
     app.update(Msg::Resize(size.width, size.height));
     let mut effects = match opts.snapshot.take() {
         Some((head, people)) => {
-            if let Some(path) = opts.snapshot_path.clone() {
-                changes_since_previous(path, tx.clone());
-            }
-            start_from_snapshot(&mut app, head, people, &tx)
+            start_from_snapshot(&mut app, head, people, opts.snapshot_path.clone(), &tx)
         }
         None => Vec::new(),
     };
@@ -153,11 +150,14 @@ pub async fn run(dir: Arc<dyn Directory>, mut opts: Options) -> Result<()> {
 
 /// Restore the snapshot's departments and its first part of people (saved in tree order, so
 /// those on the first screen) now, and decode the other parts on a thread that sends them
-/// as messages: the first frame does not wait for a 100,000-person org.
+/// as messages: the first frame does not wait for a 100,000-person org. Then, on the same
+/// thread so the two never hold their parts at once, what changed since the snapshot at
+/// `path` had its previous generation.
 fn start_from_snapshot(
     app: &mut App,
     head: SnapshotHead,
     mut people: People,
+    path: Option<std::path::PathBuf>,
     tx: &UnboundedSender<Msg>,
 ) -> Vec<Effect> {
     let mut fx = persist::restore_head(app, head);
@@ -191,21 +191,22 @@ fn start_from_snapshot(
             }
         }
         done.finish(Ok(()));
+        if let Some(path) = path {
+            changes_since_previous(&path, &tx);
+        }
     });
     fx
 }
 
-/// What changed since the snapshot's previous generation, on a thread: with one beside the
-/// snapshot both are decoded whole, which at 100,000 people takes about a second; with none
-/// (most starts) nothing is read.
-fn changes_since_previous(path: std::path::PathBuf, tx: UnboundedSender<Msg>) {
-    std::thread::spawn(move || {
-        let result = crate::diff::since_previous(&path).map_err(|e| match e {
-            crate::diff::NoDiff::NoPrevious(_) => super::app::NO_PREVIOUS.to_string(),
-            e => e.to_string(),
-        });
-        let _ = tx.send(Msg::Loaded(Box::new(Loaded::Changes(result))));
+/// What changed since the snapshot's previous generation: with one beside the snapshot
+/// both are read a part at a time (`diff::since_previous`), under a second at 100,000
+/// people; with none (most starts) nothing is read.
+fn changes_since_previous(path: &std::path::Path, tx: &UnboundedSender<Msg>) {
+    let result = crate::diff::since_previous(path).map_err(|e| match e {
+        crate::diff::NoDiff::NoPrevious(_) => super::app::NO_PREVIOUS.to_string(),
+        e => e.to_string(),
     });
+    let _ = tx.send(Msg::Loaded(Box::new(Loaded::Changes(result))));
 }
 
 /// Sends the end of a restore exactly once: as the loader says, or, should the loader
