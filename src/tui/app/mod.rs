@@ -13,6 +13,7 @@ use ratatui::layout::{Position, Rect};
 mod crawl;
 mod effect;
 mod jump;
+mod reports_view;
 mod scroll;
 mod search_view;
 mod tree_view;
@@ -21,6 +22,7 @@ pub use crate::text::thousands;
 pub use crawl::CrawlRun;
 pub use effect::{Effect, Loaded, Request};
 use jump::Jump;
+pub use reports_view::{ReportRow, ReportsView};
 pub use search_view::{ResultRow, SearchState};
 
 use super::keys::{Action, KeyMap};
@@ -76,6 +78,8 @@ pub struct App {
     pub selected: usize,
     pub scroll: usize,
     pub search: SearchState,
+    /// The reporting-lines view (`R`), shown in place of the tree while open.
+    pub reports: Option<ReportsView>,
     /// Everyone we know, each once: full records (get-user) and listing records, and whose
     /// details were fetched this session. Other details (from the snapshot) are shown, and
     /// fetched again when selected.
@@ -118,6 +122,7 @@ impl App {
             selected: 0,
             scroll: 0,
             search: SearchState::default(),
+            reports: None,
             people: Roster::default(),
             detail_errors: HashMap::new(),
             snapshot_age: None,
@@ -206,6 +211,9 @@ impl App {
             }
             return Vec::new();
         }
+        if self.reports.is_some() {
+            return action.map_or_else(Vec::new, |a| self.on_reports_action(a));
+        }
         match self.focus {
             Focus::Search => self.on_search_key(key, action),
             Focus::Tree => match action {
@@ -245,6 +253,7 @@ impl App {
             Action::Quit => return vec![Effect::Quit],
             Action::CrawlAll => return self.start_crawl(),
             Action::PauseCrawl => return self.toggle_crawl_pause(),
+            Action::Reports => return self.open_reports(),
         }
         self.note_selection()
     }
@@ -252,6 +261,16 @@ impl App {
     fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
         let areas = super::layout::layout(self.size);
         let pos = Position::new(m.column, m.row);
+        if let Some(view) = self.reports.as_mut() {
+            // The view covers the tree: the wheel moves through it, clicks do nothing.
+            match m.kind {
+                MouseEventKind::ScrollDown => view.move_by(3),
+                MouseEventKind::ScrollUp => view.move_by(-3),
+                _ => {}
+            }
+            view.keep_visible(usize::from(super::layout::list_inner(areas.tree).height));
+            return Vec::new();
+        }
         match m.kind {
             MouseEventKind::ScrollDown => {
                 if self.showing_results() {

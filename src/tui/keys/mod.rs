@@ -44,11 +44,13 @@ pub enum Action {
     CrawlAll,
     /// Pause or resume the crawl (`a` or the background index).
     PauseCrawl,
+    /// Open the reporting-lines view on the selected person.
+    Reports,
 }
 
 impl Action {
     /// All actions, in the order the help overlay lists them.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::Up,
         Action::Down,
         Action::Expand,
@@ -63,6 +65,7 @@ impl Action {
         Action::CopyId,
         Action::CopyEmail,
         Action::JumpLeader,
+        Action::Reports,
         Action::Reload,
         Action::CrawlAll,
         Action::PauseCrawl,
@@ -92,6 +95,7 @@ impl Action {
             Action::Quit => "quit",
             Action::CrawlAll => "crawl_all",
             Action::PauseCrawl => "pause_crawl",
+            Action::Reports => "reports",
         }
     }
 
@@ -121,6 +125,7 @@ impl Action {
             Action::Quit => "quit",
             Action::CrawlAll => "load whole directory",
             Action::PauseCrawl => "pause / resume loading",
+            Action::Reports => "reporting lines",
         }
     }
 }

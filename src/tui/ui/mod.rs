@@ -3,7 +3,9 @@
 //! (CJK characters take two cells).
 
 mod detail;
+mod detail_reporting;
 mod help;
+mod reports;
 mod search;
 mod status;
 mod tree;
@@ -21,7 +23,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     let areas = layout(frame.area());
     let theme = Theme::new(app.no_color);
     search::draw_box(frame, app, &theme, areas.search);
-    if app.showing_results() {
+    if let Some(view) = &app.reports {
+        reports::draw(frame, app, view, &theme, areas.tree);
+    } else if app.showing_results() {
         search::draw_results(frame, app, &theme, areas.tree);
     } else {
         tree::draw(frame, app, &theme, areas.tree);
