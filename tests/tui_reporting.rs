@@ -351,3 +351,22 @@ async fn the_reporting_view_opens_expands_and_enter_jumps() {
     assert!(h.app.reports.is_none());
     assert_eq!(h.selected_person().as_deref(), Some("c2"));
 }
+
+/// In the search box R is typed; Ctrl-r opens the view on the highlighted result.
+#[tokio::test]
+async fn ctrl_r_opens_the_view_on_a_search_result() {
+    let mut h = Harness::loaded().await;
+    h.keys("/Manager").await;
+    assert_eq!(h.app.search.input, "Manager");
+    let ctrl_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
+    h.send(Msg::Key(ctrl_r)).await;
+    let view = h.app.reports.as_ref().expect("open");
+    assert_eq!(view.root, "m");
+    assert_eq!(view.rows().len(), 1 + MANY);
+    assert!(
+        h.render(110, 46)
+            .contains("Manager  Head of Support  (120 direct · 120 total)")
+    );
+    h.keys("q").await;
+    assert!(h.app.reports.is_none(), "q closes the view, not the app");
+}
