@@ -28,8 +28,11 @@ use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 const MAX_EFFECTS: usize = 2_000;
 const MANY: usize = 120;
 
-/// (id, name, title, leader, dept): everyone but the 120 reports sits in the root.
-fn people() -> Vec<(String, String, Option<String>, Option<String>, &'static str)> {
+/// One person: id, name, title, leader, department.
+type Person = (String, String, Option<String>, Option<String>, &'static str);
+
+/// Everyone; all but the 120 reports sit in the root department.
+fn people() -> Vec<Person> {
     let p = |id: &str, name: &str, title: Option<&str>, leader: Option<&str>| {
         (
             id.to_string(),

@@ -270,7 +270,7 @@ impl App {
             Action::Down => view.move_by(1),
             Action::Up => view.move_by(-1),
             Action::PageDown => view.move_by(page),
-            Action::PageUp => view.move_by(-page),
+            Action::PageUp => view.move_by(page.saturating_neg()),
             Action::Top => view.selected = 0,
             Action::Bottom => view.move_by(isize::MAX),
             Action::Expand => view.expand(self.people.reporting()),
