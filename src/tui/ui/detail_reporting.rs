@@ -79,3 +79,57 @@ pub fn lines<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::User;
+    use crate::tui::keys::KeyMap;
+
+    fn text(app: &App, id: &str) -> Vec<String> {
+        lines(app, &Theme::new(true), id)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
+    }
+
+    fn add(app: &mut App, id: &str, leader: Option<&str>) {
+        app.people.set_full(&User {
+            id: id.into(),
+            name: Some(id.to_uppercase()),
+            leader_id: leader.map(str::to_string),
+            ..User::default()
+        });
+    }
+
+    /// A chain of twelve above: eight shown, then how many more; an unknown top is dimmed.
+    #[test]
+    fn a_long_chain_is_bounded_and_an_unknown_leader_is_marked() {
+        let mut app = App::new("t", KeyMap::default());
+        add(&mut app, "p0", Some("ghost\u{1b}[2J"));
+        for i in 1..13 {
+            add(&mut app, &format!("p{i}"), Some(&format!("p{}", i - 1)));
+        }
+        let t = text(&app, "p12");
+        assert_eq!(t[2], "  P11");
+        assert_eq!(t[9], "  P4");
+        assert_eq!(t[10], "  … 5 more", "{t:?}");
+        let t = text(&app, "p0");
+        assert!(t[2].starts_with("  ghost") && t[2].ends_with("(not loaded)"));
+        assert!(!t[2].contains('\u{1b}'), "cleaned: {t:?}");
+        assert!(t.contains(&"Direct reports: 1".to_string()), "{t:?}");
+        assert!(t.contains(&"  P1".to_string()), "{t:?}");
+    }
+
+    #[test]
+    fn a_self_loop_is_shown_once() {
+        let mut app = App::new("t", KeyMap::default());
+        add(&mut app, "s", Some("s"));
+        let t = text(&app, "s");
+        assert_eq!(
+            t.iter().filter(|l| l.contains("loops back to S")).count(),
+            1
+        );
+        assert!(t.contains(&"Direct reports: 0".to_string()), "{t:?}");
+    }
+}
