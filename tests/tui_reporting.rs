@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use orgtui::directory::ProviderKind;
 use orgtui::fake::{self, FakeOptions, Org};
-use orgtui::tui::app::{App, Effect, Msg};
+use orgtui::tui::app::{App, Effect, Focus, Msg};
 use orgtui::tui::clipboard::{ClipboardMode, SystemClipboard, TermEnv};
 use orgtui::tui::keys::KeyMap;
 use orgtui::tui::runtime::executor::{Executor, Schedule};
@@ -372,4 +372,13 @@ async fn ctrl_r_opens_the_view_on_a_search_result() {
     );
     h.keys("q").await;
     assert!(h.app.reports.is_none(), "q closes the view, not the app");
+    assert_eq!(h.app.focus, Focus::Search, "back to the results");
+    assert_eq!(h.app.search.input, "Manager");
+    // Enter in the view ends the search and jumps, as a result's Enter does.
+    h.send(Msg::Key(ctrl_r)).await;
+    h.keys("j<Enter>").await;
+    assert_eq!(h.app.focus, Focus::Tree);
+    assert!(!h.app.showing_results());
+    let first = h.app.people.reporting().direct("m")[0].to_string();
+    assert_eq!(h.selected_person(), Some(first));
 }

@@ -254,7 +254,8 @@ impl App {
             self.info("select a person to see who reports to them");
             return Vec::new();
         };
-        self.focus = Focus::Tree;
+        // The focus stays: closing the view goes back to the search results, if that is
+        // where it was opened.
         self.reports = Some(ReportsView::open(self.people.reporting(), &id));
         Vec::new()
     }
@@ -284,6 +285,14 @@ impl App {
             Action::Activate => {
                 let id = view.selected_row().map(|r| r.id.clone());
                 self.reports = None;
+                if self.focus == Focus::Search {
+                    // As a result's Enter does: the search ends, the tree shows the jump.
+                    self.focus = Focus::Tree;
+                    self.search = SearchState {
+                        generation: self.search.generation.wrapping_add(1),
+                        ..SearchState::default()
+                    };
+                }
                 return match id {
                     Some(id) => self.start_jump(RowKind::User {
                         id,
