@@ -397,7 +397,7 @@ async fn help_overlay_lists_keys() {
     let mut h = Harness::demo().await;
     h.keys("?").await;
     assert!(h.app.help);
-    let screen = h.render(100, 34);
+    let screen = h.render(100, 37);
     for needle in ["copy", "leader", "search", "quit"] {
         assert!(
             screen.to_lowercase().contains(needle),

@@ -193,6 +193,27 @@ impl Reporting {
             .collect()
     }
 
+    /// The first `n` of `direct(id)`, without sorting the whole list: a frame may ask for
+    /// them, and a manager may have thousands of reports.
+    pub fn first_direct(&self, id: &str, n: usize) -> Vec<&str> {
+        let Some(me) = self.get(id) else {
+            return Vec::new();
+        };
+        let key = |at: u32| {
+            self.slot(at)
+                .map(|s| (s.name.is_none(), s.name.as_deref(), &*s.id))
+        };
+        let mut list = me.reports.clone();
+        if n < list.len() {
+            list.select_nth_unstable_by(n, |&a, &b| key(a).cmp(&key(b)));
+            list.truncate(n);
+        }
+        list.sort_by(|&a, &b| key(a).cmp(&key(b)));
+        list.into_iter()
+            .filter_map(|s| self.slot(s).map(|s| &*s.id))
+            .collect()
+    }
+
     pub fn direct_count(&self, id: &str) -> usize {
         self.get(id).map_or(0, |s| s.reports.len())
     }

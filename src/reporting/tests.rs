@@ -290,3 +290,27 @@ fn deep_and_looping_graphs_are_bounded() {
     assert!(chain.cut && chain.cycle.is_none());
     assert_eq!(chain.links.len(), MAX_CHAIN);
 }
+
+/// `first_direct` is the head of `direct`, whatever `n`.
+#[test]
+fn first_direct_is_the_head_of_direct() {
+    let mut r = Reporting::default();
+    r.set("m", Some("M"), None);
+    for i in 0..50 {
+        r.set(
+            &format!("r{i}"),
+            Some(&format!("N{:02}", (i * 7) % 50)),
+            Some("m"),
+        );
+    }
+    r.set("x", None, Some("m"));
+    let all = r.direct("m");
+    for n in [0, 1, 5, 50, 51, 100] {
+        assert_eq!(
+            r.first_direct("m", n),
+            all[..n.min(all.len())].to_vec(),
+            "{n}"
+        );
+    }
+    assert!(r.first_direct("nobody", 5).is_empty());
+}

@@ -14,6 +14,7 @@ mod changes_view;
 mod crawl;
 mod effect;
 mod jump;
+mod reports_view;
 mod scroll;
 mod search_view;
 mod tree_view;
@@ -23,6 +24,7 @@ pub use changes_view::{ChangeRow, Changes, ChangesView, NO_PREVIOUS};
 pub use crawl::CrawlRun;
 pub use effect::{Effect, Loaded, Request};
 use jump::Jump;
+pub use reports_view::{ReportRow, ReportsView};
 pub use search_view::{ResultRow, SearchState};
 
 use super::keys::{Action, KeyMap};
@@ -78,6 +80,8 @@ pub struct App {
     pub selected: usize,
     pub scroll: usize,
     pub search: SearchState,
+    /// The reporting-lines view (`R`), shown in place of the tree while open.
+    pub reports: Option<ReportsView>,
     /// Everyone we know, each once: full records (get-user) and listing records, and whose
     /// details were fetched this session. Other details (from the snapshot) are shown, and
     /// fetched again when selected.
@@ -124,6 +128,7 @@ impl App {
             selected: 0,
             scroll: 0,
             search: SearchState::default(),
+            reports: None,
             people: Roster::default(),
             detail_errors: HashMap::new(),
             snapshot_age: None,
@@ -214,6 +219,9 @@ impl App {
             }
             return Vec::new();
         }
+        if self.reports.is_some() {
+            return action.map_or_else(Vec::new, |a| self.on_reports_action(a));
+        }
         match self.focus {
             Focus::Search => self.on_search_key(key, action),
             Focus::Tree => match action {
@@ -255,6 +263,7 @@ impl App {
             Action::CrawlAll => return self.start_crawl(),
             Action::PauseCrawl => return self.toggle_crawl_pause(),
             Action::Changes => return self.open_changes(),
+            Action::Reports => return self.open_reports(),
         }
         self.note_selection()
     }
@@ -262,6 +271,16 @@ impl App {
     fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
         let areas = super::layout::layout(self.size);
         let pos = Position::new(m.column, m.row);
+        if let Some(view) = self.reports.as_mut() {
+            // The view covers the tree: the wheel moves through it, clicks do nothing.
+            match m.kind {
+                MouseEventKind::ScrollDown => view.move_by(3),
+                MouseEventKind::ScrollUp => view.move_by(-3),
+                _ => {}
+            }
+            view.keep_visible(usize::from(super::layout::list_inner(areas.tree).height));
+            return Vec::new();
+        }
         match m.kind {
             MouseEventKind::ScrollDown => {
                 if self.showing_results() {

@@ -116,6 +116,8 @@ impl App {
                 }
                 return self.run_search();
             }
+            // Ctrl-r by default: a plain R is typed into the box.
+            _ if action == Some(Action::Reports) => return self.open_reports(),
             _ => {
                 if matches!(action, Some(Action::Quit)) && ctrl {
                     return vec![Effect::Quit];

@@ -28,6 +28,8 @@ impl Default for KeyMap {
             (Action::CopyId, &["y"]),
             (Action::CopyEmail, &["Y"]),
             (Action::JumpLeader, &["o"]),
+            // Ctrl-r too: in the search box a plain R is typed.
+            (Action::Reports, &["R", "Ctrl-r"]),
             (Action::Reload, &["r"]),
             (Action::Help, &["?"]),
             (Action::Quit, &["q", "Ctrl-c"]),

@@ -46,11 +46,13 @@ pub enum Action {
     PauseCrawl,
     /// The changes since the snapshot's previous generation.
     Changes,
+    /// Open the reporting-lines view on the selected person.
+    Reports,
 }
 
 impl Action {
     /// All actions, in the order the help overlay lists them.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 21] = [
         Action::Up,
         Action::Down,
         Action::Expand,
@@ -65,6 +67,7 @@ impl Action {
         Action::CopyId,
         Action::CopyEmail,
         Action::JumpLeader,
+        Action::Reports,
         Action::Reload,
         Action::CrawlAll,
         Action::PauseCrawl,
@@ -96,6 +99,7 @@ impl Action {
             Action::CrawlAll => "crawl_all",
             Action::PauseCrawl => "pause_crawl",
             Action::Changes => "changes",
+            Action::Reports => "reports",
         }
     }
 
@@ -126,6 +130,7 @@ impl Action {
             Action::CrawlAll => "load whole directory",
             Action::PauseCrawl => "pause / resume loading",
             Action::Changes => "changes since the previous snapshot",
+            Action::Reports => "reporting lines",
         }
     }
 }

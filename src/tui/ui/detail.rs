@@ -39,6 +39,12 @@ fn selected(app: &App) -> Option<RowKind> {
             .unwrap_or_default();
         return rows.get(view.selected)?.target.clone();
     }
+    if let Some(view) = &app.reports {
+        return view.selected_row().map(|r| RowKind::User {
+            id: r.id.clone(),
+            dept: String::new(),
+        });
+    }
     if app.showing_results() {
         use crate::search::Kind;
         use crate::tui::app::ResultRow;
@@ -103,6 +109,7 @@ fn person<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
             .into_iter()
             .map(|p| Line::raw(format!("  {p}"))),
     );
+    lines.extend(super::detail_reporting::lines(app, theme, id));
     if !full {
         lines.push(Line::raw(""));
         match app.detail_errors.get(id) {

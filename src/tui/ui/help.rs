@@ -22,6 +22,7 @@ const SEARCH_KEYS: &[(&str, &str)] = &[
     ("paste emails", "resolve them on the server"),
     ("↑ ↓ Ctrl-n Ctrl-p", "move through results"),
     ("Enter", "jump to the result in the tree"),
+    ("Ctrl-r", "reporting lines of the result"),
     ("Ctrl-u", "clear the query"),
     ("Esc", "back to the tree"),
 ];

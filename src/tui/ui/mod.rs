@@ -4,7 +4,9 @@
 
 mod changes;
 mod detail;
+mod detail_reporting;
 mod help;
+mod reports;
 mod search;
 mod status;
 mod tree;
@@ -24,6 +26,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
     search::draw_box(frame, app, &theme, areas.search);
     if app.changes_view.is_some() {
         changes::draw(frame, app, &theme, areas.tree);
+    } else if let Some(view) = &app.reports {
+        reports::draw(frame, app, view, &theme, areas.tree);
     } else if app.showing_results() {
         search::draw_results(frame, app, &theme, areas.tree);
     } else {

@@ -113,6 +113,14 @@ fn hints(app: &App) -> String {
     if app.help {
         return format!("{} close ", key(Action::Escape));
     }
+    if app.reports.is_some() {
+        return format!(
+            "{} open  {} close  Enter jump  {} back to the tree ",
+            key(Action::Expand),
+            key(Action::Collapse),
+            key(Action::Escape)
+        );
+    }
     match app.focus {
         Focus::Search => "↑↓ move  Enter jump  Esc back ".to_string(),
         Focus::Tree => format!(
