@@ -241,12 +241,61 @@ fn keep_previous(path: &Path, new: &Snapshot, new_chunks: &[&[u8]]) {
         Ok(old) if !same_org(&old, new) => {}
         _ => return,
     }
-    if let Err(e) = keep_as_previous(path, &bytes.0) {
+    warn_unkept(path, keep_as_previous(path, &bytes.0));
+}
+
+fn warn_unkept(path: &Path, kept: std::io::Result<()>) {
+    if let Err(e) = kept {
         crate::log::warn(&format!(
             "cannot keep the previous snapshot of {}: {e}",
             path.display()
         ));
     }
+}
+
+/// `keep_previous` for the browser's save (`save_outgoing`), which holds no decoded
+/// `Snapshot` of the new org and must not decode the old one whole either (at 100,000
+/// people that is about 100 MB more at the moment of a save): the same rule, with the old
+/// file's people read and compared a part at a time against the new parts (`new_parts`,
+/// as `encode` lays them out, in tree order like the old ones).
+pub(super) fn keep_previous_by_parts(
+    path: &Path,
+    root: Option<&str>,
+    depts: &[SnapDept],
+    new_parts: &[&[u8]],
+) {
+    if !fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        return;
+    }
+    let Ok((head, people)) = open(path) else {
+        return;
+    };
+    let shape = Snapshot {
+        root: head.root,
+        depts: head.depts,
+        ..Snapshot::default()
+    };
+    if !shape.is_complete() {
+        return;
+    }
+    let mut same =
+        shape.root.as_deref() == root && same_records(&shape.depts, depts, |d| d.dept.id.as_str());
+    let mut parts = new_parts.iter();
+    for old in people {
+        if !same {
+            break;
+        }
+        let Ok(old) = old else {
+            // An old file that cannot be read is not kept.
+            return;
+        };
+        let new = parts.next().map(|p| format::decode_part::<SnapUser>(p));
+        same = matches!(new, Some(Ok(new)) if new == old);
+    }
+    if same && parts.next().is_none() {
+        return;
+    }
+    warn_unkept(path, keep_as_previous(path, &[]));
 }
 
 /// Whether the people's parts of the snapshot file `old` (checked) are exactly `parts`, the
@@ -298,6 +347,7 @@ fn by_id<'a, T>(v: &'a [T], id: &impl Fn(&T) -> &str) -> Vec<&'a T> {
 /// `bytes` (the file at `path`) kept at `previous_path(path)`, atomically and 0600: a hard
 /// link to the file under a temp name renamed into place (no copy, and `path` never goes
 /// missing), or, where hard links are not available, the bytes written anew.
+/// `bytes` empty: copied from the file when hard links are not available.
 fn keep_as_previous(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let prev = previous_path(path);
     let temp = prev.with_file_name(format!(
@@ -308,6 +358,10 @@ fn keep_as_previous(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         fastrand::u64(..)
     ));
     if fs::hard_link(path, &temp).is_err() {
+        if bytes.is_empty() {
+            let bytes = fs::read(path)?;
+            return crate::private_file::write_private(&prev, &[&bytes]);
+        }
         return crate::private_file::write_private(&prev, &[bytes]);
     }
     if let Err(e) = fs::rename(&temp, &prev) {

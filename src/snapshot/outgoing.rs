@@ -27,10 +27,13 @@ pub struct OutgoingSnapshot<P> {
     pub people: Vec<P>,
 }
 
-/// As `snapshot::save`, with the same file as a `Snapshot` of the decoded people gives.
+/// As `snapshot::save`, with the same file as a `Snapshot` of the decoded people gives, and
+/// the previous generation kept by the same rule (`keep_previous_by_parts`).
 pub fn save_outgoing<P: Outgoing>(path: &Path, snap: &OutgoingSnapshot<P>) -> std::io::Result<()> {
     let chunks = encode_outgoing(snap)?;
     let chunks: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+    let parts = chunks.get(1..).unwrap_or_default();
+    super::keep_previous_by_parts(path, snap.root.as_deref(), &snap.depts, parts);
     crate::private_file::write_private(path, &chunks)
 }
 
@@ -113,5 +116,69 @@ mod tests {
             encode_outgoing(&out).unwrap(),
             super::super::format::encode(&reversed).unwrap()
         );
+    }
+
+    fn outgoing(snap: &Snapshot) -> OutgoingSnapshot<Encoded> {
+        OutgoingSnapshot {
+            profile: snap.profile.clone(),
+            provider: snap.provider.clone(),
+            saved_at: snap.saved_at,
+            root: snap.root.clone(),
+            depts: snap.depts.clone(),
+            people: snap
+                .users
+                .iter()
+                .map(|u| {
+                    let bytes = postcard::to_allocvec(&u.user).unwrap();
+                    Encoded(u.user.id.clone(), bytes, u.detailed)
+                })
+                .collect(),
+        }
+    }
+
+    /// The browser's saves keep the previous generation as `snapshot::save` does: the last
+    /// complete org that differs, read a part at a time (9,000 people: three parts).
+    #[test]
+    fn keeps_the_previous_generation_by_the_same_rule() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.snap");
+        let prev = crate::snapshot::previous_path(&path);
+        let org =
+            crate::model::generate::generate(&crate::model::generate::GenSpec::new(9_000, 60, 3));
+        let first = Snapshot::from_org_file(&org, "t");
+        assert!(first.is_complete());
+        let round_trip = |snap: &Snapshot| {
+            let other = dir.path().join("expected.snap");
+            crate::snapshot::save(&other, snap).unwrap();
+            crate::snapshot::load(&other).unwrap()
+        };
+        save_outgoing(&path, &outgoing(&first)).unwrap();
+        assert!(!prev.exists(), "nothing before the first save");
+        // The same org again (each part compared): nothing to keep.
+        save_outgoing(&path, &outgoing(&first)).unwrap();
+        assert!(!prev.exists());
+        // Someone's title changed: the first org is kept.
+        let mut second = first.clone();
+        let last = second.users.len() - 1;
+        second.users[last].user.title = Some("Promoted".into());
+        save_outgoing(&path, &outgoing(&second)).unwrap();
+        let kept = crate::snapshot::load(&prev).unwrap();
+        assert_eq!(kept, round_trip(&first));
+        // A partial save after it: the complete second org becomes the previous one...
+        let mut partial = second.clone();
+        partial.depts.iter_mut().for_each(|d| d.members = None);
+        save_outgoing(&path, &outgoing(&partial)).unwrap();
+        let kept = crate::snapshot::load(&prev).unwrap();
+        assert_eq!(kept, round_trip(&second));
+        // ...and a save over the partial one leaves it as it is.
+        save_outgoing(&path, &outgoing(&first)).unwrap();
+        let kept = crate::snapshot::load(&prev).unwrap();
+        assert_eq!(kept, round_trip(&second));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&prev).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
     }
 }
