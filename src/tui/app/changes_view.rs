@@ -369,4 +369,24 @@ mod tests {
         app.on_changes_action(Action::Down);
         assert_eq!(app.changes_view, Some(ChangesView::default()));
     }
+
+    #[test]
+    fn the_wheel_moves_through_the_view_and_clicks_leave_the_tree_alone() {
+        use ratatui::crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+        let mut app = app_with(&diff());
+        let mouse = |kind| {
+            Msg::Mouse(MouseEvent {
+                kind,
+                column: 5,
+                row: 5,
+                modifiers: KeyModifiers::NONE,
+            })
+        };
+        app.update(mouse(MouseEventKind::ScrollDown));
+        assert_eq!(app.changes_view.as_ref().unwrap().selected, 3);
+        let before = app.selected;
+        app.update(mouse(MouseEventKind::Down(MouseButton::Left)));
+        assert_eq!(app.selected, before);
+        assert!(app.changes_view.is_some());
+    }
 }

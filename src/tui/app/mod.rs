@@ -271,6 +271,15 @@ impl App {
     fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
         let areas = super::layout::layout(self.size);
         let pos = Position::new(m.column, m.row);
+        if self.changes_view.is_some() {
+            // As below for the reporting view.
+            match m.kind {
+                MouseEventKind::ScrollDown => self.on_changes_action(Action::Down),
+                MouseEventKind::ScrollUp => self.on_changes_action(Action::Up),
+                _ => Vec::new(),
+            };
+            return Vec::new();
+        }
         if let Some(view) = self.reports.as_mut() {
             // The view covers the tree: the wheel moves through it, clicks do nothing.
             match m.kind {
