@@ -9,6 +9,8 @@
 #   SEQUENTIAL=1 ...                      # also a crawl with one request in flight
 #   INDEXING=0 ...                        # skip the browser with its background index running
 #   ONLY_INDEXING=1 bash bench/compare.sh # that part alone
+#   ONLY_CHANGES=1 bash bench/compare.sh  # the snapshot's previous generation: orgtui diff, and
+#                                         # the browser comparing it at start (CHANGES=0 skips)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -66,6 +68,45 @@ print(f\"first frame: median {r['median']*1000:.0f} ms, max {r['max']*1000:.0f} 
     printf '%s: %s MB\n' "$2" \
         "$(python3 -c "print(round(int(open('$out.rss').read().split()[-1]) / 1024))")"
 }
+
+if [ "${CHANGES:-1}" = 1 ] && [ "${ONLY_CRAWL:-0}" != 1 ] && [ "${ONLY_INDEXING:-0}" != 1 ]; then
+    echo
+    echo "== changes: a previous generation 100 people short, 200 titles different; orgtui diff, and the browser comparing at start"
+    python3 - "$work/org.json" "$work/prev-org.json" <<'PY2'
+import json, sys
+org = json.load(open(sys.argv[1]))
+org["users"] = org["users"][100:]
+for u in org["users"][:200]:
+    u["title"] = "Old title"
+json.dump(org, open(sys.argv[2], "w"), ensure_ascii=False)
+PY2
+    cport=$(python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+    export ORGTUI_PROVIDER=wps ORGTUI_BASE_URL=http://127.0.0.1:$cport ORGTUI_APP_ID=demo-app ORGTUI_APP_SECRET=demo-secret
+    for org in prev-org.json org.json; do # the second export keeps the first as the previous generation
+        "$BIN" fake-server --provider wps --org "$work/$org" --addr "127.0.0.1:$cport" > "$work/cs.out" &
+        cpid=$!
+        for _ in $(seq 100); do grep -q listening "$work/cs.out" 2>/dev/null && break; sleep 0.1; done
+        ORGTUI_RATE_LIMIT=0 ORGTUI_CONCURRENCY=16 "$BIN" export > /dev/null
+        [ "$org" = org.json ] || { kill "$cpid"; wait "$cpid" 2>/dev/null || true; }
+    done
+    ls "$XDG_CACHE_HOME"/orgtui/snapshots/ | grep -q '\.prev\.snap$' || { echo "compare.sh: no previous generation kept" >&2; exit 1; }
+    t0=$(date +%s.%N); status=0; "$BIN" diff > "$work/diff.txt" || status=$?; t1=$(date +%s.%N)
+    printf 'orgtui diff (the profile'"'"'s two snapshots): %.2f s, exit %s, %s joined\n' \
+        "$(python3 -c "print($t1 - $t0)")" "$status" "$(sed -n 's/^joined (\(.*\))$/\1/p' "$work/diff.txt")"
+    for run in 1 2; do
+        ORGTUI_INDEX=off ORGTUI_BENCH_EXIT=after-ms:6000 script -qec "/usr/bin/time -f %M -o $work/ch.rss $BIN" /dev/null > /dev/null
+        printf 'browser with a previous generation, peak RSS 6 s in (run %s): %s MB\n' "$run" \
+            "$(python3 -c "print(round(int(open('$work/ch.rss').read().split()[-1]) / 1024))")"
+    done
+    mv "$XDG_CACHE_HOME"/orgtui/snapshots/*.prev.snap "$work/"
+    ORGTUI_INDEX=off ORGTUI_BENCH_EXIT=after-ms:6000 script -qec "/usr/bin/time -f %M -o $work/ch.rss $BIN" /dev/null > /dev/null
+    printf 'browser without one, peak RSS 6 s in: %s MB\n' \
+        "$(python3 -c "print(round(int(open('$work/ch.rss').read().split()[-1]) / 1024))")"
+    kill "$cpid"; wait "$cpid" 2>/dev/null || true
+    rm -f "$XDG_CACHE_HOME"/orgtui/snapshots/*
+    unset ORGTUI_PROVIDER ORGTUI_BASE_URL
+    [ "${ONLY_CHANGES:-0}" = 1 ] && exit 0
+fi
 
 if [ "${ONLY_CRAWL:-0}" != 1 ] && [ "${ONLY_INDEXING:-0}" != 1 ]; then
 echo
