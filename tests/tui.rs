@@ -217,24 +217,7 @@ impl Harness {
 
     /// Keys as text: each char is a key, `<Name>` is a named key.
     async fn keys(&mut self, keys: &str) {
-        let mut chars = keys.chars().peekable();
-        while let Some(c) = chars.next() {
-            let code = if c == '<' && chars.peek().is_some() {
-                let name: String = chars.by_ref().take_while(|c| *c != '>').collect();
-                match name.as_str() {
-                    "Enter" => KeyCode::Enter,
-                    "Esc" => KeyCode::Esc,
-                    "Down" => KeyCode::Down,
-                    "Up" => KeyCode::Up,
-                    "Left" => KeyCode::Left,
-                    "Right" => KeyCode::Right,
-                    "Backspace" => KeyCode::Backspace,
-                    "PageDown" => KeyCode::PageDown,
-                    other => panic!("unknown key <{other}>"),
-                }
-            } else {
-                KeyCode::Char(c)
-            };
+        for code in common::screen::key_codes(keys) {
             self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
                 .await;
         }
@@ -268,23 +251,7 @@ impl Harness {
     }
 
     fn render(&self, w: u16, h: u16) -> String {
-        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| orgtui::tui::ui::draw(f, &self.app)).unwrap();
-        let buf = t.backend().buffer();
-        let mut out = String::new();
-        for y in 0..h {
-            let mut skip = 0;
-            for x in 0..w {
-                let sym = buf[(x, y)].symbol();
-                if skip == 0 {
-                    out.push_str(sym);
-                }
-                skip = std::cmp::max(skip, unicode_width::UnicodeWidthStr::width(sym))
-                    .saturating_sub(1);
-            }
-            out.push('\n');
-        }
-        out
+        common::screen::render(&self.app, w, h)
     }
 }
 

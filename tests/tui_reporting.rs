@@ -18,8 +18,6 @@ use orgtui::tui::clipboard::{ClipboardMode, SystemClipboard, TermEnv};
 use orgtui::tui::keys::KeyMap;
 use orgtui::tui::runtime::executor::{Executor, Schedule};
 use orgtui::tui::tree_model::RowKind;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
@@ -166,21 +164,7 @@ impl Harness {
 
     /// Keys as text: each char is a key, `<Name>` a named key; then the debounces fire.
     async fn keys(&mut self, keys: &str) {
-        let mut chars = keys.chars().peekable();
-        while let Some(c) = chars.next() {
-            let code = if c == '<' && chars.peek().is_some() {
-                let name: String = chars.by_ref().take_while(|c| *c != '>').collect();
-                match name.as_str() {
-                    "Enter" => KeyCode::Enter,
-                    "Esc" => KeyCode::Esc,
-                    "Down" => KeyCode::Down,
-                    "Right" => KeyCode::Right,
-                    "Left" => KeyCode::Left,
-                    other => panic!("unknown key <{other}>"),
-                }
-            } else {
-                KeyCode::Char(c)
-            };
+        for code in common::screen::key_codes(keys) {
             self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
                 .await;
         }
@@ -210,23 +194,7 @@ impl Harness {
     }
 
     fn render(&self, w: u16, h: u16) -> String {
-        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| orgtui::tui::ui::draw(f, &self.app)).unwrap();
-        let buf = t.backend().buffer();
-        let mut out = String::new();
-        for y in 0..h {
-            let mut skip = 0;
-            for x in 0..w {
-                let sym = buf[(x, y)].symbol();
-                if skip == 0 {
-                    out.push_str(sym);
-                }
-                skip = std::cmp::max(skip, unicode_width::UnicodeWidthStr::width(sym))
-                    .saturating_sub(1);
-            }
-            out.push('\n');
-        }
-        out
+        common::screen::render(&self.app, w, h)
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod fixtures;
 pub mod hostile;
 pub mod profiles;
+pub mod screen;
 
 #[allow(unused_imports)]
 pub use profiles::{profile, profile_with};
