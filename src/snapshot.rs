@@ -209,23 +209,9 @@ pub fn previous_path(path: &Path) -> PathBuf {
 /// compared once (sorted by id when their order differs); at 100,000 people that is a
 /// fraction of the save itself (`cargo bench --bench snapshot`, `save_100k`).
 fn keep_previous(path: &Path, new: &Snapshot, new_chunks: &[&[u8]]) {
-    // Only a regular file: a symlink or anything else at `path` is not ours to keep.
-    if !fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
-        return;
-    }
-    // The head alone (a small read) says whether it is complete: the browser's partial
-    // snapshots are never decoded whole here.
-    let Ok((head, _)) = open(path) else {
+    let Some((shape, _)) = complete_at(path) else {
         return;
     };
-    let shape = Snapshot {
-        root: head.root,
-        depts: head.depts,
-        ..Snapshot::default()
-    };
-    if !shape.is_complete() {
-        return;
-    }
     let Ok(bytes) = SnapshotBytes::read(path) else {
         return;
     };
@@ -242,6 +228,19 @@ fn keep_previous(path: &Path, new: &Snapshot, new_chunks: &[&[u8]]) {
         _ => return,
     }
     warn_unkept(path, keep_as_previous(path, &bytes.0));
+}
+
+/// The snapshot at `path`, its people still in the file, when it is one a save may keep as
+/// the previous generation: a regular file (a symlink or anything else is not ours to keep)
+/// whose departments show it complete. The head alone says so (a small read): the browser's
+/// partial snapshots are never decoded whole here.
+fn complete_at(path: &Path) -> Option<(Snapshot, People)> {
+    if !fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let (head, people) = open(path).ok()?;
+    let shape = head.into_shape();
+    shape.is_complete().then_some((shape, people))
 }
 
 fn warn_unkept(path: &Path, kept: std::io::Result<()>) {
@@ -264,20 +263,9 @@ pub(super) fn keep_previous_by_parts(
     depts: &[SnapDept],
     new_parts: &[&[u8]],
 ) {
-    if !fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
-        return;
-    }
-    let Ok((head, people)) = open(path) else {
+    let Some((shape, people)) = complete_at(path) else {
         return;
     };
-    let shape = Snapshot {
-        root: head.root,
-        depts: head.depts,
-        ..Snapshot::default()
-    };
-    if !shape.is_complete() {
-        return;
-    }
     let mut same =
         shape.root.as_deref() == root && same_records(&shape.depts, depts, |d| d.dept.id.as_str());
     let mut parts = new_parts.iter();

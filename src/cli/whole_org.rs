@@ -39,19 +39,11 @@ pub fn prepare(cli: &Cli, session: &mut Session) -> Result<WholeOrg> {
         let Some((head, people)) = session.snapshot.take() else {
             return Err(Error::Usage("no snapshot to read offline".into()));
         };
-        let mut users = Vec::new();
+        let mut snap = head.into_shape();
         for part in people {
             let part = part.map_err(|e| Error::Usage(format!("cannot read the snapshot: {e}")))?;
-            users.extend(part);
+            snap.users.extend(part);
         }
-        let snap = Snapshot {
-            profile: head.profile,
-            provider: head.provider,
-            saved_at: head.saved_at,
-            root: head.root,
-            depts: head.depts,
-            users,
-        };
         // An org file is the whole org by definition, even one without departments.
         if cli.org_file.is_none() && !snap.is_complete() {
             let shown = session

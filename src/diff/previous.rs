@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Field, OrgDiff, compare};
 use crate::model::User;
-use crate::snapshot::{self, LoadError, Snapshot};
+use crate::snapshot::{self, LoadError};
 
 /// Why there is no diff against the previous generation.
 #[derive(Debug)]
@@ -60,7 +60,7 @@ pub fn since_previous(path: &Path) -> Result<OrgDiff, NoDiff> {
     }
     let current_err = |e| NoDiff::Current(path.to_path_buf(), e);
     let (head, _) = snapshot::open(path).map_err(current_err)?;
-    let mut new = shape(head);
+    let mut new = head.into_shape();
     if !new.is_complete() {
         return Err(NoDiff::Incomplete(path.to_path_buf()));
     }
@@ -69,7 +69,7 @@ pub fn since_previous(path: &Path) -> Result<OrgDiff, NoDiff> {
         e => NoDiff::Previous(prev_path.clone(), e),
     };
     let (head, people) = snapshot::open(&prev_path).map_err(prev_err)?;
-    let mut old = shape(head);
+    let mut old = head.into_shape();
     let mut before: HashMap<String, u64> = HashMap::new();
     for part in people {
         for u in part.map_err(prev_err)? {
@@ -104,18 +104,6 @@ pub fn since_previous(path: &Path) -> Result<OrgDiff, NoDiff> {
         }
     }
     Ok(compare(&old, &new))
-}
-
-/// A snapshot's departments and dates, with no people yet.
-fn shape(head: snapshot::SnapshotHead) -> Snapshot {
-    Snapshot {
-        profile: head.profile,
-        provider: head.provider,
-        saved_at: head.saved_at,
-        root: head.root,
-        depts: head.depts,
-        users: Vec::new(),
-    }
 }
 
 /// A hash of everything `compare` reads of a person: their set of departments and each

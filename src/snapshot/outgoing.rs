@@ -91,27 +91,9 @@ mod tests {
     #[test]
     fn writes_what_a_decoded_snapshot_writes() {
         let snap = Snapshot::from_org_file(&crate::model::generate::demo(), "t");
-        let out = OutgoingSnapshot {
-            profile: snap.profile.clone(),
-            provider: snap.provider.clone(),
-            saved_at: snap.saved_at,
-            root: snap.root.clone(),
-            depts: snap.depts.clone(),
-            people: snap
-                .users
-                .iter()
-                .rev()
-                .map(|u| {
-                    Encoded(
-                        u.user.id.clone(),
-                        postcard::to_allocvec(&u.user).unwrap(),
-                        u.detailed,
-                    )
-                })
-                .collect(),
-        };
         let mut reversed = snap.clone();
         reversed.users.reverse();
+        let out = outgoing(&reversed);
         assert_eq!(
             encode_outgoing(&out).unwrap(),
             super::super::format::encode(&reversed).unwrap()

@@ -139,6 +139,21 @@ pub fn open(path: &Path) -> std::result::Result<(SnapshotHead, People), LoadErro
     Ok((head_out, people))
 }
 
+impl SnapshotHead {
+    /// The snapshot this head opens, without its people: enough for `is_complete`, and for
+    /// readers that add only the people they need.
+    pub fn into_shape(self) -> Snapshot {
+        Snapshot {
+            profile: self.profile,
+            provider: self.provider,
+            saved_at: self.saved_at,
+            root: self.root,
+            depts: self.depts,
+            users: Vec::new(),
+        }
+    }
+}
+
 impl Snapshot {
     /// The same split for a snapshot already in memory.
     pub fn split(self) -> (SnapshotHead, People) {
