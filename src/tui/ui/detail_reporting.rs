@@ -16,16 +16,7 @@ pub const MAX_REPORTS_SHOWN: usize = 5;
 
 pub fn lines<'a>(app: &App, theme: &Theme, id: &str) -> Vec<Line<'a>> {
     let reporting = app.people.reporting();
-    let name = |id: &str| {
-        clean(
-            reporting
-                .name(id)
-                .map(str::to_string)
-                .or_else(|| app.display_name(id))
-                .as_deref()
-                .unwrap_or(id),
-        )
-    };
+    let name = |id: &str| super::reports::person_name(app, id);
     let title = |id: &str| {
         app.user(id)
             .and_then(|u| u.title)

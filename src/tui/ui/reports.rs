@@ -40,7 +40,9 @@ pub fn draw(frame: &mut Frame, app: &App, view: &ReportsView, theme: &Theme, are
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn person_name(app: &App, id: &str) -> String {
+/// A person's name as the reporting lines show it (the detail pane's "Reports to" too):
+/// from the leader graph, else whatever the browser knows, else the id; cleaned.
+pub(super) fn person_name(app: &App, id: &str) -> String {
     let reporting = app.people.reporting();
     clean(
         reporting
