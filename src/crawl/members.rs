@@ -17,27 +17,6 @@ pub enum Members {
     Ids(Vec<String>),
 }
 
-impl Members {
-    pub fn len(&self) -> usize {
-        match self {
-            Members::Records(v) => v.len(),
-            Members::Ids(v) => v.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The members' ids, in listing order.
-    pub fn ids(&self) -> Box<dyn Iterator<Item = &str> + '_> {
-        match self {
-            Members::Records(v) => Box::new(v.iter().map(|u| u.id.as_str())),
-            Members::Ids(v) => Box::new(v.iter().map(String::as_str)),
-        }
-    }
-}
-
 /// What a streaming crawl keeps of a person from the bulk listing: who, and in which
 /// departments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,22 +52,6 @@ pub enum Everyone {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_come_in_listing_order_either_way() {
-        let users: Vec<User> = ["b", "a"]
-            .map(|id| User {
-                id: id.into(),
-                ..User::default()
-            })
-            .into();
-        let records = Members::Records(users.clone());
-        let ids = Members::Ids(users.iter().map(|u| u.id.clone()).collect());
-        assert_eq!(records.ids().collect::<Vec<_>>(), ["b", "a"]);
-        assert_eq!(ids.ids().collect::<Vec<_>>(), ["b", "a"]);
-        assert_eq!(records.len(), 2);
-        assert!(Members::Ids(Vec::new()).is_empty());
-    }
 
     #[test]
     fn a_placement_keeps_who_and_where_only() {
