@@ -59,7 +59,8 @@ pub fn since_previous(path: &Path) -> Result<OrgDiff, NoDiff> {
         return Err(NoDiff::NoPrevious(prev_path));
     }
     let current_err = |e| NoDiff::Current(path.to_path_buf(), e);
-    let (head, _) = snapshot::open(path).map_err(current_err)?;
+    // Its people stay in the file until the second pass.
+    let (head, current_people) = snapshot::open(path).map_err(current_err)?;
     let mut new = head.into_shape();
     if !new.is_complete() {
         return Err(NoDiff::Incomplete(path.to_path_buf()));
@@ -79,9 +80,8 @@ pub fn since_previous(path: &Path) -> Result<OrgDiff, NoDiff> {
         }
     }
     // Who is new or different now; everyone seen, so those not seen are the ones who left.
-    let (_, people) = snapshot::open(path).map_err(current_err)?;
     let mut seen: HashSet<String> = HashSet::with_capacity(before.len());
-    for part in people {
+    for part in current_people {
         for u in part.map_err(current_err)? {
             if !seen.insert(u.user.id.clone()) {
                 continue;
